@@ -1,0 +1,1 @@
+"""Backends: one protocol (base.py), one package per backend kind."""

@@ -1,0 +1,1 @@
+"""MLflow backend: local SQLite stores and any MLflow tracking server."""

@@ -1,0 +1,66 @@
+"""Every headless command. ``mlops-desktop --help`` lists them.
+
+Exit codes: 0 success, 2 an error (message on stderr, no traceback), except where a command
+documents more (``drift report``: 1 means drift was detected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from mlops_desktop import __version__
+from mlops_desktop.cli import demo as demo_cmd
+from mlops_desktop.cli import models as models_cmd
+from mlops_desktop.cli import workspaces as workspaces_cmd
+from mlops_desktop.cli.output import run_handler
+
+_COMMAND_MODULES = [workspaces_cmd, models_cmd, demo_cmd]
+
+
+def _optional_modules() -> list[object]:
+    """Command groups whose modules may not exist in every build."""
+    found = []
+    try:
+        from mlops_desktop.cli import drift as drift_cmd
+
+        found.append(drift_cmd)
+    except ImportError:
+        pass
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = argparse.ArgumentParser(
+        prog="mlops-desktop",
+        description="MLOps Desktop: dev, staging and prod workspaces side by side. With no "
+        "command it opens the window; every action is also a command for CI.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlops-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    gui = sub.add_parser(
+        "gui",
+        help="open the window (the default); --screenshot FILE, --timing",
+        description="Open the main window. Options: --screenshot FILE writes a PNG once every "
+        "page has loaded and exits; --timing prints time-to-window.",
+    )
+    gui.set_defaults(handler=None)
+    for module in [*_COMMAND_MODULES, *_optional_modules()]:
+        module.register(sub)  # type: ignore[attr-defined]
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0 if args.command is None else 2
+    return run_handler(handler, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""``mlops-desktop models list|show``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from mlops_desktop.cli.output import format_metric, load_app_config, print_json, print_table
+from mlops_desktop.core.config import WorkspaceConfig
+from mlops_desktop.core.entities import ModelVersion
+from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.serialize import model_version_detail, model_version_summary
+from mlops_desktop.core.stages import Stage
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``models`` command group."""
+    group = sub.add_parser("models", help="model versions across workspaces")
+    commands = group.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+
+    listing = commands.add_parser("list", help="every model version in every (or one) workspace")
+    listing.add_argument("--workspace", "-w", help="only this workspace")
+    listing.add_argument("--stage", type=Stage.parse, help="only this stage")
+    listing.add_argument("--model", help="only this logical model name")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=list_models)
+
+    show = commands.add_parser("show", help="one version with params, metrics, tags, lineage")
+    show.add_argument("name", help="registered model name (e.g. churn or prod.churn)")
+    show.add_argument("version")
+    show.add_argument("--workspace", "-w", required=True)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=show_model)
+
+
+def _load_versions(ws: WorkspaceConfig) -> list[ModelVersion]:
+    from mlops_desktop.backends.registry import open_backend
+
+    return open_backend(ws).list_model_versions()
+
+
+def list_models(args: argparse.Namespace) -> int:
+    """List versions across workspaces; a failing workspace is reported, the rest listed."""
+    config = load_app_config()
+    workspaces = [config.workspace(args.workspace)] if args.workspace else list(config.workspaces)
+    if args.stage:
+        workspaces = [w for w in workspaces if args.stage in w.hosted_stages]
+    failures: list[tuple[str, MlopsError]] = []
+    versions: list[ModelVersion] = []
+
+    def load(ws: WorkspaceConfig) -> tuple[WorkspaceConfig, list[ModelVersion] | MlopsError]:
+        try:
+            return ws, _load_versions(ws)
+        except MlopsError as exc:
+            return ws, exc
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for ws, outcome in pool.map(load, workspaces):
+            if isinstance(outcome, MlopsError):
+                failures.append((ws.name, outcome))
+            else:
+                versions.extend(outcome)
+    if args.stage:
+        versions = [v for v in versions if v.stage is args.stage]
+    if args.model:
+        versions = [v for v in versions if v.model == args.model]
+    versions.sort(
+        key=lambda v: (v.model, v.stage.rank if v.stage else 9, v.workspace, _num(v.version))
+    )
+    if args.json:
+        print_json([model_version_summary(v) for v in versions])
+    elif not versions and not failures:
+        print("no model versions")
+    else:
+        rows = [
+            [
+                v.model,
+                v.version,
+                v.stage.value if v.stage else "-",
+                v.workspace,
+                ",".join(v.aliases),
+                f"{v.key_metric_name}={format_metric(v.key_metric_value)}"
+                if v.key_metric_name
+                else "",
+                v.created_at.strftime("%Y-%m-%d %H:%M") if v.created_at else "",
+                (v.run_id or "")[:12],
+            ]
+            for v in versions
+        ]
+        headers = ["MODEL", "VERSION", "STAGE", "WORKSPACE", "ALIASES", "KEY METRIC", "CREATED"]
+        print_table([*headers, "RUN"], rows)
+    for name, exc in failures:
+        print(f"error: workspace {name!r}: {exc}", file=sys.stderr)
+    return 2 if failures else 0
+
+
+def _num(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (0, version)
+
+
+def show_model(args: argparse.Namespace) -> int:
+    """Show one version in detail."""
+    from mlops_desktop.backends.registry import open_backend
+
+    config = load_app_config()
+    ws = config.workspace(args.workspace)
+    version = open_backend(ws).get_model_version(args.name, args.version)
+    detail = model_version_detail(version)
+    if args.json:
+        print_json(detail)
+        return 0
+    print(f"{version.registered_name} version {version.version}  [{ws.name}, {ws.stage_label}]")
+    print(f"  aliases:  {', '.join(version.aliases) or '-'}")
+    print(f"  status:   {version.status}")
+    print(f"  created:  {detail['created_at']}")
+    print(f"  source:   {version.source}")
+    print(f"  run:      {version.run_id or '-'}")
+    if version.lineage:
+        print("  lineage:  " + ", ".join(f"{k}={v}" for k, v in version.lineage.items()))
+    run = version.run
+    if run:
+        if run.params:
+            print("  params:")
+            for k, v in sorted(run.params.items()):
+                print(f"    {k} = {v}")
+        if run.metrics:
+            print("  metrics:")
+            for k, v in sorted(run.metrics.items()):
+                print(f"    {k} = {format_metric(v)}")
+        for ds in run.datasets:
+            print(f"  dataset:  {ds.name} ({ds.context or 'input'}, digest {ds.digest})")
+    if version.tags:
+        print("  tags:")
+        for k, v in sorted(version.tags.items()):
+            print(f"    {k} = {v}")
+    return 0

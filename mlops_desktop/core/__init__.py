@@ -1,0 +1,1 @@
+"""Qt-free domain: entities, configuration, errors, tasks. Imports nothing else of ours."""

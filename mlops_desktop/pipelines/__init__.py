@@ -1,0 +1,1 @@
+"""Sample, parameterised training pipelines (run as scripts or in-process)."""
