@@ -1,0 +1,1 @@
+"""Local endpoints: deployments, router with traffic split, data collection (Qt-free)."""
