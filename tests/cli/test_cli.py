@@ -134,3 +134,26 @@ def test_bad_arguments_exit_2(capsys) -> None:
 def test_demo_is_idempotent(demo_home: Path, capsys) -> None:
     code, out, _ = run(capsys, "demo")
     assert code == 0 and "already present" in out
+
+
+@pytest.mark.slow
+def test_models_list_against_a_running_mlflow_server(mlflow_server: str, capsys) -> None:
+    from mlops_desktop.pipelines.train import TrainConfig, train
+
+    train(
+        TrainConfig(
+            tracking_uri=mlflow_server,
+            registered_model="cli-server-model",
+            model_type="ridge",
+            experiment="cli-server",
+        )
+    )
+    code, _, _ = run(
+        capsys, "workspaces", "add", "team", "--stage", "staging", "--tracking-uri", mlflow_server
+    )
+    assert code == 0
+    code, out, err = run(capsys, "models", "list", "--json", "--model", "cli-server-model")
+    assert code == 0, err
+    (item,) = json.loads(out)
+    assert item["workspace"] == "team" and item["stage"] == "staging"
+    assert item["key_metric"] == "rmse" and item["metrics"]["r2"] is not None
