@@ -7,6 +7,7 @@ methods, which speak in :mod:`mlops_desktop.core.entities` and raise
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from mlops_desktop.core.config import WorkspaceConfig
@@ -47,6 +48,14 @@ class Backend(Protocol):
 
     def get_model_version(self, registered_name: str, version: str) -> ModelVersion:
         """One version with aliases, tags and its source run (params, metrics, datasets)."""
+        ...
+
+    def get_model_version_by_alias(self, registered_name: str, alias: str) -> ModelVersion:
+        """The version an alias (e.g. ``champion``) points at."""
+        ...
+
+    def download_run_artifacts(self, run_id: str, artifact_path: str, dest: Path) -> Path | None:
+        """Copy one artifact folder of a run into ``dest``; None when the run has none."""
         ...
 
     def get_run(self, run_id: str) -> Run:

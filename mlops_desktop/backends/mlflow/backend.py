@@ -239,6 +239,12 @@ class MlflowBackend:
                     run = self.get_run(raw.run_id)
         return mapping.model_version_from_mlflow(self.workspace, raw, run=run)
 
+    def get_model_version_by_alias(self, registered_name: str, alias: str) -> ModelVersion:
+        """The version ``alias`` points at (e.g. ``champion``)."""
+        with self._call(f"resolve {registered_name}@{alias}"):
+            raw = self.client.get_model_version_by_alias(registered_name, alias)
+        return self.get_model_version(registered_name, str(raw.version))
+
     def get_run(self, run_id: str) -> Run:
         """One run with params, metrics, tags and datasets."""
         with self._call(f"read run {run_id}"):

@@ -30,7 +30,8 @@ def translated_errors(workspace: WorkspaceConfig, action: str) -> Iterator[None]
     except MlflowException as exc:
         code = str(getattr(exc, "error_code", ""))
         text = str(exc.message if hasattr(exc, "message") else exc)
-        if code == "RESOURCE_DOES_NOT_EXIST":
+        # A missing alias comes back as INVALID_PARAMETER_VALUE "... not found".
+        if code == "RESOURCE_DOES_NOT_EXIST" or text.rstrip(".").endswith("not found"):
             raise NotFound(f"{action}: not found in {where}: {text}") from exc
         if code == "RESOURCE_ALREADY_EXISTS":
             raise Conflict(f"{action}: already exists in {where}: {text}") from exc

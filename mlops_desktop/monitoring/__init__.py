@@ -1,0 +1,1 @@
+"""Monitoring workflows that join backends and the drift engine (Qt-free)."""
