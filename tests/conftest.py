@@ -63,6 +63,7 @@ def demo_home(demo_snapshot: Path, app_home: Path) -> Path:
     """
     (app_home / "config").mkdir(exist_ok=True)
     shutil.copy(demo_snapshot / "config" / "config.toml", app_home / "config" / "config.toml")
+    shutil.copytree(demo_snapshot / "data" / "demo", app_home / "data" / "demo")
     return app_home
 
 

@@ -1,0 +1,85 @@
+"""The Drift page on the demo's real data: table, banner, charts, cancel, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlops_desktop.core.config import load_config
+from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.ui.tasks_drift import list_reference_choices
+
+
+def test_reference_choices_are_champions_newest_stage_first(demo_home: Path) -> None:
+    choices = list_reference_choices(TaskContext(), load_config())
+    assert [c.source for c in choices] == [
+        "model:prod/diabetes-progression/champion",
+        "model:staging/diabetes-progression/champion",
+        "model:dev/diabetes-progression/champion",
+    ]
+
+
+@pytest.fixture
+def drift_page(qtbot, demo_home: Path):
+    from mlops_desktop.ui.pages.drift_page import DriftPage
+    from mlops_desktop.ui.workers import WorkerPool
+
+    pool = WorkerPool()
+    page = DriftPage(pool)
+    qtbot.addWidget(page)
+    page.resize(1300, 800)
+    page.show()
+    yield page
+    pool.shutdown(5000)
+
+
+def test_demo_drift_shows_drifted_features_and_charts(qtbot, qtmodeltester, drift_page) -> None:
+    page = drift_page
+    with qtbot.waitSignal(page.dataLoaded, timeout=120_000):
+        page.set_config(load_config())
+    result = page.result
+    assert result is not None, page.banner.text()
+    drifted = {f.name for f in result.drifted_features}
+    assert {"bmi", "age", "bp"} <= drifted
+    assert "s3" not in drifted
+    s3 = result.feature("s3")
+    assert "null_rate" in s3.quality.violations
+    assert "features drifted" in page.banner.text()
+    qtmodeltester.check(page.features_model)
+    qtmodeltester.check(page.proxy)
+    assert page.proxy.rowCount() == len(result.all_columns)
+    # Sorted by value, strongest drift first.
+    top = page.proxy.index(0, 0).data()
+    assert top in {"bmi", "age", "bp"}
+    page.select_feature("s3")
+    assert "s3" in page.chart_title.text()
+    xs, ys = page.time_curve.getData()
+    assert len(xs) >= 10 and len(xs) == len(ys)
+    assert page.threshold_line.value() == pytest.approx(0.1)
+
+
+def test_bad_current_file_reports_an_error(qtbot, drift_page, tmp_path: Path) -> None:
+    page = drift_page
+    page._config = load_config()
+    page.reference_file.setText(str(tmp_path / "nope.csv"))
+    page.current_file.setText(str(tmp_path / "also-nope.csv"))
+    with qtbot.waitSignal(page.errorOccurred, timeout=60_000) as blocker:
+        page.compute()
+    assert "nope.csv" in str(blocker.args[0])
+    assert "Could not compute drift" in page.banner.text()
+    assert page.compute_button.isEnabled()
+
+
+def test_cancel_keeps_the_page_usable(qtbot, drift_page) -> None:
+    page = drift_page
+    page._config = load_config()
+    page.reference_combo.addItem("prod", "model:prod/diabetes-progression/champion")
+    from mlops_desktop.ui.pages.drift_page import demo_current_data
+
+    page.current_file.setText(str(demo_current_data()))
+    page.compute()
+    assert page.cancel_button.isEnabled()
+    page.cancel()
+    assert not page.cancel_button.isEnabled() and page.compute_button.isEnabled()
+    assert page.status_label.text() == "cancelled"
