@@ -11,23 +11,12 @@ import sys
 
 from mlops_desktop import __version__
 from mlops_desktop.cli import demo as demo_cmd
+from mlops_desktop.cli import drift as drift_cmd
 from mlops_desktop.cli import models as models_cmd
 from mlops_desktop.cli import workspaces as workspaces_cmd
 from mlops_desktop.cli.output import run_handler
 
-_COMMAND_MODULES = [workspaces_cmd, models_cmd, demo_cmd]
-
-
-def _optional_modules() -> list[object]:
-    """Command groups whose modules may not exist in every build."""
-    found = []
-    try:
-        from mlops_desktop.cli import drift as drift_cmd
-
-        found.append(drift_cmd)
-    except ImportError:
-        pass
-    return found
+_COMMAND_MODULES = [workspaces_cmd, models_cmd, demo_cmd, drift_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         "page has loaded and exits; --timing prints time-to-window.",
     )
     gui.set_defaults(handler=None)
-    for module in [*_COMMAND_MODULES, *_optional_modules()]:
-        module.register(sub)  # type: ignore[attr-defined]
+    for module in _COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

@@ -68,7 +68,7 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
     def progress(done: int, total: int, message: str) -> None:
         ctx.progress(5 + int(95 * done / max(total, 1)), 100, message)
 
-    return compute_drift(
+    result = compute_drift(
         reference,
         current,
         target=request.target or None,
@@ -78,6 +78,12 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
         progress=progress,
         cancel=lambda: ctx.cancelled,
     )
+    if request.reference != str(reference):
+        import dataclasses
+
+        # Name the model version, not the temporary file its training data was copied to.
+        result = dataclasses.replace(result, reference_name=request.reference)
+    return result
 
 
 def export_report_task(ctx: TaskContext, result: Any, path: Path) -> Path:

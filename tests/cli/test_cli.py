@@ -157,3 +157,33 @@ def test_models_list_against_a_running_mlflow_server(mlflow_server: str, capsys)
     (item,) = json.loads(out)
     assert item["workspace"] == "team" and item["stage"] == "staging"
     assert item["key_metric"] == "rmse" and item["metrics"]["r2"] is not None
+
+
+def test_drift_report_against_a_model_versions_training_data(
+    demo_home: Path, tmp_path: Path, capsys
+) -> None:
+    current = demo_home / "data" / "demo" / "production-current.parquet"
+    outputs = [tmp_path / "r.html", tmp_path / "r.pdf", tmp_path / "r.json"]
+    args = ["drift", "report", "--reference", "model:prod/diabetes-progression/champion"]
+    args += ["--current", str(current), "--target", "target", "--timestamp", "timestamp"]
+    for out in outputs:
+        args += ["--out", str(out)]
+    code, out, err = run(capsys, *args)
+    assert code == 0, err  # 3 of 10 features drift: below the 50 % dataset-drift share
+    assert "bmi" in out and "3 of 10 features drifted" in out
+    document = json.loads(outputs[2].read_text())
+    assert document["reference"]["name"] == "model:prod/diabetes-progression/champion"
+    assert outputs[1].read_bytes().startswith(b"%PDF")
+    assert 10_000 < outputs[0].stat().st_size < 1_000_000
+    code, _, err = run(
+        capsys,
+        "drift",
+        "report",
+        "--reference",
+        "model:prod/nope/champion",
+        "--current",
+        str(current),
+        "--out",
+        str(tmp_path / "x.json"),
+    )
+    assert code == 2 and "nope" in err

@@ -1,0 +1,36 @@
+"""Write a drift result as a report, the format chosen by the file's extension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlops_desktop.drift.errors import DriftInputError
+from mlops_desktop.drift.result import DriftResult
+
+#: File extension -> report format.
+REPORT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
+
+
+def report_format(path: Path) -> str:
+    """``html``, ``pdf`` or ``json`` for ``path``; a clear error for anything else."""
+    kind = REPORT_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise DriftInputError(f"{path}: unknown report format (use .html, .pdf or .json)")
+    return kind
+
+
+def write_report(result: DriftResult, path: str | Path) -> Path:
+    """Write ``result`` to ``path`` as HTML (self-contained), PDF or JSON."""
+    path = Path(path)
+    kind = report_format(path)
+    if kind == "html":
+        from mlops_desktop.drift.report_html import write_html
+
+        return write_html(result, path)
+    if kind == "pdf":
+        from mlops_desktop.drift.report_pdf import write_pdf
+
+        return write_pdf(result, path)
+    from mlops_desktop.drift.report_json import write_json
+
+    return write_json(result, path)
