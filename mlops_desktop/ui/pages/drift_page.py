@@ -79,9 +79,12 @@ class DriftPage(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        title = QLabel("Data drift and data quality")
-        title.setObjectName("pageTitle")
+        title = QLabel("Drift")
+        title.setObjectName("PageTitle")
+        subtitle = QLabel("Data drift and data quality: is current data still like the reference?")
+        subtitle.setObjectName("PageSubtitle")
         layout.addWidget(title)
+        layout.addWidget(subtitle)
 
         form = QFormLayout()
         self.reference_combo = QComboBox()
@@ -177,7 +180,7 @@ class DriftPage(QWidget):
         splitter.addWidget(self.charts)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([640, 640])
+        splitter.setSizes([760, 560])
         layout.addWidget(splitter, 1)
         self.status_label = QLabel("")
         self.status_label.setObjectName("mutedLabel")
