@@ -1,0 +1,1 @@
+"""Qt item models (``QAbstractItemModel`` subclasses) the views show."""
