@@ -1,0 +1,196 @@
+"""The persistent state of an endpoint (``endpoint.json``): written by the manager, read by all.
+
+Writes are atomic (temp file + rename) and every change bumps ``generation``, which the router
+reports back once it has applied the change. Stdlib only: the router imports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mlops_desktop.core.errors import InvalidInput, NotFound
+from mlops_desktop.serving.layout import EndpointLayout
+
+SCHEMA_VERSION = 1
+
+
+def utc_now_iso() -> str:
+    """The current UTC time, ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class ProcessRecord:
+    """A running process: pid plus its start time, which tells a reused pid apart."""
+
+    pid: int
+    started: float
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"pid": self.pid, "started": self.started}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any] | None) -> ProcessRecord | None:
+        """Parse what :meth:`to_json` wrote (None stays None)."""
+        if not raw:
+            return None
+        return cls(int(raw["pid"]), float(raw["started"]))
+
+
+@dataclass
+class DeploymentRecord:
+    """One deployment as stored: what it serves, its share of traffic, where it runs."""
+
+    name: str
+    registered_model: str
+    version: str
+    #: Model files, relative to the endpoint folder.
+    model_dir: str
+    traffic: int = 0
+    mirror: int = 0
+    port: int | None = None
+    process: ProcessRecord | None = None
+    created_at: str = field(default_factory=utc_now_iso)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        data = dataclasses.asdict(self)
+        data["process"] = self.process.to_json() if self.process else None
+        return data
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> DeploymentRecord:
+        """Parse what :meth:`to_json` wrote."""
+        data = dict(raw)
+        data["process"] = ProcessRecord.from_json(data.get("process"))
+        return cls(**data)
+
+
+@dataclass
+class EndpointRecord:
+    """One endpoint as stored."""
+
+    name: str
+    workspace: str
+    port: int
+    deployments: list[DeploymentRecord] = field(default_factory=list)
+    router: ProcessRecord | None = None
+    #: True after ``stop``: re-attach leaves a stopped endpoint alone.
+    stopped: bool = False
+    generation: int = 0
+    created_at: str = field(default_factory=utc_now_iso)
+    schema_version: int = SCHEMA_VERSION
+
+    def deployment(self, name: str) -> DeploymentRecord:
+        """The deployment called ``name``; NotFound lists the known ones."""
+        for record in self.deployments:
+            if record.name == name:
+                return record
+        known = ", ".join(d.name for d in self.deployments) or "none"
+        raise NotFound(f"endpoint {self.name!r} has no deployment {name!r} (deployments: {known})")
+
+    @property
+    def traffic(self) -> dict[str, int]:
+        """Live traffic by deployment."""
+        return {d.name: d.traffic for d in self.deployments}
+
+    @property
+    def mirror(self) -> dict[str, int]:
+        """Mirrored traffic by deployment (only non-zero shares)."""
+        return {d.name: d.mirror for d in self.deployments if d.mirror}
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "schema_version": self.schema_version,
+            "name": self.name,
+            "workspace": self.workspace,
+            "port": self.port,
+            "created_at": self.created_at,
+            "generation": self.generation,
+            "stopped": self.stopped,
+            "router": self.router.to_json() if self.router else None,
+            "deployments": [d.to_json() for d in self.deployments],
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> EndpointRecord:
+        """Parse what :meth:`to_json` wrote."""
+        return cls(
+            name=raw["name"],
+            workspace=raw["workspace"],
+            port=int(raw["port"]),
+            deployments=[DeploymentRecord.from_json(d) for d in raw.get("deployments", [])],
+            router=ProcessRecord.from_json(raw.get("router")),
+            stopped=bool(raw.get("stopped", False)),
+            generation=int(raw.get("generation", 0)),
+            created_at=raw.get("created_at", ""),
+            schema_version=int(raw.get("schema_version", SCHEMA_VERSION)),
+        )
+
+
+def load_record(layout: EndpointLayout) -> EndpointRecord:
+    """Read an endpoint's state; NotFound when it has none, InvalidInput when unreadable."""
+    path = layout.state_file
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFound(f"no endpoint named {layout.name!r}") from None
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}", hint="delete the endpoint") from None
+    if int(raw.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
+        raise InvalidInput(f"{path} was written by a newer MLOps Desktop")
+    try:
+        return EndpointRecord.from_json(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}", hint="delete the endpoint") from None
+
+
+def save_record(layout: EndpointLayout, record: EndpointRecord) -> None:
+    """Write an endpoint's state atomically, bumping its generation."""
+    record.generation += 1
+    layout.directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".endpoint-", suffix=".json", dir=layout.directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(record.to_json(), fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, layout.state_file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (created if missing) for the block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+
+            msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
