@@ -39,9 +39,9 @@ STATE_COLORS: dict[ConnectionState, str] = {
     ConnectionState.UNKNOWN: "#B8BEC6",
     ConnectionState.CONNECTING: "#8C95A1",
     ConnectionState.ONLINE: "#16A34A",
-    ConnectionState.OFFLINE: "#6B7280",
+    ConnectionState.OFFLINE: "#DC2626",
     ConnectionState.AUTH_REQUIRED: "#D97706",
-    ConnectionState.ERROR: "#DC2626",
+    ConnectionState.ERROR: "#B91C1C",
 }
 STATE_LABELS: dict[ConnectionState, str] = {
     ConnectionState.UNKNOWN: "Not loaded",
@@ -147,16 +147,6 @@ def icon(name: str) -> QIcon:
     """A shipped SVG icon from ``resources/icons`` (empty icon when missing)."""
     path = resource_path("icons", f"{name}.svg")
     return QIcon(str(path)) if path.exists() else QIcon()
-
-
-def ui_font(point_delta: float = 0.0, *, weight: QFont.Weight | None = None) -> QFont:
-    """The application font, optionally larger/smaller and bolder."""
-    font = QFont(QApplication.font())
-    if point_delta:
-        font.setPointSizeF(max(6.0, font.pointSizeF() + point_delta))
-    if weight is not None:
-        font.setWeight(weight)
-    return font
 
 
 def style_sheet() -> str:

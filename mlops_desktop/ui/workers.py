@@ -184,11 +184,6 @@ class WorkerPool(QObject):
         self.cancel_all()
         return bool(self._pool.waitForDone(timeout_ms))
 
-    @property
-    def is_shut_down(self) -> bool:
-        """True after :meth:`shutdown`."""
-        return self._closed
-
     def _release(self, worker: Worker) -> None:
         if worker in self._active:
             self._active.remove(worker)

@@ -295,3 +295,15 @@ def test_closing_cancels_and_awaits_running_loads(qtbot, make_window):
     assert window.shutdown() is True
     assert all(w.cancelled and w.is_done for w in workers)
     assert not gate.is_set()
+
+
+def test_a_broken_configuration_is_reported_not_fatal(qtbot, make_window):
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text("this is [not toml", encoding="utf-8")
+    window = make_window(start=False)
+    with qtbot.waitSignal(window.dataLoaded, timeout=30_000):
+        window.start()
+    latest = [n for n in window.notifications.history if n.level is NotificationLevel.ERROR]
+    assert latest and latest[0].message.startswith("Cannot read the configuration")
+    assert latest[0].hint == "fix or remove the file"
+    assert window.models_page.stack.currentWidget() is window.models_page.empty_state

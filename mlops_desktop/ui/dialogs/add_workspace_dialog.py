@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QRadioButton,
     QVBoxLayout,
@@ -35,11 +36,9 @@ ConfigLoader = Callable[[], AppConfig]
 ConfigSaver = Callable[[AppConfig], Path]
 
 _KIND_CAPTIONS = {
-    WorkspaceKind.LOCAL_MLFLOW: "An embedded MLflow store (SQLite + artifacts) in the app's "
-    "data folder. No server, no account.",
-    WorkspaceKind.MLFLOW_SERVER: "Any MLflow tracking server, e.g. one started with "
-    "`mlflow server`. Credentials come from MLFLOW_TRACKING_USERNAME/PASSWORD.",
-    WorkspaceKind.AZURE_ML: f"Azure Machine Learning workspaces {AZURE_UNAVAILABLE_REASON}.",
+    WorkspaceKind.LOCAL_MLFLOW: "SQLite + artifacts in the app's data folder; no server needed",
+    WorkspaceKind.MLFLOW_SERVER: "Any `mlflow server`; credentials from MLFLOW_TRACKING_* vars",
+    WorkspaceKind.AZURE_ML: f"Azure Machine Learning workspaces {AZURE_UNAVAILABLE_REASON}",
 }
 
 
@@ -60,7 +59,7 @@ class AddWorkspaceDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("AddWorkspaceDialog")
         self.setWindowTitle("Add workspace")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
         self._load = load
         self._save = save
         self.saved_workspace: WorkspaceConfig | None = None
@@ -92,7 +91,6 @@ class AddWorkspaceDialog(QDialog):
             button = QRadioButton(kind.label)
             caption = QLabel(_KIND_CAPTIONS[kind])
             caption.setObjectName("FieldCaption")
-            caption.setWordWrap(True)
             caption.setContentsMargins(24, 0, 0, 6)
             if kind is WorkspaceKind.AZURE_ML:
                 button.setEnabled(False)
@@ -131,6 +129,8 @@ class AddWorkspaceDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        # The dialog follows its contents (inline errors appear and disappear).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         layout.setContentsMargins(22, 18, 22, 16)
         layout.setSpacing(8)
         layout.addWidget(title)
@@ -155,6 +155,7 @@ class AddWorkspaceDialog(QDialog):
         label = QLabel()
         label.setObjectName("FieldError")
         label.setWordWrap(True)
+        label.setFixedWidth(400)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.hide()
         return label

@@ -9,7 +9,7 @@ from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.entities import ConnectionInfo, ConnectionState
-from mlops_desktop.core.stages import STAGE_ORDER, Stage
+from mlops_desktop.core.stages import Stage
 from mlops_desktop.ui import style
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -160,7 +160,3 @@ class NavigatorModel(QStandardItemModel):
     def workspace_items(self, name: str) -> list[QStandardItem]:
         """The nodes of workspace ``name`` (one per stage it hosts)."""
         return list(self._workspace_items.get(name, []))
-
-    def stages(self) -> tuple[Stage, ...]:
-        """Stages in the tree, in promotion order."""
-        return STAGE_ORDER
