@@ -212,11 +212,11 @@ def report_launcher(label: str, result: LauncherResult) -> None:
         f"{growth:.1f} MB, RSS mean {statistics.mean(rss):.1f} MB   "
         f"[goal <= 150 MB: {goal(max(statistics.mean(uss), growth) <= 150)}]"
     )
-    for role, m in (("host", result.host), ("router", result.router)):
-        if m:
+    for role, figures in (("host", result.host), ("router", result.router)):
+        if figures:
             print(
                 f"  {role:<6} (once per {'app' if role == 'host' else 'endpoint'}): "
-                f"RSS {m['rss']:.1f}  USS {m['uss']:.1f}  PSS {m['pss']:.1f} MB"
+                f"RSS {figures['rss']:.1f}  USS {figures['uss']:.1f}  PSS {figures['pss']:.1f} MB"
             )
 
 

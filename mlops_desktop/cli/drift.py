@@ -46,10 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--reference",
         required=True,
         metavar="REF",
-        help="reference data: a file, or model:WORKSPACE/NAME/VERSION|ALIAS for the training "
-        "data behind a model version (e.g. model:prod/churn/champion)",
+        help="reference data: a file; model:WORKSPACE/NAME/VERSION|ALIAS (the training data "
+        "behind a model version); or endpoint:WORKSPACE/NAME (what a local endpoint collected); "
+        "any of them may end in #since=-14d&until=-7d (ISO times or durations back from now)",
     )
-    report.add_argument("--current", required=True, metavar="CUR", help="current data")
+    report.add_argument(
+        "--current",
+        required=True,
+        metavar="CUR",
+        help="current data, in the same forms as --reference (e.g. endpoint:prod/churn#since=-7d)",
+    )
     report.add_argument("--target", metavar="COL", help="label column (enables performance)")
     report.add_argument("--prediction", metavar="COL", help="model output column")
     report.add_argument("--timestamp", metavar="COL", help="time column of the current data")
@@ -122,7 +128,6 @@ def report_command(args: argparse.Namespace) -> int:
 def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> int:
     from mlops_desktop.drift.config import DriftConfig, load_drift_config
     from mlops_desktop.drift.engine import compute_drift
-    from mlops_desktop.drift.io import load_table
     from mlops_desktop.drift.report_text import summary_text
 
     config = load_drift_config(args.config) if args.config else DriftConfig()
@@ -132,8 +137,8 @@ def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> in
         if show_progress:
             print(f"\r[{done}/{total}] {message[:60]:<60}", end="", file=sys.stderr, flush=True)
 
-    reference = load_table(_resolve(args.reference))
-    current = load_table(_resolve(args.current))
+    reference, reference_name = _load(args.reference, args.timestamp)
+    current, current_name = _load(args.current, args.timestamp)
     result = compute_drift(
         reference,
         current,
@@ -146,11 +151,10 @@ def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> in
     )
     if show_progress:
         print(file=sys.stderr)
-    if args.reference.startswith("model:"):
-        import dataclasses
+    import dataclasses
 
-        # Name the model version, not the temporary file its training data was copied to.
-        result = dataclasses.replace(result, reference_name=args.reference)
+    # Name sources as given (a model version, an endpoint), not by temporary copies.
+    result = dataclasses.replace(result, reference_name=reference_name, current_name=current_name)
     for path, kind in outputs:
         try:
             _write(result, path, kind)
@@ -162,15 +166,12 @@ def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> in
     return EXIT_DRIFT if result.dataset_drift else 0
 
 
-def _resolve(source: str) -> str:
-    """A path as given, or the training data behind ``model:WORKSPACE/NAME/VERSION``."""
-    from mlops_desktop.monitoring.sources import is_model_reference, resolve_source
-
-    if not is_model_reference(source):
-        return source
+def _load(source: str, timestamp: str | None) -> tuple[object, str]:
+    """A table for a file, ``model:…`` or ``endpoint:…`` source with an optional time slice."""
     from mlops_desktop.cli.output import load_app_config
+    from mlops_desktop.monitoring.sources import load_source
 
-    return str(resolve_source(load_app_config(), source))
+    return load_source(load_app_config(), source, timestamp=timestamp)
 
 
 def _write(result: DriftResult, path: Path, kind: str) -> None:

@@ -1,22 +1,40 @@
-"""Resolve where drift data comes from: files, or the training data behind a model version.
+"""Resolve where drift data comes from: files, model versions' training data, endpoints.
 
-A source is a path (CSV, Parquet, JSON Lines, a folder of them) or a model reference
-``model:WORKSPACE/NAME/VERSION`` (``VERSION`` may be an alias such as ``champion``), which
-stands for the training split logged with the version's source run (``data/train.parquet``;
-copies made by promotion carry it along).
+A source string is one of
+
+- a path (CSV, Parquet, JSON Lines, a folder of them);
+- ``model:WORKSPACE/NAME/VERSION`` (``VERSION`` may be an alias such as ``champion``): the
+  training split logged with the version's source run (``data/train.parquet``; copies made by
+  promotion carry it along);
+- ``endpoint:WORKSPACE/NAME``: the requests a local endpoint collected (inputs, the model's
+  ``prediction`` and the request ``timestamp``);
+
+optionally followed by a time slice ``#since=…&until=…`` whose bounds are ISO timestamps or
+durations back from now (``-7d``, ``-24h``, ``-30m``). So "the previous week as reference,
+this week as current" is ``endpoint:prod/churn#since=-14d&until=-7d`` against
+``endpoint:prod/churn#since=-7d``.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
 
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import InvalidInput, NotFound
 
 MODEL_PREFIX = "model:"
+ENDPOINT_PREFIX = "endpoint:"
 TRAINING_DATA = "data/train.parquet"
+#: Column the endpoint sources carry the request time in.
+ENDPOINT_TIMESTAMP = "timestamp"
+_DURATION = re.compile(r"^-(\d+(?:\.\d+)?)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass(frozen=True)
@@ -43,9 +61,71 @@ class ModelReference:
         return f"{MODEL_PREFIX}{self.workspace}/{self.registered_name}/{self.version_or_alias}"
 
 
+@dataclass(frozen=True)
+class TimeSlice:
+    """Half-open time range ``[since, until)``; None bounds are open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def parse(cls, text: str, now: datetime | None = None) -> TimeSlice:
+        """Parse ``since=…&until=…`` (ISO timestamps or ``-7d``-style durations)."""
+        now = now or datetime.now(UTC)
+        bounds: dict[str, datetime] = {}
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            if key not in ("since", "until"):
+                raise InvalidInput(
+                    f"unknown time slice key {key!r} in {text!r}", hint="use since= and until="
+                )
+            bounds[key] = _moment(value, now)
+        return cls(bounds.get("since"), bounds.get("until"))
+
+    def apply(self, frame: Any, column: str, source: str) -> Any:
+        """Rows of ``frame`` whose ``column`` falls in the slice."""
+        import pandas as pd
+
+        if column not in frame.columns:
+            raise InvalidInput(
+                f"{source}: a time slice needs the timestamp column {column!r}",
+                hint="name it with --timestamp",
+            )
+        times = pd.to_datetime(frame[column], utc=True, errors="coerce")
+        keep = times.notna()
+        if self.since is not None:
+            keep &= times >= pd.Timestamp(self.since)
+        if self.until is not None:
+            keep &= times < pd.Timestamp(self.until)
+        return frame.loc[keep].reset_index(drop=True)
+
+
+def _moment(value: str, now: datetime) -> datetime:
+    match = _DURATION.match(value.strip())
+    if match:
+        return now - timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"cannot read time {value!r}", hint="use an ISO time or a duration such as -7d, -24h"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def is_model_reference(text: str) -> bool:
     """True for ``model:…`` sources."""
     return text.startswith(MODEL_PREFIX)
+
+
+def is_endpoint_reference(text: str) -> bool:
+    """True for ``endpoint:…`` sources."""
+    return text.startswith(ENDPOINT_PREFIX)
+
+
+def split_slice(text: str) -> tuple[str, TimeSlice | None]:
+    """The source without its ``#…`` time slice, and the slice (None when absent)."""
+    base, sep, fragment = text.partition("#")
+    return base, (TimeSlice.parse(fragment) if sep else None)
 
 
 def training_data_of(config: AppConfig, reference: ModelReference, dest: Path) -> Path:
@@ -71,9 +151,50 @@ def training_data_of(config: AppConfig, reference: ModelReference, dest: Path) -
     return path
 
 
+def endpoint_data(config: AppConfig, text: str, time_slice: TimeSlice | None) -> Any:
+    """What a local endpoint collected, as a DataFrame (inputs, prediction, timestamp)."""
+    from mlops_desktop.serving.manager import EndpointManager
+
+    body = text.removeprefix(ENDPOINT_PREFIX)
+    workspace, sep, name = body.partition("/")
+    if not sep or not workspace or not name or "/" in name:
+        raise InvalidInput(
+            f"cannot read endpoint reference {text!r}",
+            hint="write endpoint:WORKSPACE/ENDPOINT, e.g. endpoint:prod/churn",
+        )
+    manager = EndpointManager(config.workspace(workspace))
+    manager.get_endpoint(name, probe=False)  # NotFound names the endpoint
+    since = time_slice.since if time_slice else None
+    until = time_slice.until if time_slice else None
+    frame = manager.collected_data(name, since, until)
+    if frame.empty:
+        raise NotFound(
+            f"endpoint {name!r} in {workspace!r} collected no requests in that time",
+            hint="send it traffic, or widen the time slice",
+        )
+    return frame.drop(columns=["deployment", "request_id", "mirrored"], errors="ignore")
+
+
 def resolve_source(config: AppConfig, text: str, workdir: Path | None = None) -> Path:
-    """A local path for a source string (files are returned as they are)."""
+    """A local path for a file or ``model:`` source (files are returned as they are)."""
     if not is_model_reference(text):
         return Path(text).expanduser()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="mlops-drift-"))
     return training_data_of(config, ModelReference.parse(text), workdir)
+
+
+def load_source(
+    config: AppConfig, text: str, *, timestamp: str | None = None, workdir: Path | None = None
+) -> tuple[Any, str]:
+    """A DataFrame for any source string, time slice applied, and the name to report it by."""
+    from mlops_desktop.drift.io import load_table
+
+    base, time_slice = split_slice(text)
+    if is_endpoint_reference(base):
+        return endpoint_data(config, base, time_slice), text
+    frame = load_table(resolve_source(config, base, workdir))
+    if time_slice is not None:
+        frame = time_slice.apply(frame, timestamp or ENDPOINT_TIMESTAMP, text)
+        if frame.empty:
+            raise NotFound(f"{text}: no rows in that time slice")
+    return frame, text

@@ -45,17 +45,19 @@ def collected_files(
     """Parquet files of the hour partitions overlapping ``[since, until)``."""
     files: list[Path] = []
     low = _hour_floor(since) if since else None
+    high = until.astimezone(UTC) if until else None
     for folder in sorted(directory.glob("date=*/hour=*")):
         start = _partition_start(folder)
-        if start is None or (low and start < low) or (until and start >= until):
+        if start is None or (low and start < low) or (high and start >= high):
             continue
         files.extend(sorted(folder.glob("*.parquet")))
     return files
 
 
 def _as_utc(moment: datetime) -> pd.Timestamp:
-    stamp = pd.Timestamp(moment)
-    return stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
+    """A UTC timestamp; a naive datetime is local time (as ``datetime.astimezone`` reads it)."""
+    plain = moment.to_pydatetime() if isinstance(moment, pd.Timestamp) else moment
+    return pd.Timestamp(plain.astimezone(UTC))
 
 
 def read_requests(
@@ -66,8 +68,8 @@ def read_requests(
 ) -> pd.DataFrame:
     """Stored requests with ``since <= timestamp < until``, oldest first, duplicates dropped.
 
-    ``columns`` limits what is read (telemetry needs no bodies). Files merged away while
-    reading are skipped; their rows are in the merged file.
+    Naive datetimes are local time. ``columns`` limits what is read (telemetry needs no
+    bodies). Files merged away while reading are skipped; their rows are in the merged file.
     """
     wanted = list(columns) if columns else list(REQUEST_COLUMNS)
     for key in ("timestamp", "request_id", "mirrored"):

@@ -175,6 +175,7 @@ def _become_deployment(
         os.dup2(log_fd, 2)
         os.close(log_fd)
         os.close(null_fd)
+        _set_process_name(f"mlops-{log_path.stem}")
 
         def ready(info: dict[str, Any]) -> None:
             os.write(ready_fd, json.dumps(info).encode() + b"\n")
@@ -191,6 +192,12 @@ def _become_deployment(
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)
+
+
+def _set_process_name(name: str) -> None:
+    """Name the process for ``top``/``ps -o comm`` (Linux; elsewhere nothing happens)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/comm").write_text(name[:15], encoding="utf-8")
 
 
 def _pid_exists(pid: int) -> bool:

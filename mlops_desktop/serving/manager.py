@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -109,7 +110,7 @@ class EndpointManager:
             ) from None
 
     def _records(self) -> list[tuple[EndpointLayout, EndpointRecord]]:
-        found = []
+        found: list[tuple[EndpointLayout, EndpointRecord]] = []
         if not self.root.is_dir():
             return found
         for folder in sorted(self.root.iterdir()):
@@ -469,7 +470,7 @@ class EndpointManager:
             headers[DEPLOYMENT_HEADER] = deployment
         if client_request_id:
             headers[CLIENT_REQUEST_ID_HEADER] = client_request_id
-        started = datetime.now(UTC)
+        started = time.perf_counter()
         try:
             response = http_client.request(
                 record.port, "POST", "/invocations", body=body, headers=headers, timeout=timeout
@@ -479,7 +480,7 @@ class EndpointManager:
                 f"endpoint {name!r} does not answer on 127.0.0.1:{record.port}: {exc}",
                 hint=f"start it: mlops-desktop endpoints start {name} -w {self.workspace.name}",
             ) from exc
-        elapsed = (datetime.now(UTC) - started).total_seconds() * 1000.0
+        elapsed = (time.perf_counter() - started) * 1000.0
         return InvocationResult(
             status=response.status,
             deployment=response.headers.get(DEPLOYMENT_HEADER, ""),

@@ -42,9 +42,10 @@ def start_detached(argv: Sequence[str], log_path: Path, env: dict[str, str] | No
 
 
 def _reap(pid: int) -> None:
+    """Collect the exit status of a child of ours that has ended (no zombie is left)."""
     proc = _STARTED.get(pid)
     if proc is not None and proc.poll() is not None:
-        del _STARTED[pid]
+        _STARTED.pop(pid, None)
 
 
 def record_of(pid: int) -> ProcessRecord:

@@ -39,6 +39,7 @@ CLIENT_REQUEST_ID_HEADER = protocol.CLIENT_REQUEST_ID_HEADER.encode()
 STATUS_PATH = protocol.STATUS_PATH
 INVOCATION_PATHS = protocol.INVOCATION_PATHS
 #: Upper bound of one prediction, connection included.
+_PING = b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 _KNOWN_PATHS = INVOCATION_PATHS | protocol.HEALTH_PATHS | {protocol.VERSION_PATH, STATUS_PATH}
 UPSTREAM_TIMEOUT = 60.0
 #: A client connection idle this long is closed.
@@ -172,7 +173,7 @@ class BadRequest(Exception):
 
 async def _read_body(reader: asyncio.StreamReader, headers: dict[bytes, bytes]) -> bytes:
     if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
-        chunks = []
+        chunks: list[bytes] = []
         size = 0
         while True:
             line = await reader.readuntil(b"\r\n")
@@ -217,6 +218,7 @@ class Router:
         self.mirrors_dropped = 0
         self._in_flight = 0
         self._stopping = asyncio.Event()
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -241,6 +243,13 @@ class Router:
         for name, old in self.targets.items():
             if targets.get(name) is not old:
                 old.close()
+        with contextlib.suppress(RuntimeError):  # no running loop: the health loop checks
+            loop = asyncio.get_running_loop()
+            for target in targets.values():
+                if not target.healthy:
+                    task = loop.create_task(self._check_health(target))
+                    self._background.add(task)  # keep a reference until it is done
+                    task.add_done_callback(self._forget)
         self.targets = targets
         live = {d.name: d.traffic for d in record.deployments if d.name in targets}
         mirror = {d.name: d.mirror for d in record.deployments if d.mirror and d.name in targets}
@@ -301,7 +310,10 @@ class Router:
         http10 = version == b"HTTP/1.0"
         keep_alive = connection != b"close" and (not http10 or connection == b"keep-alive")
         try:
-            body = await _read_body(reader, headers)
+            async with asyncio.timeout(IDLE_TIMEOUT):
+                body = await _read_body(reader, headers)
+        except TimeoutError:
+            return False
         except BadRequest as exc:
             writer.write(_response(exc.status, _json_body(str(exc), "BAD_REQUEST")))
             return False
@@ -409,9 +421,11 @@ class Router:
             self.mirrors_dropped += 1
             return
         self._mirrors_in_flight += 1
-        asyncio.get_running_loop().create_task(
+        task = asyncio.get_running_loop().create_task(
             self._mirror(target, upstream, body, content_type, request_id, client_id)
         )
+        self._background.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._forget)
 
     async def _mirror(
         self,
@@ -433,6 +447,9 @@ class Router:
             )  # fmt: skip
         finally:
             self._mirrors_in_flight -= 1
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
 
     async def _get(self, path: str) -> bytes:
         if path in protocol.HEALTH_PATHS:
@@ -483,16 +500,19 @@ class Router:
 
     # -- background work -------------------------------------------------------------------
 
+    @staticmethod
+    async def _check_health(target: Target) -> None:
+        try:
+            async with asyncio.timeout(2):
+                status, _, _ = await target.exchange(_PING)
+            target.healthy = status == 200
+        except (TimeoutError, ConnectionError, OSError, asyncio.IncompleteReadError):
+            target.healthy = False
+
     async def _health_loop(self) -> None:
-        ping = b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         while True:
             for target in list(self.targets.values()):
-                try:
-                    async with asyncio.timeout(2):
-                        status, _, _ = await target.exchange(ping)
-                    target.healthy = status == 200
-                except (TimeoutError, ConnectionError, OSError, asyncio.IncompleteReadError):
-                    target.healthy = False
+                await self._check_health(target)
             if self._state_changed():
                 self.reload()
             await asyncio.sleep(HEALTH_INTERVAL)
@@ -510,14 +530,21 @@ class Router:
                 self.collector.failures += 1
                 print(f"collection write failed, {len(rows)} rows lost: {exc}", flush=True)
 
+    def _merge_closed_hours(self) -> None:
+        try:
+            self.collector.merge_closed_hours()
+        except Exception as exc:  # the data stays readable unmerged
+            print(f"merging closed hours failed: {exc}", flush=True)
+
     async def run(self) -> None:
         """Serve until SIGTERM/SIGINT, then flush what was collected."""
         loop = asyncio.get_running_loop()
         self.reload()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self._stopping.set)
-        if hasattr(signal, "SIGHUP"):
-            loop.add_signal_handler(signal.SIGHUP, self.reload)
+        with contextlib.suppress(NotImplementedError):  # Windows: no loop signal handlers
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self._stopping.set)
+            if hasattr(signal, "SIGHUP"):
+                loop.add_signal_handler(signal.SIGHUP, self.reload)
         server = await asyncio.start_server(
             self.handle_connection, "127.0.0.1", self.port, reuse_address=True, backlog=512
         )
@@ -526,7 +553,7 @@ class Router:
             loop.create_task(self._health_loop()),
             loop.create_task(self._flush_loop()),
         ]
-        loop.run_in_executor(None, self.collector.merge_closed_hours)
+        loop.run_in_executor(None, self._merge_closed_hours)
         await self._stopping.wait()
         server.close()
         deadline = time.monotonic() + 5

@@ -35,10 +35,14 @@ def prepare_environment() -> None:
     """Settings for a serving process, applied before numpy/sklearn load.
 
     One BLAS/OpenMP thread per deployment: requests already run concurrently, and several
-    deployments share the machine with the desktop app.
+    deployments share the machine with the desktop app. No allocator threads either: the
+    fork host forks safely only while it has a single thread.
     """
     for key in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(key, "1")
+    # Arrow's bundled jemalloc starts a background thread; the fork host must stay
+    # single-threaded (a fork copies only the calling thread).
+    os.environ.setdefault("JE_ARROW_MALLOC_CONF", "background_thread:false")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
@@ -109,7 +113,7 @@ class _ScoringHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             size = 0
             while True:
                 length = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -73,6 +74,26 @@ def test_every_input_format_predicts_like_pyfunc(endpoint: tuple[EndpointManager
     assert score.status == 200 and np.allclose(score.json()["predictions"], expected)
     for path in ("/ping", "/health", "/version"):
         assert http_client.request(port, "GET", path).status == 200, path
+
+
+def test_deployments_are_forks_of_a_single_threaded_host(
+    endpoint: tuple[EndpointManager, str], serving_host_dir: Path
+) -> None:
+    import psutil
+
+    from mlops_desktop.serving.launchers import ForkLauncher
+
+    manager, name = endpoint
+    info = ForkLauncher(serving_host_dir).host_info()
+    assert info is not None
+    host = psutil.Process(int(info["pid"]))
+    assert host.num_threads() == 1  # fork copies only the calling thread
+    for deployment in manager.get_endpoint(name).deployments:
+        assert deployment.pid is not None
+        child = psutil.Process(deployment.pid)
+        assert child.ppid() == host.pid
+        assert child.name() == f"mlops-{deployment.name}"
+        assert os.getsid(deployment.pid) == deployment.pid  # its own session: outlives the app
 
 
 def test_header_targets_a_deployment(endpoint: tuple[EndpointManager, str]) -> None:
