@@ -32,6 +32,14 @@ class ReferenceChoice:
     source: str
 
 
+@dataclass(frozen=True)
+class DriftSources:
+    """What the Drift page offers as reference and as current data."""
+
+    reference: list[ReferenceChoice]
+    current: list[ReferenceChoice]
+
+
 def list_reference_choices(ctx: TaskContext, config: AppConfig) -> list[ReferenceChoice]:
     """Champion (or latest) versions of every model in every workspace, newest stage first."""
     from mlops_desktop.backends.registry import open_backend
@@ -55,15 +63,62 @@ def list_reference_choices(ctx: TaskContext, config: AppConfig) -> list[Referenc
     return choices
 
 
+def list_endpoint_choices(ctx: TaskContext, config: AppConfig) -> DriftSources:
+    """Local endpoints' collected data: recent windows as current, past windows as reference."""
+    from mlops_desktop.core.config import BackendKind
+    from mlops_desktop.serving.manager import EndpointManager
+
+    reference: list[ReferenceChoice] = []
+    current: list[ReferenceChoice] = []
+    for workspace in sorted(config.workspaces, key=lambda w: -w.hosted_stages[-1].rank):
+        if workspace.backend is not BackendKind.MLFLOW:
+            continue
+        ctx.check()
+        try:
+            endpoints = EndpointManager(workspace).list_endpoints(probe=False)
+        except MlopsError:
+            continue
+        for endpoint in endpoints:
+            base = f"endpoint:{workspace.name}/{endpoint.name}"
+            where = f"{workspace.name} · endpoint {endpoint.name}"
+            current += [
+                ReferenceChoice(f"{where} — last 24 hours", f"{base}#since=-24h"),
+                ReferenceChoice(f"{where} — last 7 days", f"{base}#since=-7d"),
+                ReferenceChoice(f"{where} — everything collected", base),
+            ]
+            reference += [
+                ReferenceChoice(
+                    f"{where} — the 24 hours before the last 24", f"{base}#since=-48h&until=-24h"
+                ),
+                ReferenceChoice(
+                    f"{where} — the week before the last 7 days", f"{base}#since=-14d&until=-7d"
+                ),
+            ]
+    return DriftSources(reference, current)
+
+
+def list_drift_sources(ctx: TaskContext, config: AppConfig) -> DriftSources:
+    """Model versions' training data and endpoints' past windows (reference); endpoint data
+    (current)."""
+    models = list_reference_choices(ctx, config)
+    endpoints = list_endpoint_choices(ctx, config)
+    return DriftSources(models + endpoints.reference, endpoints.current)
+
+
 def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftRequest) -> Any:
     """Resolve the sources and run the drift engine with progress and cancel."""
     from mlops_desktop.drift.engine import compute_drift
-    from mlops_desktop.monitoring.sources import resolve_source
+    from mlops_desktop.monitoring.sources import load_source
 
-    ctx.progress(0, 100, "resolving the reference")
+    ctx.progress(0, 100, "loading the reference")
     workdir = Path(tempfile.mkdtemp(prefix="mlops-drift-"))
-    reference = resolve_source(config, request.reference, workdir)
-    current = resolve_source(config, request.current, workdir)
+    reference, reference_name = load_source(
+        config, request.reference, timestamp=request.timestamp, workdir=workdir
+    )
+    ctx.progress(3, 100, "loading the current data")
+    current, current_name = load_source(
+        config, request.current, timestamp=request.timestamp, workdir=workdir
+    )
 
     def progress(done: int, total: int, message: str) -> None:
         ctx.progress(5 + int(95 * done / max(total, 1)), 100, message)
@@ -78,12 +133,10 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
         progress=progress,
         cancel=lambda: ctx.cancelled,
     )
-    if request.reference != str(reference):
-        import dataclasses
+    import dataclasses
 
-        # Name the model version, not the temporary file its training data was copied to.
-        result = dataclasses.replace(result, reference_name=request.reference)
-    return result
+    # Name sources as chosen (a model version, an endpoint window), not by temporary copies.
+    return dataclasses.replace(result, reference_name=reference_name, current_name=current_name)
 
 
 def export_report_task(ctx: TaskContext, result: Any, path: Path) -> Path:

@@ -35,10 +35,10 @@ from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.ui.models.drift_features_model import SORT_ROLE, DriftFeaturesModel
 from mlops_desktop.ui.tasks_drift import (
     DriftRequest,
-    ReferenceChoice,
+    DriftSources,
     compute_drift_task,
     export_report_task,
-    list_reference_choices,
+    list_drift_sources,
 )
 from mlops_desktop.ui.workers import LatestRequest, WorkerPool
 
@@ -100,11 +100,16 @@ class DriftPage(QWidget):
         ref_row.addWidget(ref_browse)
         form.addRow("Reference", ref_row)
 
+        self.current_combo = QComboBox()
+        self.current_combo.setAccessibleName("Current data source")
+        self.current_combo.setMinimumWidth(360)
+        self.current_combo.addItem("A file (right)", "")
         self.current_file = QLineEdit()
         self.current_file.setAccessibleName("Current data")
         self.current_file.setPlaceholderText("current data: CSV, Parquet, JSON Lines or a folder")
         cur_row = QHBoxLayout()
-        cur_row.addWidget(self.current_file, 4)
+        cur_row.addWidget(self.current_combo, 2)
+        cur_row.addWidget(self.current_file, 2)
         cur_browse = QPushButton("Browse…")
         cur_browse.clicked.connect(lambda: self._browse(self.current_file))
         cur_row.addWidget(cur_browse)
@@ -245,26 +250,28 @@ class DriftPage(QWidget):
 
     def _load_choices(self) -> None:
         self._choices_request.begin()
-        worker = self._pool.submit(list_reference_choices, self._config, name="drift choices")
+        worker = self._pool.submit(list_drift_sources, self._config, name="drift sources")
         self._choices_request.track(worker)
         self._choices_request.connect(worker.signals.result, self._on_choices)
         self._choices_request.connect(worker.signals.error, self._on_choices_error)
 
-    def _on_choices(self, choices: list[ReferenceChoice]) -> None:
-        previous = self.reference_combo.currentData()
-        self.reference_combo.clear()
-        for choice in choices:
-            self.reference_combo.addItem(choice.label, choice.source)
-        self.reference_combo.addItem("A file (below)", "")
-        index = self.reference_combo.findData(previous) if previous else -1
-        self.reference_combo.setCurrentIndex(max(index, 0))
+    def _on_choices(self, sources: DriftSources) -> None:
+        choices = sources.reference
+        _fill(self.reference_combo, [(c.label, c.source) for c in choices], "A file (right)")
+        _fill(
+            self.current_combo,
+            [(c.label, c.source) for c in sources.current],
+            "A file (right)",
+            files_first=True,
+        )
         demo = demo_current_data()
         if demo is not None and not self.current_file.text():
             # The demo's production-like data, with its label and time columns.
             self.current_file.setText(str(demo))
             self.target_edit.setText("target")
             self.timestamp_edit.setText("timestamp")
-        if choices and self.current_file.text() and self._result is None:
+        has_current = bool(self.current_file.text() or self.current_combo.currentData())
+        if choices and has_current and self._result is None:
             self.compute()
         else:
             self._mark_loaded()
@@ -283,7 +290,7 @@ class DriftPage(QWidget):
         reference = self.reference_file.text().strip() or (self.reference_combo.currentData() or "")
         return DriftRequest(
             reference=reference,
-            current=self.current_file.text().strip(),
+            current=self.current_file.text().strip() or (self.current_combo.currentData() or ""),
             target=self.target_edit.text().strip() or None,
             prediction=self.prediction_edit.text().strip() or None,
             timestamp=self.timestamp_edit.text().strip() or None,
@@ -505,6 +512,22 @@ class DriftPage(QWidget):
         )
         if path:
             target.setText(path)
+
+
+def _fill(
+    combo: QComboBox, items: list[tuple[str, str]], file_label: str, *, files_first: bool = False
+) -> None:
+    """Refill a source combo, keeping the chosen source when it is still offered."""
+    previous = combo.currentData()
+    combo.clear()
+    if files_first:
+        combo.addItem(file_label, "")
+    for label, source in items:
+        combo.addItem(label, source)
+    if not files_first:
+        combo.addItem(file_label, "")
+    index = combo.findData(previous) if previous else -1
+    combo.setCurrentIndex(max(index, 0))
 
 
 _WINDOW_ADJECTIVES = {"hour": "hourly", "day": "daily", "week": "weekly"}
