@@ -45,7 +45,7 @@ def demo_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         from mlops_desktop.demo import create_demo
 
-        create_demo()
+        create_demo(endpoints=False)  # endpoint tests start (and stop) their own
     finally:
         if previous is None:
             os.environ.pop(HOME_ENV, None)

@@ -15,10 +15,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="create local dev/staging/prod workspaces with real trained models",
         description="Create three local MLflow workspaces (dev, staging, prod) under the data "
         "dir: several training runs on scikit-learn's diabetes data in dev, the best version "
-        "copied into staging and prod with alias 'champion', and production-like current "
-        "data with drift. Idempotent; --reset starts over.",
+        "copied into staging and prod with alias 'champion', production-like current "
+        "data with drift, and live endpoints in staging and prod serving their champions with "
+        "a stream of real requests (prod's drifting). Idempotent; --reset starts over.",
     )
     demo.add_argument("--reset", action="store_true", help="delete the demo and start over")
+    demo.add_argument(
+        "--no-endpoints",
+        action="store_true",
+        help="skip the live endpoints in staging and prod (and their traffic)",
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress lines")
     demo.set_defaults(handler=run_demo)
 
@@ -28,7 +34,11 @@ def run_demo(args: argparse.Namespace) -> int:
     load_app_config()
     from mlops_desktop.demo import create_demo
 
-    summary = create_demo(TaskContext(progress_printer(args.quiet)), reset=args.reset)
+    summary = create_demo(
+        TaskContext(progress_printer(args.quiet)),
+        reset=args.reset,
+        endpoints=not args.no_endpoints,
+    )
     for line in summary.lines():
         print(line)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from mlops_desktop.core.entities import MetricGoal
 from mlops_desktop.core.errors import Conflict
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
 from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.demo.live import send_traffic, start_endpoint
 
 DEMO_MODEL = "diabetes-progression"
 DEMO_MARKER = "Demo workspace created by `mlops-desktop demo`"
@@ -39,6 +41,7 @@ class DemoSummary:
     champion_version: str | None = None
     champion_metric: tuple[str, float] | None = None
     current_data: Path | None = None
+    endpoints: list[str] = field(default_factory=list)
     already_present: bool = False
     seconds: float = 0.0
 
@@ -57,6 +60,7 @@ class DemoSummary:
             )
         if self.current_data:
             out.append(f"production-like current data: {self.current_data}")
+        out.extend(self.endpoints)
         out.append(f"done in {self.seconds:.1f} s")
         return out
 
@@ -101,15 +105,62 @@ def _demo_complete(config: AppConfig) -> bool:
     return DEMO_MODEL in models and "champion" in models[DEMO_MODEL].aliases
 
 
-def create_demo(ctx: TaskContext | None = None, *, reset: bool = False) -> DemoSummary:
-    """Create (or complete) the demo; idempotent, ``reset`` starts over."""
+def _start_live_endpoints(
+    staging: WorkspaceConfig,
+    prod: WorkspaceConfig,
+    current: Path,
+    report: Callable[[str], None],
+    ctx: TaskContext,
+) -> list[str]:
+    """Endpoints in staging and prod with traffic; returns summary lines."""
+    import pandas as pd
+    from sklearn.datasets import load_diabetes
+
+    lines = []
+    production = pd.read_parquet(current).drop(columns=["timestamp", "target"])
+    like_training = load_diabetes(as_frame=True).frame.drop(columns=["target"]).head(400)
+    for workspace, frame in ((staging, like_training), (prod, production)):
+        report(f"starting the {workspace.name} endpoint and sending it traffic")
+        name = start_endpoint(workspace, DEMO_MODEL, ctx)
+        live = send_traffic(workspace, name, frame, ctx)
+        lines.append(
+            f"endpoint {live.workspace}/{live.name}: {live.url} ({live.requests} requests, "
+            f"{live.failures} failed)"
+        )
+    return lines
+
+
+def _stop_demo_endpoints(config: AppConfig) -> None:
+    """Stop the endpoints of demo workspaces before their files go."""
+    from mlops_desktop.core.errors import MlopsError
+    from mlops_desktop.serving.manager import EndpointManager
+
+    for ws in config.workspaces:
+        if not _is_demo(ws):
+            continue
+        try:
+            manager = EndpointManager(ws)
+            for endpoint in manager.list_endpoints(probe=False):
+                manager.delete_endpoint(endpoint.name)
+        except MlopsError:
+            continue
+
+
+def create_demo(
+    ctx: TaskContext | None = None, *, reset: bool = False, endpoints: bool = True
+) -> DemoSummary:
+    """Create (or complete) the demo; idempotent, ``reset`` starts over.
+
+    With ``endpoints``, staging and prod also get live endpoints serving their champions and a
+    stream of real requests (prod's drifting), so every page has live data.
+    """
     from mlops_desktop.backends.mlflow.backend import MlflowBackend, copy_model_version
     from mlops_desktop.pipelines.train import TrainConfig, train
 
     ctx = ctx or TaskContext()
     started = time.monotonic()
     summary = DemoSummary(workspaces=[s.value for s in STAGE_ORDER])
-    total = len(DEMO_RUNS) + 4
+    total = len(DEMO_RUNS) + 4 + (2 if endpoints else 0)
     step = 0
 
     def report(message: str) -> None:
@@ -126,15 +177,21 @@ def create_demo(ctx: TaskContext | None = None, *, reset: bool = False) -> DemoS
                 hint=f"remove or rename it first (`mlops-desktop workspaces remove {ws.name}`)",
             )
     if reset:
+        _stop_demo_endpoints(config)
         config = _remove_demo(config)
         save_config(config)
     elif _demo_complete(config):
         summary.already_present = True
+        if endpoints:
+            report("checking the demo endpoints")
+            for name in (Stage.STAGING.value, Stage.PROD.value):
+                start_endpoint(config.workspace(name), DEMO_MODEL, ctx)
         summary.seconds = time.monotonic() - started
         ctx.progress(total, total, "demo already present")
         return summary
     else:
         # A half-built demo (interrupted earlier) is rebuilt from scratch.
+        _stop_demo_endpoints(config)
         config = _remove_demo(config)
 
     workspaces = demo_workspace_configs()
@@ -182,6 +239,10 @@ def create_demo(ctx: TaskContext | None = None, *, reset: bool = False) -> DemoS
     from mlops_desktop.demo.production_data import write_production_data
 
     summary.current_data = write_production_data(demo_data_dir())
+    if endpoints:
+        summary.endpoints = _start_live_endpoints(
+            staging.workspace, prod.workspace, summary.current_data, report, ctx
+        )
     summary.seconds = time.monotonic() - started
     ctx.progress(total, total, "demo ready")
     return summary

@@ -498,7 +498,7 @@ class EndpointManager:
         if isinstance(payload, str):
             return payload.encode("utf-8")
         if hasattr(payload, "to_json") and hasattr(payload, "columns"):  # a pandas DataFrame
-            return b'{"dataframe_split": %s}' % payload.to_json(orient="split").encode()
+            return _dataframe_split(payload)
         if isinstance(payload, dict | list):
             return json.dumps(payload).encode()
         raise InvalidInput(f"cannot send a {type(payload).__name__} to an endpoint")
@@ -546,3 +546,26 @@ class EndpointManager:
         return compute_telemetry(
             requests, bucket=bucket, start=start, end=end, by_deployment=by_deployment
         )
+
+
+def _dataframe_split(frame: Any) -> bytes:
+    """``dataframe_split`` JSON with floats exactly as they are.
+
+    ``DataFrame.to_json`` rounds to at most 15 significant digits, which moves values at the
+    edge of the training range out of bounds in the collected data; Python's ``json`` writes
+    the shortest repr that round-trips. Missing values become ``null``.
+    """
+    import math
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if hasattr(value, "item"):  # numpy scalar
+            return cell(value.item())
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value
+
+    rows = [[cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    body = {"dataframe_split": {"columns": [str(c) for c in frame.columns], "data": rows}}
+    return json.dumps(body, allow_nan=False).encode()
