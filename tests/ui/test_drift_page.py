@@ -8,7 +8,7 @@ import pytest
 
 from mlops_desktop.core.config import load_config
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.tasks_drift import list_drift_sources, list_reference_choices
+from mlops_desktop.ui.tasks_drift import list_reference_choices
 
 
 def test_reference_choices_are_champions_newest_stage_first(demo_home: Path) -> None:
