@@ -123,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return EXIT_NO_DISPLAY
+    from mlops_desktop.ui.platform_check import missing_libraries_message, missing_xcb_packages
+
+    missing = missing_xcb_packages()
+    if missing:
+        print(missing_libraries_message(missing), file=sys.stderr)
+        return EXIT_NO_DISPLAY
     return _run(args, qt_args)
 
 
