@@ -9,7 +9,8 @@ A source string is one of
 - ``endpoint:WORKSPACE/NAME``: the requests a local endpoint collected (inputs, the model's
   ``prediction`` and the request ``timestamp``);
 
-optionally followed by a time slice ``#since=…&until=…`` whose bounds are ISO timestamps or
+optionally followed by a time slice ``#since=…&until=…`` (and, for endpoints,
+``&deployment=NAME`` to keep one deployment's requests) whose bounds are ISO timestamps or
 durations back from now (``-7d``, ``-24h``, ``-30m``). So "the previous week as reference,
 this week as current" is ``endpoint:prod/churn#since=-14d&until=-7d`` against
 ``endpoint:prod/churn#since=-7d``.
@@ -67,19 +68,26 @@ class TimeSlice:
 
     since: datetime | None = None
     until: datetime | None = None
+    #: Endpoint sources only: keep the requests one deployment answered.
+    deployment: str | None = None
 
     @classmethod
     def parse(cls, text: str, now: datetime | None = None) -> TimeSlice:
         """Parse ``since=…&until=…`` (ISO timestamps or ``-7d``-style durations)."""
         now = now or datetime.now(UTC)
         bounds: dict[str, datetime] = {}
+        deployment = None
         for key, value in parse_qsl(text, keep_blank_values=True):
+            if key == "deployment":
+                deployment = value.strip() or None
+                continue
             if key not in ("since", "until"):
                 raise InvalidInput(
-                    f"unknown time slice key {key!r} in {text!r}", hint="use since= and until="
+                    f"unknown time slice key {key!r} in {text!r}",
+                    hint="use since=, until= and (for endpoints) deployment=",
                 )
             bounds[key] = _moment(value, now)
-        return cls(bounds.get("since"), bounds.get("until"))
+        return cls(bounds.get("since"), bounds.get("until"), deployment)
 
     def apply(self, frame: Any, column: str, source: str) -> Any:
         """Rows of ``frame`` whose ``column`` falls in the slice."""
@@ -167,9 +175,13 @@ def endpoint_data(config: AppConfig, text: str, time_slice: TimeSlice | None) ->
     since = time_slice.since if time_slice else None
     until = time_slice.until if time_slice else None
     frame = manager.collected_data(name, since, until)
+    deployment = time_slice.deployment if time_slice else None
+    if deployment is not None and not frame.empty:
+        frame = frame[frame["deployment"] == deployment]
     if frame.empty:
+        which = f" by deployment {deployment!r}" if deployment else ""
         raise NotFound(
-            f"endpoint {name!r} in {workspace!r} collected no requests in that time",
+            f"endpoint {name!r} in {workspace!r} collected no requests{which} in that time",
             hint="send it traffic, or widen the time slice",
         )
     return frame.drop(columns=["deployment", "request_id", "mirrored"], errors="ignore")

@@ -86,6 +86,14 @@ def list_endpoint_choices(ctx: TaskContext, config: AppConfig) -> DriftSources:
                 ReferenceChoice(f"{where} — last 7 days", f"{base}#since=-7d"),
                 ReferenceChoice(f"{where} — everything collected", base),
             ]
+            if len(endpoint.deployments) > 1:  # blue/green: each deployment's own traffic
+                current += [
+                    ReferenceChoice(
+                        f"{where} · deployment {d.name} — last 24 hours",
+                        f"{base}#since=-24h&deployment={d.name}",
+                    )
+                    for d in endpoint.deployments
+                ]
             reference += [
                 ReferenceChoice(
                     f"{where} — the 24 hours before the last 24", f"{base}#since=-48h&until=-24h"

@@ -62,6 +62,10 @@ def test_endpoint_source_slices_and_choices(served) -> None:
     assert any(c.startswith("prediction") for c in frame.columns)
     with pytest.raises(NotFound, match="collected no requests"):
         load_source(config, "endpoint:prod/scorer#since=-48h&until=-24h")
+    blue, _ = load_source(config, "endpoint:prod/scorer#deployment=blue")
+    assert len(blue) == len(collected)
+    with pytest.raises(NotFound, match="by deployment 'green'"):
+        load_source(config, "endpoint:prod/scorer#deployment=green")
     with pytest.raises(NotFound):
         load_source(config, "endpoint:prod/nope")
     with pytest.raises(InvalidInput, match="endpoint:WORKSPACE/ENDPOINT"):
@@ -88,5 +92,6 @@ def test_time_slices_on_files(tmp_path: Path) -> None:
         TimeSlice.parse("since=yesterday")
     with pytest.raises(InvalidInput, match="unknown time slice key"):
         TimeSlice.parse("from=-1d")
+    assert TimeSlice.parse("since=-1h&deployment=green").deployment == "green"
     with pytest.raises(InvalidInput, match="timestamp column"):
         window.apply(frame, "missing", "f")

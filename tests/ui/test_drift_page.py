@@ -83,3 +83,17 @@ def test_cancel_keeps_the_page_usable(qtbot, drift_page) -> None:
     page.cancel()
     assert not page.cancel_button.isEnabled() and page.compute_button.isEnabled()
     assert page.status_label.text() == "cancelled"
+
+
+def test_export_from_the_page_writes_each_format(qtbot, drift_page, tmp_path: Path) -> None:
+    page = drift_page
+    with qtbot.waitSignal(page.dataLoaded, timeout=120_000):
+        page.set_config(load_config())
+    assert page.export_button.isEnabled()
+    for name in ("report.html", "report.pdf", "report.json"):
+        target = tmp_path / name
+        page.export(target)
+        qtbot.waitUntil(lambda t=target: page.status_label.text().endswith(str(t)), timeout=60_000)
+        assert target.stat().st_size > 1000
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "<svg" in (tmp_path / "report.html").read_text()
