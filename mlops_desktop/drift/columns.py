@@ -4,7 +4,8 @@ Kinds are inferred from the reference data (a per-feature ``kind`` in the config
 
 - booleans, pandas ``category`` columns and strings with few distinct values are categorical;
 - numbers (or strings of which at least ``parse_ratio`` parse as numbers) are numeric, except
-  whole numbers with at most ``categorical_max_unique`` distinct values, which are categorical;
+  whole numbers with at most ``categorical_max_unique`` distinct values and two-valued flags
+  (however encoded, e.g. a scaled 0/1), which are categorical;
 - datetimes (or ISO-8601-looking strings) are datetime;
 - strings with more than ``text_min_unique`` distinct values making up more than
   ``text_unique_ratio`` of the non-null values, and nested values (lists, dicts), are text.
@@ -128,6 +129,8 @@ def infer_kind(series: pd.Series, config: TypingConfig) -> ColumnKind | None:
 
 
 def _few_whole_numbers(finite: np.ndarray, config: TypingConfig) -> bool:
+    if finite.size >= 20 and pd.unique(finite[:1000]).size <= 2 and pd.unique(finite).size <= 2:
+        return True  # a flag, however it is encoded (0/1, or ±0.05 after scaling)
     limit = config.categorical_max_unique
     head = finite[: 20 * max(limit, 1) + 1]
     if not np.all(np.floor(head) == head) or pd.unique(head).size > limit:

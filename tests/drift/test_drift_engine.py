@@ -304,3 +304,19 @@ def test_all_null_reference_column_is_reported() -> None:
     result = compute_drift(reference, current)
     assert ("empty", "all_null_reference") in {(i.column, i.issue) for i in result.schema_issues}
     assert not result.feature("empty").evaluated
+
+
+def test_two_valued_float_flag_is_categorical() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from mlops_desktop.drift.engine import compute_drift
+    from mlops_desktop.drift.kinds import ColumnKind
+
+    rng = np.random.default_rng(0)
+    flag = np.where(rng.random(300) < 0.5, 0.0506801187398187, -0.044641636506989)
+    reference = pd.DataFrame({"sex": flag, "x": rng.normal(size=300)})
+    current = pd.DataFrame({"sex": flag[::-1], "x": rng.normal(size=300)})
+    result = compute_drift(reference, current)
+    assert result.feature("sex").kind is ColumnKind.CATEGORICAL
+    assert result.feature("x").kind is ColumnKind.NUMERIC
