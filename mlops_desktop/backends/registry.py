@@ -13,6 +13,10 @@ def open_backend(workspace: WorkspaceConfig) -> Backend:
         from mlops_desktop.backends.mlflow.backend import MlflowBackend
 
         return MlflowBackend(workspace)
+    if workspace.backend is BackendKind.AZUREML:
+        from mlops_desktop.backends.azureml.backend import AzureMlBackend
+
+        return AzureMlBackend(workspace)
     raise InvalidInput(
         f"workspace {workspace.name!r}: the {workspace.backend.value} backend is not available "
         "in this version",

@@ -1,0 +1,321 @@
+"""The Azure ML backend: one azure-ai-ml ``MLClient`` per backend instance.
+
+azure-ai-ml does not document ``MLClient`` as thread-safe, so every backend instance builds its
+own client and credential: open one backend per worker thread (``open_backend`` is cheap once
+the SDK is imported). Everything crosses the boundary as core entities or the dataclasses of
+:mod:`.entities`, and failures as core errors (:mod:`.errors`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from mlops_desktop.backends.azureml import last_known, mapping
+from mlops_desktop.backends.azureml.cloud import resolve_cloud
+from mlops_desktop.backends.azureml.credentials import (
+    DeviceCodePrompt,
+    build_credential,
+    identity_from_claims,
+    interactive_credential,
+    save_authentication_record,
+    token_claims,
+)
+from mlops_desktop.backends.azureml.errors import Offline, translated_errors
+from mlops_desktop.backends.azureml.last_known import LastKnownVersions
+from mlops_desktop.backends.azureml.reads import AzureResourceReads
+from mlops_desktop.backends.azureml.settings import AzureSettings
+from mlops_desktop.core.config import WorkspaceConfig
+from mlops_desktop.core.entities import (
+    Capabilities,
+    Capability,
+    ConnectionInfo,
+    ConnectionState,
+    Experiment,
+    ModelVersion,
+    RegisteredModel,
+    Run,
+)
+from mlops_desktop.core.errors import AuthError, InvalidInput, MlopsError, NotFound, Unavailable
+from mlops_desktop.core.tasks import TaskContext
+
+log = logging.getLogger(__name__)
+
+_TERMINAL_JOB_STATES = {"Completed", "Failed", "Canceled"}
+
+
+class AzureMlBackend(AzureResourceReads):
+    """Implements :class:`mlops_desktop.backends.base.Backend` for Azure Machine Learning.
+
+    ``settings`` default to :meth:`AzureSettings.from_env`. Construction does no network I/O.
+    """
+
+    def __init__(self, workspace: WorkspaceConfig, *, settings: AzureSettings | None = None):
+        if workspace.azure is None:
+            raise InvalidInput(f"workspace {workspace.name!r} has no Azure settings")
+        self.workspace = workspace
+        self.settings = settings or AzureSettings.from_env()
+        self.cloud = resolve_cloud(workspace.azure)
+        self.credential = build_credential(self.settings, workspace.azure, self.cloud)
+        #: Set when the last ``list_model_versions`` answered from the last-known cache.
+        self.served_from_cache: LastKnownVersions | None = None
+        self._runs: dict[str, Run] = {}
+        self.client = self._make_client()
+
+    def _make_client(self) -> Any:
+        from azure.ai.ml import MLClient
+
+        azure = self.workspace.azure
+        assert azure is not None
+        kwargs: dict[str, Any] = {
+            **self.cloud.client_kwargs(),
+            **self.settings.client_kwargs(),
+            "enable_telemetry": False,
+            "show_progress": False,
+        }
+        if self.settings.ca_bundle:
+            kwargs["connection_verify"] = self.settings.ca_bundle
+        with self._call("connect"):
+            return MLClient(
+                self.credential,
+                azure.subscription_id,
+                azure.resource_group,
+                azure.workspace_name,
+                **kwargs,
+            )
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _call(self, action: str) -> Iterator[None]:
+        with translated_errors(self.workspace, action, lambda: self.identity):
+            yield
+
+    @property
+    def identity(self) -> str:
+        """Who the last token was issued to ("" before the first call)."""
+        token = self.credential.last_token
+        return identity_from_claims(token_claims(token)) if token else ""
+
+    # -- connection and sign-in ----------------------------------------------------------
+
+    def capabilities(self) -> Capabilities:
+        """Reads models, runs and compute; the endpoint and job features are local-only yet.
+
+        The app's endpoints page drives local endpoints (``serving``) and its jobs page local
+        runs; declaring them here would send an Azure workspace there. Azure online endpoints
+        and jobs are readable through :meth:`list_online_endpoints` and :meth:`list_runs`.
+        """
+        return Capabilities(
+            write_registry=Capability(
+                False, "registering and promoting Azure ML models arrives with promotion"
+            ),
+            endpoints=Capability(
+                False, "Azure ML online endpoints are read-only in this version (no page yet)"
+            ),
+            jobs=Capability(False, "submitting Azure ML jobs arrives with retraining"),
+            compute=Capability(True),
+        )
+
+    def check_connection(self) -> ConnectionInfo:
+        """Sign in (token claims name the identity), then read the workspace resource."""
+        try:
+            with self._call("sign in"):
+                self.credential.get_token(self.cloud.scope)
+        except MlopsError as exc:
+            return ConnectionInfo(ConnectionState.AUTH_REQUIRED, str(exc))
+        identity = self.identity
+        try:
+            info = self.workspace_info()
+        except AuthError as exc:
+            return ConnectionInfo(ConnectionState.AUTH_REQUIRED, str(exc), identity)
+        except Offline as exc:
+            return ConnectionInfo(ConnectionState.OFFLINE, str(exc), identity)
+        except MlopsError as exc:
+            return ConnectionInfo(ConnectionState.ERROR, str(exc), identity)
+        from azure.ai.ml import __version__ as sdk_version
+
+        detail = f"{info.name} in {info.location}" if info.location else info.name
+        return ConnectionInfo(
+            ConnectionState.ONLINE, detail, identity, f"azure-ai-ml {sdk_version}"
+        )
+
+    def sign_in(self, prompt: DeviceCodePrompt | None = None) -> str:
+        """Interactive sign-in (browser or device code); returns the signed-in identity.
+
+        Saves the authentication record (no secret) so later starts sign in silently from
+        azure-identity's encrypted token cache. ``prompt(verification_uri, user_code, expires)``
+        shows the device code to the person. Other credential kinds need no sign-in here.
+        """
+        kind = self.settings.credential
+        azure = self.workspace.azure
+        assert azure is not None
+        if not kind.is_interactive:
+            raise InvalidInput(
+                f"the {kind.value} credential signs in outside the app",
+                hint="use `az login`, or set MLOPS_DESKTOP_AZURE_CREDENTIAL=browser",
+            )
+        with self._call("sign in"):
+            interactive = interactive_credential(
+                kind, azure, self.cloud, prompt=prompt, silent=False
+            )
+            record = interactive.authenticate(scopes=[self.cloud.scope])
+            save_authentication_record(record, kind, azure, self.cloud)
+            self.credential.replace(interactive_credential(kind, azure, self.cloud, record))
+            self.credential.get_token(self.cloud.scope)
+        return self.identity
+
+    # -- models --------------------------------------------------------------------------
+
+    def list_registered_models(self, ctx: TaskContext | None = None) -> list[RegisteredModel]:
+        """Every model container with the alias map its versions' tags make."""
+        containers, versions = self._read_registry(ctx, with_runs=False)
+        return [
+            mapping.registered_model_from_azure(
+                c, [v for v in versions if v.registered_name == c.name]
+            )
+            for c in containers
+        ]
+
+    def list_model_versions(
+        self, ctx: TaskContext | None = None, *, with_runs: bool = True
+    ) -> list[ModelVersion]:
+        """Every active version of every model, with aliases and (optionally) source runs.
+
+        When Azure cannot be reached, answers from the last-known cache and sets
+        :attr:`served_from_cache` (see :mod:`.last_known`); otherwise refreshes the cache.
+        """
+        try:
+            _, versions = self._read_registry(ctx, with_runs=with_runs)
+        except Unavailable as exc:
+            cached = last_known.load(self.workspace, reason=str(exc))
+            if cached is None:
+                raise
+            log.warning(
+                "workspace %r is unreachable; showing its model versions as of %s (%s)",
+                self.workspace.name,
+                cached.saved_at.isoformat(timespec="seconds"),
+                exc.message,
+            )
+            self.served_from_cache = cached
+            return list(cached.versions)
+        self.served_from_cache = None
+        if with_runs:
+            try:
+                last_known.save(self.workspace, versions)
+            except OSError as exc:
+                log.warning("cannot write the last-known cache: %s", exc)
+        return versions
+
+    def last_known(self) -> LastKnownVersions | None:
+        """The versions saved by the last successful listing, without touching the network."""
+        return last_known.load(self.workspace)
+
+    def _read_registry(
+        self, ctx: TaskContext | None, *, with_runs: bool
+    ) -> tuple[list[Any], list[ModelVersion]]:
+        if ctx:
+            ctx.progress(0, 1, "models")
+        with self._call("list models"):
+            containers = sorted(self.client.models.list(), key=lambda m: str(m.name))
+        raw: list[Any] = []
+        for index, container in enumerate(containers):
+            if ctx:
+                ctx.progress(index, len(containers) + 1, f"versions of {container.name}")
+            with self._call(f"list versions of {container.name}"):
+                raw.extend(self.client.models.list(name=container.name))
+        raw.sort(key=lambda m: (str(m.name), _version_key(str(m.version))))
+        runs: dict[str, Run] = {}
+        if with_runs:
+            if ctx:
+                ctx.progress(len(containers), len(containers) + 1, "source jobs")
+            runs = self._runs_by_job({j for m in raw if (j := mapping.job_name_of(m))}, ctx)
+        versions = [self._version(m, runs if with_runs else None) for m in raw]
+        if ctx:
+            ctx.progress(1, 1, f"{len(versions)} versions")
+        return containers, versions
+
+    def _version(self, model: Any, runs: dict[str, Run] | None) -> ModelVersion:
+        run = None
+        if runs is not None:
+            job = mapping.job_name_of(model)
+            run = mapping.merge_version_metrics(runs.get(job) if job else None, model, job)
+        return mapping.model_version_from_azure(self.workspace, model, run)
+
+    def _runs_by_job(self, job_names: set[str], ctx: TaskContext | None) -> dict[str, Run]:
+        """Runs of the named jobs; jobs that are not in this workspace are skipped."""
+        runs: dict[str, Run] = {}
+        for name in sorted(job_names):
+            if ctx:
+                ctx.check()
+            with contextlib.suppress(NotFound):
+                runs[name] = self.get_run(name)
+        return runs
+
+    def get_model_version(self, registered_name: str, version: str) -> ModelVersion:
+        """One version with its source job's run (params, metrics, inputs)."""
+        with self._call(f"read {registered_name} version {version}"):
+            model = self.client.models.get(registered_name, str(version))
+        job = mapping.job_name_of(model)
+        runs = self._runs_by_job({job}, None) if job else {}
+        return self._version(model, runs)
+
+    def get_model_version_by_alias(self, registered_name: str, alias: str) -> ModelVersion:
+        """The newest version whose ``mlops.aliases``/``alias`` tag names ``alias``."""
+        with self._call(f"resolve {registered_name}@{alias}"):
+            candidates = [
+                m
+                for m in self.client.models.list(name=registered_name)
+                if alias in mapping.parse_aliases(dict(m.tags or {}))
+            ]
+        if not candidates:
+            raise NotFound(
+                f"no version of {registered_name!r} carries alias {alias!r} in workspace "
+                f"{self.workspace.name!r}",
+                hint=f"Azure ML keeps aliases in the {mapping.ALIAS_TAG!r} version tag",
+            )
+        newest = max(candidates, key=lambda m: _version_key(str(m.version)))
+        return self.get_model_version(registered_name, str(newest.version))
+
+    def download_run_artifacts(self, run_id: str, artifact_path: str, dest: Path) -> Path | None:
+        """Not available for Azure ML jobs yet: always None (the run has no readable folder)."""
+        log.info("artifact download from Azure ML job %s is not supported yet", run_id)
+        return None
+
+    # -- runs (jobs) ----------------------------------------------------------------------
+
+    def get_run(self, run_id: str) -> Run:
+        """One job as a run; finished jobs are remembered for this backend's lifetime."""
+        if run_id in self._runs:
+            return self._runs[run_id]
+        with self._call(f"read job {run_id}"):
+            run = mapping.run_from_job(self.client.jobs.get(run_id))
+        if run.status in _TERMINAL_JOB_STATES:
+            self._runs[run_id] = run
+        return run
+
+    def _all_runs(self) -> list[Run]:
+        with self._call("list jobs"):
+            return [mapping.run_from_job(job) for job in self.client.jobs.list()]
+
+    def list_experiments(self) -> list[Experiment]:
+        """Experiments named by the workspace's jobs (id = name)."""
+        return mapping.experiments_from_runs(self._all_runs())
+
+    def list_runs(self, experiment_ids: list[str], max_results: int = 100) -> list[Run]:
+        """The newest jobs of the given experiments."""
+        wanted = set(experiment_ids)
+        runs = [r for r in self._all_runs() if r.experiment_id in wanted]
+        runs.sort(key=lambda r: r.start_time.timestamp() if r.start_time else 0.0, reverse=True)
+        return runs[:max_results]
+
+    def close(self) -> None:
+        """Close the credential (the SDK's HTTP sessions close with the process)."""
+        self.credential.close()
+
+
+def _version_key(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (0, version)

@@ -1,0 +1,140 @@
+"""Run the loopback Azure ML (ARM) server standalone, to point the app at it.
+
+From the repository root::
+
+    python -m tests.azureml.arm_server --port 8443 --configure-home ~/mlops-azure-demo
+
+It serves the dev/staging/prod data set on https://127.0.0.1:PORT, writes a CA bundle and a
+stand-in ``az`` (signed in as ``--principal``) into ``--state-dir``, optionally adds the three
+workspaces (``azure-dev``, ``azure-staging``, ``azure-prod``) to the app configuration under
+``--configure-home``, and prints the environment to ``source`` in the shell that runs the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from .az_standin import AzStandIn
+from .dataset import load_dataset
+from .server import ArmTestServer
+from .tls import make_self_signed_certificate, write_ca_bundle
+
+#: Default-chain members a developer machine may have set up for real Azure.
+EXCLUDE = "environment,workload_identity,shared_token_cache,visual_studio_code,powershell," + (
+    "developer_cli,broker"
+)
+STAGES = {"dev": "rg-churn-dev", "staging": "rg-churn-staging", "prod": "rg-churn-prod"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tests.azureml.arm_server", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="TCP port (default: any free one)")
+    parser.add_argument("--state-dir", type=Path, help="certificate, CA bundle, stand-in az")
+    parser.add_argument("--page-size", type=int, default=20, help="items per list page")
+    parser.add_argument("--lro-seconds", type=int, default=2, help="Retry-After of operations")
+    parser.add_argument(
+        "--principal",
+        default="ml-lead",
+        choices=sorted(load_dataset().principals),
+        help="who the stand-in az is signed in as",
+    )
+    parser.add_argument(
+        "--configure-home",
+        type=Path,
+        help="add azure-dev/staging/prod workspaces to the app config under this home",
+    )
+    return parser
+
+
+def _configure(home: Path, server: ArmTestServer) -> Path:
+    """Add (or replace) the three workspaces in ``home``'s config."""
+    import os
+
+    os.environ["MLOPS_DESKTOP_HOME"] = str(home)
+    from mlops_desktop.core.config import (
+        AzureConnection,
+        BackendKind,
+        WorkspaceConfig,
+        load_config,
+        save_config,
+    )
+    from mlops_desktop.core.stages import Stage
+
+    config = load_config()
+    for stage, group in STAGES.items():
+        workspace = WorkspaceConfig(
+            name=f"azure-{stage}",
+            backend=BackendKind.AZUREML,
+            stage=Stage(stage),
+            description=f"Loopback Azure ML workspace mlw-churn-{stage}",
+            azure=AzureConnection(
+                subscription_id=server.dataset.subscription_id,
+                resource_group=group,
+                workspace_name=f"mlw-churn-{stage}",
+                tenant_id=server.dataset.tenant_id,
+                cloud="LoopbackArm",
+                cloud_metadata=server.cloud_metadata(),
+            ),
+        )
+        config = config.with_workspace(workspace, replace=True)
+    return save_config(config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the server and wait for Ctrl-C (or SIGTERM)."""
+    args = _parser().parse_args(argv)
+    state = args.state_dir or Path(tempfile.mkdtemp(prefix="mlops-arm-"))
+    state.mkdir(parents=True, exist_ok=True)
+    cert = make_self_signed_certificate(state)
+    bundle = write_ca_bundle(cert.cert, state / "ca-bundle.pem")
+    server = ArmTestServer(
+        cert, port=args.port, page_size=args.page_size, lro_retry_after=args.lro_seconds
+    )
+    data = server.dataset
+    az = AzStandIn.install(state / "bin")
+    az.login(data.principal(args.principal), data.tenant_id, subscription=data.subscription_id)
+    exports = {
+        "REQUESTS_CA_BUNDLE": str(bundle),
+        "PATH": f"{az.bin_dir}:$PATH",
+        "MLOPS_DESKTOP_AZURE_EXCLUDE": EXCLUDE,
+    }
+    if args.configure_home:
+        home = args.configure_home.expanduser().resolve()
+        config_file = _configure(home, server)
+        exports["MLOPS_DESKTOP_HOME"] = str(home)
+        print(f"workspaces azure-dev, azure-staging, azure-prod written to {config_file}")
+    env_file = state / "env.sh"
+    env_file.write_text(
+        "".join(f"export {k}={v if k == 'PATH' else shlex.quote(v)}\n" for k, v in exports.items()),
+        encoding="utf-8",
+    )
+    server.start()
+    who = data.principal(args.principal).get("upn") or args.principal
+    print(f"loopback Azure Resource Manager at {server.base_url}")
+    print(f"  subscription {data.subscription_id}, tenant {data.tenant_id}")
+    for stage, group in STAGES.items():
+        print(f"  {stage:8s} {group}/mlw-churn-{stage}")
+    print(f"  stand-in az signed in as {who}")
+    print(f"in the shell that runs the app:  source {env_file}")
+    print(f"ARM_SERVER_READY {server.base_url} {state}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        for route in server.unknown_routes:
+            print(f"unknown route seen: {route}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The real azure-ai-ml and azure-identity against a loopback HTTPS Azure Resource Manager.
+
+Nothing is faked inside the SDK: ``DefaultAzureCredential`` (managed identity and every other
+network- or machine-dependent member excluded) reaches ``AzureCliCredential``, which runs a
+stand-in ``az`` first on PATH; ``MLClient`` reaches the loopback server through custom cloud
+metadata; TLS trust comes from ``REQUESTS_CA_BUNDLE`` as behind a corporate proxy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from arm_server import ArmTestServer, AzStandIn, CertificateFiles, make_self_signed_certificate
+from azure_helpers import EXCLUDED_CHAIN
+
+_AZURE_ENV = (
+    "AZURE_TOKEN_CREDENTIALS",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+    "AZURE_USERNAME",
+    "AZURE_PASSWORD",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+    "IDENTITY_ENDPOINT",
+    "MSI_ENDPOINT",
+)
+
+
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """azure-ai-ml's marshmallow schemas warn by the hundred on import; not ours to fix."""
+    for item in items:
+        if _HERE in Path(str(item.path)).parents:
+            item.add_marker(
+                pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallow4Warning")
+            )
+
+
+@pytest.fixture(scope="session")
+def arm_cert(tmp_path_factory: pytest.TempPathFactory) -> CertificateFiles:
+    """The loopback server's self-signed certificate (also the CA bundle to trust)."""
+    return make_self_signed_certificate(tmp_path_factory.mktemp("arm-tls"))
+
+
+def _serve(cert: CertificateFiles) -> ArmTestServer:
+    return ArmTestServer(cert, page_size=2, lro_polls=2, lro_retry_after=0).start()
+
+
+@pytest.fixture(scope="session")
+def arm_server(arm_cert: CertificateFiles) -> Iterator[ArmTestServer]:
+    """One shared server with the dev/staging/prod data set; tests only read from it."""
+    server = _serve(arm_cert)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_arm_server(arm_cert: CertificateFiles) -> Iterator[ArmTestServer]:
+    """A server of the test's own, for tests that write."""
+    server = _serve(arm_cert)
+    yield server
+    server.stop()
+    assert server.unknown_routes == [], "the SDK called routes the server does not model"
+
+
+@pytest.fixture(autouse=True)
+def azure_environment(
+    arm_server: ArmTestServer, arm_cert: CertificateFiles, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Trust the loopback CA, pin the credential chain and make retries quick, every test.
+
+    Also fails a test during which the shared server saw a route it does not model.
+    """
+    for name in _AZURE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(arm_cert.cert))
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_EXCLUDE", ",".join(EXCLUDED_CHAIN))
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_RETRIES", "1")
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_BACKOFF", "0.01")
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_CONNECT_TIMEOUT", "3")
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_READ_TIMEOUT", "10")
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_POLL_INTERVAL", "0.1")
+    before = len(arm_server.unknown_routes)
+    yield
+    assert arm_server.unknown_routes[before:] == [], "the SDK called unmodelled routes"
+
+
+@pytest.fixture
+def az(tmp_path: Path, arm_server: ArmTestServer, monkeypatch: pytest.MonkeyPatch) -> AzStandIn:
+    """The stand-in ``az`` first on PATH, signed in as the ML lead (Contributor everywhere)."""
+    standin = AzStandIn.install(tmp_path / "az-bin")
+    data = arm_server.dataset
+    standin.login(data.principal("ml-lead"), data.tenant_id, subscription=data.subscription_id)
+    monkeypatch.setenv("PATH", standin.path_with_standin())
+    return standin
