@@ -42,6 +42,7 @@ class DemoSummary:
     champion_metric: tuple[str, float] | None = None
     current_data: Path | None = None
     endpoints: list[str] = field(default_factory=list)
+    policy: str | None = None
     already_present: bool = False
     seconds: float = 0.0
 
@@ -61,6 +62,11 @@ class DemoSummary:
         if self.current_data:
             out.append(f"production-like current data: {self.current_data}")
         out.extend(self.endpoints)
+        if self.policy:
+            out.append(
+                f"retraining policy {self.policy!r} (fires on the drift; "
+                "try `mlops-desktop retrain check`)"
+            )
         out.append(f"done in {self.seconds:.1f} s")
         return out
 
@@ -160,7 +166,7 @@ def create_demo(
     ctx = ctx or TaskContext()
     started = time.monotonic()
     summary = DemoSummary(workspaces=[s.value for s in STAGE_ORDER])
-    total = len(DEMO_RUNS) + 4 + (2 if endpoints else 0)
+    total = len(DEMO_RUNS) + 5 + (2 if endpoints else 0)
     step = 0
 
     def report(message: str) -> None:
@@ -239,6 +245,11 @@ def create_demo(
     from mlops_desktop.demo.production_data import write_production_data
 
     summary.current_data = write_production_data(demo_data_dir())
+    report("installing the demo retraining policy")
+    from mlops_desktop.retraining.demo_policy import install_demo_policy
+
+    policy = install_demo_policy()
+    summary.policy = policy.name
     if endpoints:
         summary.endpoints = _start_live_endpoints(
             staging.workspace, prod.workspace, summary.current_data, report, ctx

@@ -20,6 +20,7 @@ from mlops_desktop.backends.mlflow.errors import translated_errors
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.entities import (
     Capabilities,
+    Capability,
     ConnectionInfo,
     ConnectionState,
     Experiment,
@@ -92,8 +93,8 @@ class MlflowBackend:
     # -- protocol: reading ----------------------------------------------------------------
 
     def capabilities(self) -> Capabilities:
-        """MLflow workspaces read and write their registry."""
-        return Capabilities()
+        """MLflow workspaces read and write their registry and serve local endpoints."""
+        return Capabilities(endpoints=Capability(True), jobs=Capability(True))
 
     def check_connection(self) -> ConnectionInfo:
         """Reach the store or server once; an unreachable one is reported, not raised."""
