@@ -10,12 +10,14 @@ import argparse
 import sys
 
 from mlops_desktop import __version__
+from mlops_desktop.cli import audit as audit_cmd
 from mlops_desktop.cli import demo as demo_cmd
 from mlops_desktop.cli import drift as drift_cmd
 from mlops_desktop.cli import endpoints as endpoints_cmd
 from mlops_desktop.cli import export_ci as export_ci_cmd
 from mlops_desktop.cli import jobs as jobs_cmd
 from mlops_desktop.cli import models as models_cmd
+from mlops_desktop.cli import promote as promote_cmd
 from mlops_desktop.cli import retrain as retrain_cmd
 from mlops_desktop.cli import workspaces as workspaces_cmd
 from mlops_desktop.cli.output import run_handler
@@ -26,6 +28,8 @@ _COMMAND_MODULES = [
     demo_cmd,
     drift_cmd,
     endpoints_cmd,
+    promote_cmd,
+    audit_cmd,
     jobs_cmd,
     retrain_cmd,
     export_ci_cmd,

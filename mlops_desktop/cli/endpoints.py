@@ -258,7 +258,22 @@ def set_traffic(args: argparse.Namespace) -> int:
     if args.mirror is not None:
         text = args.mirror.strip()
         mirror = {} if text.lower() == "none" else parse_weights([text], what="mirror")
-    endpoint = _manager(args.workspace).set_traffic(args.name, weights, mirror)
+    manager = _manager(args.workspace)
+    before = manager.get_endpoint(args.name, probe=False)
+    endpoint = manager.set_traffic(args.name, weights, mirror)
+    from mlops_desktop.core.audit import record_traffic_change
+
+    # Every traffic change is audited, by hand as much as by promotion or rollback.
+    record_traffic_change(
+        workspace=endpoint.workspace,
+        model=", ".join(sorted({d.registered_model for d in endpoint.deployments})),
+        endpoint=endpoint.name,
+        before=dict(before.traffic),
+        after=dict(endpoint.traffic),
+        mirror_before=dict(before.mirror_traffic),
+        mirror_after=dict(endpoint.mirror_traffic),
+        reason="endpoints traffic (CLI)",
+    )
     split = " ".join(f"{k}={v}" for k, v in endpoint.traffic.items())
     mirrored = " ".join(f"{k}={v}" for k, v in endpoint.mirror_traffic.items()) or "none"
     _report(endpoint, args.json, f"traffic of {endpoint.name!r}: {split}; mirror: {mirrored}")

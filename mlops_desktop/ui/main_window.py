@@ -40,9 +40,16 @@ from mlops_desktop.ui.notifications import (
     NotificationStatusView,
 )
 from mlops_desktop.ui.pages.drift_page import DriftPage
+from mlops_desktop.ui.pages.endpoints_page import EndpointsPage
+from mlops_desktop.ui.pages.jobs_page import JobsPage
 from mlops_desktop.ui.pages.models_page import ModelsPage
 from mlops_desktop.ui.pages.placeholder_page import PlaceholderPage
 from mlops_desktop.ui.sidebar import PageEntry, SidebarView
+from mlops_desktop.ui.tasks_endpoints import (
+    ReattachSummary,
+    reattach_endpoints,
+    workspaces_with_endpoints,
+)
 from mlops_desktop.ui.tasks_models import BackendOpener, create_demo_workspaces
 from mlops_desktop.ui.workers import Worker, WorkerPool
 from mlops_desktop.ui.workspace_loader import WorkspaceLoader
@@ -59,10 +66,6 @@ PAGES: tuple[PageEntry, ...] = (
 
 #: What each page that a later feature fills will show.
 PLACEHOLDER_SENTENCES: dict[str, str] = {
-    "endpoints": "Online endpoints per workspace — deployments, traffic split, health and "
-    "latency — arrive with the endpoints feature.",
-    "jobs": "Training and retraining jobs with their logs, and submitting or scheduling "
-    "retraining, arrive with the retraining feature.",
     "compute": "Compute use per workspace — clusters, instances and local serving processes — "
     "arrives with the retraining feature.",
     "audit": "The audit log of every promotion, approval and rollback arrives with the "
@@ -185,6 +188,9 @@ class MainWindow(QMainWindow):
         self._details_dialog: NotificationDetailsDialog | None = None
         self._shut_down = False
         self._shutdown_clean = True
+        self._opener = opener
+        #: None before start(); False while endpoints are being re-attached; True after.
+        self._reattached: bool | None = None
 
         self.pool = pool or WorkerPool(self)
         self.notifications = notifications or NotificationCenter(self)
@@ -197,9 +203,20 @@ class MainWindow(QMainWindow):
         self.models_page = ModelsPage(self.loader)
         self.drift_page = DriftPage(self.pool)
         self._drift_config: AppConfig | None = None
-        self._pages: dict[str, QWidget] = {"models": self.models_page, "drift": self.drift_page}
+        self.endpoints_page = EndpointsPage(self.pool, opener=opener)
+        self.jobs_page = JobsPage(self.pool)
+        self._endpoints_config: AppConfig | None = None
+        self._pages: dict[str, QWidget] = {
+            "models": self.models_page,
+            "endpoints": self.endpoints_page,
+            "drift": self.drift_page,
+            "jobs": self.jobs_page,
+        }
         # What the stack holds per page: the page, or a scroll area around a wide one.
-        self._frames: dict[str, QWidget] = {"drift": _scrollable(self.drift_page)}
+        self._frames: dict[str, QWidget] = {
+            "drift": _scrollable(self.drift_page),
+            "endpoints": _scrollable(self.endpoints_page),
+        }
         for entry in PAGES:
             page = self._pages.get(entry.key)
             if page is None:
@@ -311,6 +328,18 @@ class MainWindow(QMainWindow):
             lambda error: self.notifications.report_exception(error, context="Drift")
         )
         self.pages.currentChanged.connect(lambda _index: self._feed_drift_page())
+        self.endpoints_page.dataLoaded.connect(self._page_loaded)
+        self.endpoints_page.errorOccurred.connect(
+            lambda error: self.notifications.report_exception(error, context="Endpoints")
+        )
+        self.endpoints_page.infoPosted.connect(self.notifications.info)
+        self.pages.currentChanged.connect(lambda _index: self._feed_endpoints_page())
+        self.jobs_page.dataLoaded.connect(self._page_loaded)
+        self.jobs_page.errorOccurred.connect(
+            lambda error: self.notifications.report_exception(error, context="Jobs")
+        )
+        self.jobs_page.infoPosted.connect(self.notifications.info)
+        self.loader.configChanged.connect(self.jobs_page.set_config)
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -355,11 +384,62 @@ class MainWindow(QMainWindow):
             self._drift_config = config
             self.drift_page.set_config(config)
 
+    def _feed_endpoints_page(self, *, force: bool = False) -> None:
+        """Hand the endpoints page the configuration once endpoints are re-attached (so it
+        never shows an endpoint as dead that start-up is about to restart); like the drift
+        page, it starts at once only when shown, else after the Models page has its data."""
+        if not self._reattached:
+            return
+        config = self.loader.config
+        shown = self.pages.currentWidget() is self._frames["endpoints"]
+        ready = shown or force or not self.loader.is_loading
+        if ready and config is not self._endpoints_config:
+            self._endpoints_config = config
+            self.endpoints_page.set_config(config)
+
     # -- loading ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Read the configuration and load every workspace in the background."""
+        """Read the configuration and load every workspace in the background; re-attach the
+        local endpoints left running (restarting what died) in a worker."""
         self.reload_config()
+        self._reattach_endpoints()
+
+    def _reattach_endpoints(self) -> None:
+        if self._reattached is not None:
+            return
+        if not workspaces_with_endpoints(self.loader.config):
+            self._reattached = True  # no endpoint was ever created here: nothing to re-attach
+            self._feed_endpoints_page()
+            return
+        self._reattached = False
+        worker = self.pool.submit(
+            reattach_endpoints,
+            self.loader.config,
+            opener=self._opener,
+            name="re-attach endpoints",
+        )
+        worker.signals.result.connect(self._endpoints_reattached)
+        worker.signals.error.connect(
+            lambda error: self.notifications.report_exception(
+                error, context="Re-attaching endpoints failed"
+            )
+        )
+        worker.signals.finished.connect(self._reattach_finished)
+
+    def _endpoints_reattached(self, summary: ReattachSummary) -> None:
+        message = summary.message()
+        if summary.failures:
+            self.notifications.warning(
+                message, hint="see the endpoint's router.log and deployments/*.log"
+            )
+        elif message:
+            self.notifications.info(message)
+
+    def _reattach_finished(self) -> None:
+        self._reattached = True
+        if not self._shut_down:
+            self._feed_endpoints_page()
 
     def reload_config(self) -> None:
         """Re-read the configuration file, then reload every workspace."""
@@ -371,6 +451,7 @@ class MainWindow(QMainWindow):
         self.loader.set_config(config)
         self.loader.reload()
         self._feed_drift_page()
+        self._feed_endpoints_page()
 
     def refresh(self) -> None:
         """F5: re-read the configuration and reload (a running load is superseded)."""
@@ -403,6 +484,7 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self._update_summary()
         self._feed_drift_page()
+        self._feed_endpoints_page()
         self._page_loaded()
 
     def _scope_changed(self, scope: Scope) -> None:

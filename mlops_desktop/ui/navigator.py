@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
+from PySide6.QtCore import QItemSelection, QMetaMethod, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
 
-from mlops_desktop.core.config import AppConfig
-from mlops_desktop.core.entities import ConnectionInfo
+from mlops_desktop.backends.azureml.settings import AzureSettings
+from mlops_desktop.core.config import AppConfig, BackendKind
+from mlops_desktop.core.entities import ConnectionInfo, ConnectionState
+from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.ui.delegates import CountBadgeDelegate
 from mlops_desktop.ui.models.navigator_model import COUNT_ROLE, NavigatorModel, Scope
 
@@ -14,10 +16,15 @@ from mlops_desktop.ui.models.navigator_model import COUNT_ROLE, NavigatorModel, 
 class NavigatorView(QTreeView):
     """Shows :class:`NavigatorModel`; choosing a node narrows the pages to that scope.
 
-    Emits ``scopeChanged(Scope)`` when the person (or :meth:`set_scope`) picks a node.
+    Emits ``scopeChanged(Scope)`` when the person (or :meth:`set_scope`) picks a node. An Azure
+    ML workspace whose credential signs in interactively (``browser``, ``device-code``) has a
+    *Sign in…* context-menu action emitting ``signInRequested(name)``; it is offered only while
+    something is connected to that signal.
     """
 
     scopeChanged = Signal(object)
+    #: The person asked to sign in to the Azure ML workspace of this name.
+    signInRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +43,8 @@ class NavigatorView(QTreeView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._scope = Scope()
         self.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._show_context_menu)
 
     @property
     def scope(self) -> Scope:
@@ -65,6 +74,43 @@ class NavigatorView(QTreeView):
             index, self.selectionModel().SelectionFlag.ClearAndSelect
         )
         self._apply(index)
+
+    # -- sign-in ------------------------------------------------------------------------------
+
+    def can_sign_in(self, name: str) -> bool:
+        """True when *Sign in…* is offered for workspace ``name``.
+
+        That is an Azure ML workspace, an interactive credential kind (the default chain and
+        the Azure CLI sign in outside the app: ``az login``) and a listener for the request.
+        """
+        workspace = self.navigator_model.workspace(name)
+        if workspace is None or workspace.backend is not BackendKind.AZUREML:
+            return False
+        if not self.isSignalConnected(QMetaMethod.fromSignal(self.signInRequested)):
+            return False
+        try:
+            return AzureSettings.from_env().credential.is_interactive
+        except InvalidInput:
+            return False
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The context menu of the node at ``index`` (None when it has no actions)."""
+        name = self.navigator_model.scope_of(index).workspace
+        if name is None or not self.can_sign_in(name):
+            return None
+        menu = QMenu(self)
+        state = self.navigator_model.connection(name).state
+        text = "Sign in…" if state is not ConnectionState.ONLINE else "Sign in again…"
+        action = menu.addAction(text)
+        action.setObjectName("SignInAction")
+        action.triggered.connect(lambda _checked=False: self.signInRequested.emit(name))
+        return menu
+
+    def _show_context_menu(self, position: QPoint) -> None:
+        menu = self.context_menu(self.indexAt(position))
+        if menu is not None:
+            menu.exec(self.viewport().mapToGlobal(position))
+            menu.deleteLater()
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()

@@ -6,25 +6,28 @@ field and keep everything the person typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
+from mlops_desktop.backends.azureml.cloud import KNOWN_CLOUDS, resolve_cloud
+from mlops_desktop.backends.azureml.settings import AzureSettings, CredentialKind
 from mlops_desktop.core.config import (
     AppConfig,
+    AzureConnection,
     BackendKind,
     MlflowConnection,
     StageLayout,
     WorkspaceConfig,
     local_mlflow_workspace,
+    workspace_from_azure_config,
 )
-from mlops_desktop.core.errors import Conflict, InvalidInput
+from mlops_desktop.core.errors import Conflict, InvalidInput, MlopsError
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
-
-#: Why the Azure ML choice is disabled in this version.
-AZURE_UNAVAILABLE_REASON = "arrives with the Azure ML backend"
 
 
 class WorkspaceKind(StrEnum):
@@ -51,11 +54,29 @@ ALL_STAGES = "all"
 
 
 class WorkspaceFormError(InvalidInput):
-    """Input the form cannot use; ``field`` is ``"name"``, ``"stage"``, ``"kind"`` or ``"uri"``."""
+    """Input the form cannot use; ``field`` names the form field at fault.
+
+    Fields: ``"name"``, ``"stage"``, ``"kind"``, ``"uri"`` and, for Azure ML,
+    ``"subscription_id"``, ``"resource_group"``, ``"azure_workspace"``, ``"tenant_id"``,
+    ``"cloud"`` and ``"azure_config"`` (the imported ``config.json``).
+    """
 
     def __init__(self, field: str, message: str, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class AzureFields:
+    """The raw Azure ML values of the form (as typed, or as imported from ``config.json``)."""
+
+    subscription_id: str = ""
+    resource_group: str = ""
+    workspace_name: str = ""
+    tenant_id: str = ""
+    cloud: str = "AzureCloud"
+    #: Endpoints of a custom (private or sovereign) cloud; None for the clouds Azure names.
+    cloud_metadata: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +87,50 @@ class WorkspaceForm:
     stage: Stage | str  # a Stage, or ALL_STAGES for the name-prefix layout
     kind: WorkspaceKind
     uri: str = ""
+    azure: AzureFields = field(default_factory=AzureFields)
+
+
+@dataclass(frozen=True, slots=True)
+class AzureCloudChoice:
+    """One entry of the dialog's *Cloud* list."""
+
+    label: str
+    cloud: str
+    metadata: dict[str, str] | None = None
+
+
+_KNOWN_CLOUD_LABELS = {
+    "AzureCloud": "Azure (global) — AzureCloud",
+    "AzureChinaCloud": "Azure operated by 21Vianet — AzureChinaCloud",
+    "AzureUSGovernment": "Azure Government — AzureUSGovernment",
+}
+
+
+def azure_cloud_choices(config: AppConfig | None = None) -> list[AzureCloudChoice]:
+    """The clouds Azure names, then each custom cloud ``config``'s workspaces already use.
+
+    A private cloud (Azure Stack Hub, a loopback test server) is described once in
+    ``config.toml`` (``cloud_metadata``); further workspaces on it can then be added here.
+    """
+    choices = [AzureCloudChoice(_KNOWN_CLOUD_LABELS.get(n, n), n) for n in KNOWN_CLOUDS]
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    for ws in config.workspaces if config is not None else ():
+        azure = ws.azure
+        if azure is None or not azure.cloud_metadata:
+            continue
+        key = (azure.cloud, tuple(sorted(azure.cloud_metadata.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        where = azure.cloud_metadata.get("resource_manager", "").rstrip("/")
+        choices.append(
+            AzureCloudChoice(
+                f"{azure.cloud} — custom cloud at {where} (as {ws.name})",
+                azure.cloud,
+                dict(azure.cloud_metadata),
+            )
+        )
+    return choices
 
 
 def validate_server_uri(uri: str) -> str:
@@ -91,6 +156,153 @@ def validate_server_uri(uri: str) -> str:
     return text.rstrip("/")
 
 
+_GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+#: Azure's rules: resource groups 1-90 of letters, digits, '_', '-', '.', '(', ')', not ending
+#: in '.'; Azure ML workspaces 3-33 of letters, digits, '-', '_', starting alphanumerically.
+_RESOURCE_GROUP_RE = re.compile(r"^[\w().-]{1,90}$")
+_AZURE_WORKSPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
+_TENANT_RE = re.compile(r"^[A-Za-z0-9.-]+$")
+_GUID_EXAMPLE = "00000000-0000-0000-0000-000000000000"
+
+
+def validate_azure_fields(fields: AzureFields) -> AzureConnection:
+    """The Azure connection the fields describe, or WorkspaceFormError naming the field.
+
+    Azure Resource Manager refuses anything but a GUID as subscription id and names outside
+    Azure's naming rules, so those are errors here rather than a puzzling 400 or 404 later.
+    """
+    subscription = fields.subscription_id.strip().strip("{}")
+    if not subscription:
+        raise WorkspaceFormError(
+            "subscription_id",
+            "Enter the subscription ID (Azure ML Studio: workspace menu → Download config file, "
+            "or `az account show --query id`)",
+        )
+    if not _GUID_RE.match(subscription):
+        raise WorkspaceFormError(
+            "subscription_id",
+            f"Subscription ID {subscription!r} is not a GUID like {_GUID_EXAMPLE}; "
+            "use the ID, not the subscription's display name",
+        )
+    group = fields.resource_group.strip()
+    if not group:
+        raise WorkspaceFormError("resource_group", "Enter the workspace's resource group")
+    if not _RESOURCE_GROUP_RE.match(group) or group.endswith("."):
+        raise WorkspaceFormError(
+            "resource_group",
+            f"{group!r} is not a resource group name: up to 90 letters, digits, '_', '-', '.', "
+            "'(' or ')', not ending in '.'",
+        )
+    workspace = fields.workspace_name.strip()
+    if not workspace:
+        raise WorkspaceFormError("azure_workspace", "Enter the Azure ML workspace's name")
+    if not _AZURE_WORKSPACE_RE.match(workspace):
+        raise WorkspaceFormError(
+            "azure_workspace",
+            f"{workspace!r} is not an Azure ML workspace name: 3-33 letters, digits, '-' or '_', "
+            "starting with a letter or digit",
+        )
+    tenant = fields.tenant_id.strip() or None
+    if tenant is not None and not _TENANT_RE.match(tenant):
+        raise WorkspaceFormError(
+            "tenant_id",
+            f"Tenant {tenant!r} is neither a tenant ID ({_GUID_EXAMPLE}) nor a domain such as "
+            "contoso.onmicrosoft.com; leave it empty for your account's home tenant",
+        )
+    cloud = fields.cloud.strip()
+    if not fields.cloud_metadata and cloud not in KNOWN_CLOUDS:
+        raise WorkspaceFormError(
+            "cloud", f"Unknown Azure cloud {cloud!r}; choose one of {', '.join(KNOWN_CLOUDS)}"
+        )
+    connection = AzureConnection(
+        subscription_id=subscription,
+        resource_group=group,
+        workspace_name=workspace,
+        tenant_id=tenant,
+        cloud=cloud,
+        cloud_metadata=dict(fields.cloud_metadata) if fields.cloud_metadata else None,
+    )
+    try:
+        resolve_cloud(connection)
+    except InvalidInput as exc:
+        raise WorkspaceFormError("cloud", str(exc)) from None
+    return connection
+
+
+#: Azure ML's config.json is a few hundred bytes; anything much larger is the wrong file.
+_CONFIG_JSON_MAX_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedAzureConfig:
+    """What an Azure ML ``config.json`` says: the location, and the stage its name suggests."""
+
+    path: Path
+    subscription_id: str
+    resource_group: str
+    workspace_name: str
+    tenant_id: str | None
+    #: The stage the workspace name suggests (``mlw-churn-prod`` → prod), if any.
+    stage: Stage | None
+
+
+def read_azure_config(path: Path) -> ImportedAzureConfig:
+    """Read Azure ML's ``config.json``; WorkspaceFormError(``"azure_config"``) names the file."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise WorkspaceFormError("azure_config", f"{path} does not exist") from None
+    except OSError as exc:
+        raise WorkspaceFormError("azure_config", f"Cannot read {path}: {exc}") from None
+    if not path.is_file():
+        raise WorkspaceFormError("azure_config", f"{path} is not a file")
+    if size > _CONFIG_JSON_MAX_BYTES:
+        raise WorkspaceFormError(
+            "azure_config",
+            f"{path} is {size // 1024} KB; Azure ML's config.json is a few hundred bytes",
+            hint="download it from Azure ML Studio: workspace menu → Download config file",
+        )
+    try:  # the stage does not matter for reading; the workspace name is checked as Azure's
+        parsed = workspace_from_azure_config(path, name="imported", stage=Stage.DEV)
+    except MlopsError as exc:
+        message = exc.message if str(path) in exc.message else f"{path}: {exc.message}"
+        raise WorkspaceFormError("azure_config", message, hint=exc.hint) from None
+    try:  # the same stage guess as `mlops-desktop workspaces import-azure-config`
+        stage = workspace_from_azure_config(path).stage
+    except MlopsError:
+        stage = None
+    azure = parsed.azure
+    assert azure is not None
+    return ImportedAzureConfig(
+        path=path,
+        subscription_id=azure.subscription_id,
+        resource_group=azure.resource_group,
+        workspace_name=azure.workspace_name,
+        tenant_id=azure.tenant_id,
+        stage=stage,
+    )
+
+
+def describe_azure_sign_in(settings: AzureSettings | None = None) -> str:
+    """One sentence on how Azure ML workspaces will sign in (from ``MLOPS_DESKTOP_AZURE_*``)."""
+    if settings is None:
+        try:
+            settings = AzureSettings.from_env()
+        except InvalidInput as exc:
+            return f"Sign-in settings are invalid: {exc}"
+    how = {
+        CredentialKind.DEFAULT: "your Azure CLI sign-in (`az login`), VS Code or AZURE_* "
+        "environment variables",
+        CredentialKind.CLI: "your Azure CLI sign-in (`az login`)",
+        CredentialKind.BROWSER: "your browser, once you choose Sign in… on the workspace",
+        CredentialKind.DEVICE_CODE: "a device code, once you choose Sign in… on the workspace",
+    }[settings.credential]
+    return (
+        f"Signs in with {how}; no secret is stored. "
+        "MLOPS_DESKTOP_AZURE_CREDENTIAL chooses another way."
+    )
+
+
 def build_workspace(form: WorkspaceForm, existing: AppConfig) -> WorkspaceConfig:
     """The workspace the form describes, checked against the existing configuration."""
     name = form.name.strip()
@@ -102,8 +314,6 @@ def build_workspace(form: WorkspaceForm, existing: AppConfig) -> WorkspaceConfig
         local_mlflow_workspace(name, Stage.DEV)
     except ValidationError as exc:
         raise _form_error_from_validation(exc) from None
-    if form.kind is WorkspaceKind.AZURE_ML:
-        raise WorkspaceFormError("kind", f"Azure ML workspaces {AZURE_UNAVAILABLE_REASON}")
     if form.stage == ALL_STAGES:
         layout, stage = StageLayout.NAME_PREFIX, None
     elif isinstance(form.stage, Stage):
@@ -113,6 +323,15 @@ def build_workspace(form: WorkspaceForm, existing: AppConfig) -> WorkspaceConfig
     try:
         if form.kind is WorkspaceKind.LOCAL_MLFLOW:
             return local_mlflow_workspace(name, stage, layout=layout)
+        if form.kind is WorkspaceKind.AZURE_ML:
+            return WorkspaceConfig(
+                name=name,
+                backend=BackendKind.AZUREML,
+                layout=layout,
+                stage=stage,
+                stages=STAGE_ORDER,
+                azure=validate_azure_fields(form.azure),
+            )
         uri = validate_server_uri(form.uri)
         return WorkspaceConfig(
             name=name,

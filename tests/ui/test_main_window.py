@@ -28,7 +28,7 @@ from mlops_desktop.ui.main_window import PAGES, PLACEHOLDER_SENTENCES, ui_state_
 from mlops_desktop.ui.models.navigator_model import Scope
 from mlops_desktop.ui.notifications import NotificationLevel
 from mlops_desktop.ui.pages.placeholder_page import PlaceholderPage
-from mlops_desktop.ui.workspace_form import AZURE_UNAVAILABLE_REASON, WorkspaceKind
+from mlops_desktop.ui.workspace_form import WorkspaceKind
 
 
 def fake_workspace(name: str, stage: Stage = Stage.DEV) -> WorkspaceConfig:
@@ -154,10 +154,10 @@ def test_add_workspace_dialog_shows_inline_errors_and_keeps_input(qtbot):
     assert dialog.isVisible()
     assert [ws.name for ws in load_config().workspaces] == ["prod"], "nothing saved"
 
-    azure = dialog.kind_buttons[WorkspaceKind.AZURE_ML]
-    assert not azure.isEnabled()
-    assert AZURE_UNAVAILABLE_REASON in azure.toolTip()
-    assert AZURE_UNAVAILABLE_REASON == "arrives with the Azure ML backend"
+    # Azure ML is offered; its fields appear only when it is chosen (tests/ui/
+    # test_add_workspace_azure.py covers them).
+    assert dialog.kind_buttons[WorkspaceKind.AZURE_ML].isEnabled()
+    assert not dialog.subscription_edit.isVisible()
 
 
 def test_add_workspace_dialog_saves_a_server_and_a_local_store(qtbot):
@@ -226,7 +226,7 @@ def test_menus_shortcuts_and_pages(qtbot, make_window):
     assert window.current_page_key() == "models"
 
     placeholders = [window.page(k) for k in window.page_keys() if k in PLACEHOLDER_SENTENCES]
-    assert {p.title for p in placeholders} == {"Endpoints", "Jobs", "Compute", "Audit"}
+    assert {p.title for p in placeholders} == {"Compute", "Audit"}
     for page in placeholders:
         assert isinstance(page, PlaceholderPage)
         assert page.sentence.endswith(".") and " arrive" in page.sentence

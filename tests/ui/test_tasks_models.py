@@ -149,7 +149,7 @@ def test_form_builds_a_server_workspace_in_the_name_prefix_layout() -> None:
             "uri",
             "port",
         ),
-        (WorkspaceForm("x", Stage.DEV, WorkspaceKind.AZURE_ML), "kind", "Azure ML backend"),
+        (WorkspaceForm("x", Stage.DEV, WorkspaceKind.AZURE_ML), "subscription_id", "Enter"),
     ],
 )
 def test_form_rejects_bad_input_naming_the_field(form, field, text) -> None:

@@ -1,4 +1,9 @@
-"""The *Add workspace…* dialog: name, stage and kind; validated inline, nothing is lost."""
+"""The *Add workspace…* dialog: name, stage and kind; validated inline, nothing is lost.
+
+Kinds: a local MLflow store, an MLflow tracking server (its URI) or an Azure Machine Learning
+workspace (subscription, resource group, workspace, optional tenant, cloud; or *Import
+config.json…* as Azure ML Studio downloads it). Only the fields of the chosen kind are shown.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -25,11 +33,16 @@ from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
 from mlops_desktop.ui.workspace_form import (
     ALL_STAGES,
-    AZURE_UNAVAILABLE_REASON,
+    AzureCloudChoice,
+    AzureFields,
+    ImportedAzureConfig,
     WorkspaceForm,
     WorkspaceFormError,
     WorkspaceKind,
     add_workspace,
+    azure_cloud_choices,
+    describe_azure_sign_in,
+    read_azure_config,
 )
 
 ConfigLoader = Callable[[], AppConfig]
@@ -38,8 +51,18 @@ ConfigSaver = Callable[[AppConfig], Path]
 _KIND_CAPTIONS = {
     WorkspaceKind.LOCAL_MLFLOW: "SQLite + artifacts in the app's data folder; no server needed",
     WorkspaceKind.MLFLOW_SERVER: "Any `mlflow server`; credentials from MLFLOW_TRACKING_* vars",
-    WorkspaceKind.AZURE_ML: f"Azure Machine Learning workspaces {AZURE_UNAVAILABLE_REASON}",
+    WorkspaceKind.AZURE_ML: "A workspace in your Azure subscription, read with the Azure ML SDK",
 }
+
+#: Form fields of the Azure ML kind, in the order they are shown.
+AZURE_FIELDS = (
+    "azure_config",
+    "subscription_id",
+    "resource_group",
+    "azure_workspace",
+    "tenant_id",
+    "cloud",
+)
 
 
 class AddWorkspaceDialog(QDialog):
@@ -63,6 +86,8 @@ class AddWorkspaceDialog(QDialog):
         self._load = load
         self._save = save
         self.saved_workspace: WorkspaceConfig | None = None
+        #: True once the person picked a stage (an imported config.json then leaves it alone).
+        self._stage_chosen = False
 
         title = QLabel("Add a workspace")
         title.setObjectName("DialogTitle")
@@ -79,6 +104,7 @@ class AddWorkspaceDialog(QDialog):
         self.stage_combo.addItem(
             "All stages in one registry (names prefixed dev./staging./prod.)", ALL_STAGES
         )
+        self.stage_combo.activated.connect(self._stage_activated)
         self.stage_error = self._error_label()
 
         self.kind_group = QButtonGroup(self)
@@ -92,10 +118,6 @@ class AddWorkspaceDialog(QDialog):
             caption = QLabel(_KIND_CAPTIONS[kind])
             caption.setObjectName("FieldCaption")
             caption.setContentsMargins(24, 0, 0, 6)
-            if kind is WorkspaceKind.AZURE_ML:
-                button.setEnabled(False)
-                button.setToolTip(f"Azure ML {AZURE_UNAVAILABLE_REASON}")
-                caption.setEnabled(False)
             self.kind_group.addButton(button)
             self.kind_buttons[kind] = button
             kind_layout.addWidget(button)
@@ -109,6 +131,8 @@ class AddWorkspaceDialog(QDialog):
         self.uri_error = self._error_label()
         self.general_error = self._error_label()
 
+        self._build_azure_fields()
+
         form = QFormLayout()
         form.setVerticalSpacing(4)
         form.setHorizontalSpacing(14)
@@ -118,8 +142,29 @@ class AddWorkspaceDialog(QDialog):
         form.addRow("", self.stage_error)
         form.addRow("Kind", kind_box)
         form.addRow("", self.kind_error)
-        form.addRow("Tracking URI", self.uri_edit)
-        form.addRow("", self.uri_error)
+        self._uri_row = self._with_error(self.uri_edit, self.uri_error)
+        form.addRow("Tracking URI", self._uri_row)
+        self._azure_rows: list[QWidget] = [
+            self._with_error(self._import_row, self.azure_import_status, self.azure_config_error),
+            self._with_error(self.subscription_edit, self.subscription_error),
+            self._with_error(self.resource_group_edit, self.resource_group_error),
+            self._with_error(self.azure_workspace_edit, self.azure_workspace_error),
+            self._with_error(self.tenant_edit, self.tenant_error),
+            self._with_error(self.cloud_combo, self.cloud_error),
+            self._with_error(self.sign_in_caption),
+        ]
+        labels = (
+            "config.json",
+            "Subscription ID",
+            "Resource group",
+            "Azure workspace",
+            "Tenant",
+            "Cloud",
+            "Sign-in",
+        )
+        for label, row in zip(labels, self._azure_rows, strict=True):
+            form.addRow(label, row)
+        self._form = form
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -145,10 +190,89 @@ class AddWorkspaceDialog(QDialog):
             "stage": self.stage_error,
             "kind": self.kind_error,
             "uri": self.uri_error,
+            "azure_config": self.azure_config_error,
+            "subscription_id": self.subscription_error,
+            "resource_group": self.resource_group_error,
+            "azure_workspace": self.azure_workspace_error,
+            "tenant_id": self.tenant_error,
+            "cloud": self.cloud_error,
         }
-        for edit in (self.name_edit, self.uri_edit):
+        self._targets: dict[str, QWidget] = {
+            "name": self.name_edit,
+            "uri": self.uri_edit,
+            "stage": self.stage_combo,
+            "azure_config": self.import_button,
+            "subscription_id": self.subscription_edit,
+            "resource_group": self.resource_group_edit,
+            "azure_workspace": self.azure_workspace_edit,
+            "tenant_id": self.tenant_edit,
+            "cloud": self.cloud_combo,
+        }
+        for edit in (
+            self.name_edit,
+            self.uri_edit,
+            self.subscription_edit,
+            self.resource_group_edit,
+            self.azure_workspace_edit,
+            self.tenant_edit,
+        ):
             edit.textEdited.connect(lambda *_: self._clear_errors())
         self._kind_changed()
+
+    def _build_azure_fields(self) -> None:
+        self.import_button = QPushButton("Import config.json…")
+        self.import_button.setToolTip(
+            "Azure ML Studio: open the workspace menu (top right) → Download config file"
+        )
+        self.import_button.clicked.connect(self._choose_azure_config)
+        import_hint = QLabel("or type the workspace's location below")
+        import_hint.setObjectName("FieldCaption")
+        self._import_row = QWidget()
+        row = QHBoxLayout(self._import_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        row.addWidget(self.import_button)
+        row.addWidget(import_hint, 1)
+        self.azure_import_status = QLabel()
+        self.azure_import_status.setObjectName("FieldCaption")
+        self.azure_import_status.setWordWrap(True)
+        self.azure_import_status.setFixedWidth(400)
+        self.azure_import_status.hide()
+        self.azure_config_error = self._error_label()
+
+        self.subscription_edit = QLineEdit()
+        self.subscription_edit.setPlaceholderText("00000000-0000-0000-0000-000000000000")
+        self.subscription_edit.setToolTip("The subscription's ID (a GUID), not its display name")
+        self.subscription_error = self._error_label()
+        self.resource_group_edit = QLineEdit()
+        self.resource_group_edit.setPlaceholderText("e.g. rg-churn-prod")
+        self.resource_group_error = self._error_label()
+        self.azure_workspace_edit = QLineEdit()
+        self.azure_workspace_edit.setPlaceholderText("e.g. mlw-churn-prod")
+        self.azure_workspace_edit.setToolTip("The Azure ML workspace's name in the portal")
+        self.azure_workspace_error = self._error_label()
+        self.tenant_edit = QLineEdit()
+        self.tenant_edit.setPlaceholderText("optional: tenant ID or contoso.onmicrosoft.com")
+        self.tenant_edit.setToolTip(
+            "Microsoft Entra tenant to sign in to; empty: your account's home tenant"
+        )
+        self.tenant_error = self._error_label()
+        self.cloud_combo = QComboBox()
+        self.cloud_error = self._error_label()
+        self._cloud_choices: list[AzureCloudChoice] = azure_cloud_choices(self._existing())
+        for index, choice in enumerate(self._cloud_choices):
+            self.cloud_combo.addItem(choice.label, index)
+        self.sign_in_caption = QLabel(describe_azure_sign_in())
+        self.sign_in_caption.setObjectName("FieldCaption")
+        self.sign_in_caption.setWordWrap(True)
+        self.sign_in_caption.setFixedWidth(400)
+
+    def _existing(self) -> AppConfig | None:
+        """The saved configuration (for custom clouds), or None when it cannot be read."""
+        try:
+            return self._load()
+        except (MlopsError, OSError):
+            return None
 
     @staticmethod
     def _error_label() -> QLabel:
@@ -159,6 +283,18 @@ class AddWorkspaceDialog(QDialog):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.hide()
         return label
+
+    @staticmethod
+    def _with_error(field: QWidget, *notes: QLabel) -> QWidget:
+        """``field`` with its inline notes below it, as one form row that can be hidden."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(3)
+        column.addWidget(field)
+        for note in notes:
+            column.addWidget(note)
+        return box
 
     # -- state --------------------------------------------------------------------------------
 
@@ -175,6 +311,31 @@ class AddWorkspaceDialog(QDialog):
         if button.isEnabled():
             button.setChecked(True)
 
+    def cloud_choices(self) -> list[AzureCloudChoice]:
+        """The entries of the *Cloud* list, in order."""
+        return list(self._cloud_choices)
+
+    def set_cloud(self, cloud: str) -> None:
+        """Choose the first *Cloud* entry called ``cloud`` (e.g. ``AzureChinaCloud``)."""
+        for index, choice in enumerate(self._cloud_choices):
+            if choice.cloud == cloud:
+                self.cloud_combo.setCurrentIndex(index)
+                return
+        raise KeyError(cloud)
+
+    def azure_fields(self) -> AzureFields:
+        """The Azure ML values typed (or imported) so far."""
+        index = self.cloud_combo.currentData()
+        choice = self._cloud_choices[index if isinstance(index, int) else 0]
+        return AzureFields(
+            subscription_id=self.subscription_edit.text(),
+            resource_group=self.resource_group_edit.text(),
+            workspace_name=self.azure_workspace_edit.text(),
+            tenant_id=self.tenant_edit.text(),
+            cloud=choice.cloud,
+            cloud_metadata=dict(choice.metadata) if choice.metadata else None,
+        )
+
     def form(self) -> WorkspaceForm:
         """The values typed so far."""
         data = self.stage_combo.currentData()
@@ -183,6 +344,7 @@ class AddWorkspaceDialog(QDialog):
             stage=ALL_STAGES if data == ALL_STAGES else Stage(data),
             kind=self.kind(),
             uri=self.uri_edit.text(),
+            azure=self.azure_fields(),
         )
 
     def error_text(self, field: str | None = None) -> str:
@@ -190,9 +352,16 @@ class AddWorkspaceDialog(QDialog):
         label = self._errors.get(field, self.general_error) if field else self.general_error
         return label.text()
 
+    def _stage_activated(self, _index: int) -> None:
+        self._stage_chosen = True
+
     def _kind_changed(self) -> None:
-        server = self.kind() is WorkspaceKind.MLFLOW_SERVER
-        self.uri_edit.setEnabled(server)
+        kind = self.kind()
+        azure = kind is WorkspaceKind.AZURE_ML
+        self.uri_edit.setEnabled(kind is WorkspaceKind.MLFLOW_SERVER)
+        self._form.setRowVisible(self._uri_row, not azure)
+        for row in self._azure_rows:
+            self._form.setRowVisible(row, azure)
         self._clear_errors()
 
     def _clear_errors(self) -> None:
@@ -204,11 +373,50 @@ class AddWorkspaceDialog(QDialog):
         label = self._errors.get(field or "", self.general_error)
         label.setText(message)
         label.show()
-        target = {"name": self.name_edit, "uri": self.uri_edit, "stage": self.stage_combo}.get(
-            field or ""
-        )
+        target = self._targets.get(field or "")
         if target is not None:
             target.setFocus()
+
+    # -- config.json --------------------------------------------------------------------------
+
+    def _choose_azure_config(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import Azure ML config.json",
+            str(Path.home()),
+            "Azure ML workspace config (*.json);;All files (*)",
+        )
+        if path:
+            self.import_azure_config(Path(path))
+
+    def import_azure_config(self, path: Path) -> ImportedAzureConfig | None:
+        """Fill the Azure fields from ``path``; a bad file leaves every field as it was.
+
+        Also fills an empty *Name* with the workspace's name, and the stage its name suggests
+        (``…-prod``) unless the person already chose one. Returns what was read, or None
+        after showing the error.
+        """
+        self._clear_errors()
+        self.azure_import_status.hide()
+        try:
+            imported = read_azure_config(path)
+        except WorkspaceFormError as exc:
+            self._show_error(exc.field, str(exc))
+            return None
+        self.subscription_edit.setText(imported.subscription_id)
+        self.resource_group_edit.setText(imported.resource_group)
+        self.azure_workspace_edit.setText(imported.workspace_name)
+        if imported.tenant_id:
+            self.tenant_edit.setText(imported.tenant_id)
+        filled = [f"Filled in from {path}"]
+        if not self.name_edit.text().strip():
+            self.name_edit.setText(imported.workspace_name)
+        if imported.stage is not None and not self._stage_chosen:
+            self.stage_combo.setCurrentIndex(self.stage_combo.findData(imported.stage.value))
+            filled.append(f"stage {imported.stage.label} from the workspace's name")
+        self.azure_import_status.setText("; ".join(filled))
+        self.azure_import_status.show()
+        return imported
 
     # -- submit -------------------------------------------------------------------------------
 

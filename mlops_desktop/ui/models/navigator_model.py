@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
-from mlops_desktop.core.config import AppConfig, WorkspaceConfig
+from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
 from mlops_desktop.core.entities import ConnectionInfo, ConnectionState
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.ui import style
@@ -95,11 +95,15 @@ class NavigatorModel(QStandardItemModel):
     # -- state --------------------------------------------------------------------------------
 
     def set_connection(self, workspace: str, info: ConnectionInfo) -> None:
-        """Show ``workspace``'s connection state (dot colour, tooltip with the detail)."""
+        """Show ``workspace``'s connection state (dot colour; tooltip with detail and identity)."""
         if workspace not in self._workspaces:
             return
         self._connections[workspace] = info
         self._paint_workspace(workspace)
+
+    def workspace(self, name: str) -> WorkspaceConfig | None:
+        """The configuration of workspace ``name`` (None when it is not shown)."""
+        return self._workspaces.get(name)
 
     def connection(self, workspace: str) -> ConnectionInfo:
         """The last known connection state of ``workspace``."""
@@ -125,6 +129,10 @@ class NavigatorModel(QStandardItemModel):
         ]
         if ws.layout.value == "name-prefix":
             lines.append(f"hosts {ws.stage_label} (registered names prefixed by stage)")
+        if info.identity:
+            # Azure names the token's holder; MLflow the tracking user or the OS account.
+            verb = "Signed in as" if ws.backend is BackendKind.AZUREML else "Acting as"
+            lines.append(f"{verb} {info.identity}")
         if info.detail and info.state is not ConnectionState.ONLINE:
             lines.append(info.detail)
         if info.server_version:

@@ -1,0 +1,75 @@
+"""One-click rollback: the previous champion takes the traffic and the alias back (audited)."""
+
+from __future__ import annotations
+
+from mlops_desktop.core.config import AppConfig, load_config
+from mlops_desktop.core.errors import Conflict, NotFound
+from mlops_desktop.core.identity import current_identity
+from mlops_desktop.core.policy import PolicyConfig, StagePolicy, load_policy
+from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.promotion.entities import (
+    CHAMPION_ALIAS,
+    PREVIOUS_CHAMPION_ALIAS,
+    OperationResult,
+)
+from mlops_desktop.promotion.operations import Services, run_operation
+from mlops_desktop.promotion.plan import RollbackPlan, endpoint_for, resolve_location
+from mlops_desktop.promotion.workflows import rollback_workflow
+
+
+def plan_rollback(
+    config: AppConfig, policies: PolicyConfig, model: str, *, workspace: str
+) -> tuple[RollbackPlan, StagePolicy]:
+    """What a rollback of ``model`` in ``workspace`` (``WORKSPACE[:STAGE]``) will do."""
+    from mlops_desktop.promotion.registry import RegistryAccess, open_mlflow_backend
+
+    location = resolve_location(config, workspace)
+    name = location.workspace.registered_model_name(model, location.stage)
+    aliases = RegistryAccess(open_mlflow_backend(location.workspace)).aliases(name)
+    previous = aliases.get(PREVIOUS_CHAMPION_ALIAS)
+    current = aliases.get(CHAMPION_ALIAS)
+    if previous is None:
+        raise NotFound(
+            f"{name} in {location.label} has no {PREVIOUS_CHAMPION_ALIAS!r} to roll back to",
+            hint="a promotion keeps the old champion as previous-champion",
+        )
+    if current is None:
+        raise NotFound(f"{name} in {location.label} has no {CHAMPION_ALIAS!r}")
+    if previous == current:
+        raise Conflict(f"{CHAMPION_ALIAS} and {PREVIOUS_CHAMPION_ALIAS} are both v{current}")
+    policy = policies.for_target(location.workspace.name, location.stage)
+    plan = RollbackPlan(
+        model=model,
+        workspace=location.workspace.name,
+        stage=location.stage,
+        registered_name=name,
+        endpoint=endpoint_for(location, model, policy),
+        version=previous,
+        from_version=current,
+    )
+    return plan, policy
+
+
+def rollback_model(
+    model: str,
+    *,
+    workspace: str,
+    ctx: TaskContext | None = None,
+    config: AppConfig | None = None,
+    policies: PolicyConfig | None = None,
+    actor: str | None = None,
+    services: Services | None = None,
+) -> OperationResult:
+    """Roll ``model`` in ``workspace`` back to its previous champion (journaled, audited)."""
+    config = config or load_config()
+    policies = policies or load_policy()
+    plan, policy = plan_rollback(config, policies, model, workspace=workspace)
+    return run_operation(
+        rollback_workflow(),
+        plan,
+        policy,
+        config=config,
+        actor=actor or current_identity(),
+        task=ctx or TaskContext(),
+        services=services or Services.default(),
+    )

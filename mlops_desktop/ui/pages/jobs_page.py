@@ -1,0 +1,419 @@
+"""The Jobs page: training and retraining jobs of every workspace, a live log, cancel, retrain.
+
+Every read (the job list, a log tail) and every action (submit, cancel) runs in a worker; the
+latest request wins. While the page is visible the list refreshes every few seconds; while the
+selected job is active its log tail is polled every second.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mlops_desktop.core.config import AppConfig
+from mlops_desktop.core.errors import Cancelled
+from mlops_desktop.retraining.jobs import Job
+from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
+from mlops_desktop.ui.models.jobs_model import (
+    JOB_ROLE,
+    SORT_ROLE,
+    STARTED,
+    STATUS_COLORS,
+    JobsModel,
+    job_model_name,
+    job_result,
+)
+from mlops_desktop.ui.tasks_jobs import (
+    LogTail,
+    cancel_job_task,
+    format_duration,
+    list_jobs_task,
+    submit_job_task,
+    tail_log_task,
+)
+from mlops_desktop.ui.workers import LatestRequest, WorkerPool
+
+#: Milliseconds between list refreshes while the page is visible.
+REFRESH_MS = 3000
+#: Milliseconds between log polls while the selected job is active.
+LOG_POLL_MS = 1000
+ALL_WORKSPACES = ""
+
+
+class JobsPage(QWidget):
+    """Jobs across workspaces with a live log tail of the selected one."""
+
+    #: Emitted once the first job list is in (or failed).
+    dataLoaded = Signal()
+    #: Errors for the app's one notification place.
+    errorOccurred = Signal(object)
+    #: Short news for the status bar ("job … submitted").
+    infoPosted = Signal(str)
+    #: A job was submitted from the page (the new record).
+    jobSubmitted = Signal(object)
+
+    def __init__(self, pool: WorkerPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("JobsPage")
+        self._pool = pool
+        self._config = AppConfig()
+        self._loaded = False
+        self._selected_id: str | None = None
+        self._pending_select: str | None = None
+        self._list_request = LatestRequest(self)
+        self._log_request = LatestRequest(self)
+        self._action_request = LatestRequest(self)
+        self._log_busy = False
+        self._build()
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        self.log_timer = QTimer(self)
+        self.log_timer.setInterval(LOG_POLL_MS)
+        self.log_timer.timeout.connect(self._poll_log)
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        title = QLabel("Jobs")
+        title.setObjectName("PageTitle")
+        subtitle = QLabel(
+            "Training and retraining jobs of every workspace: status, logs, cancel, retrain."
+        )
+        subtitle.setObjectName("PageSubtitle")
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+
+        toolbar = QHBoxLayout()
+        self.workspace_filter = QComboBox()
+        self.workspace_filter.setAccessibleName("Workspace filter")
+        self.workspace_filter.addItem("All workspaces", ALL_WORKSPACES)
+        self.workspace_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        toolbar.addWidget(self.workspace_filter)
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("CountLabel")
+        toolbar.addWidget(self.count_label)
+        toolbar.addStretch(1)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.cancel_button = QPushButton("Cancel job")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.retrain_button = QPushButton("Retrain…")
+        self.retrain_button.setObjectName("PrimaryButton")
+        self.retrain_button.clicked.connect(self.open_retrain_dialog)
+        for button in (self.refresh_button, self.cancel_button, self.retrain_button):
+            toolbar.addWidget(button)
+        layout.addLayout(toolbar)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("JobsSplitter")
+        self.jobs_model = JobsModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.jobs_model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setObjectName("JobsTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(STARTED, Qt.SortOrder.DescendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.splitter.addWidget(self.table)
+
+        log_panel = QWidget()
+        log_layout = QVBoxLayout(log_panel)
+        log_layout.setContentsMargins(0, 6, 0, 0)
+        self.detail_label = QLabel("Select a job to see its log.")
+        self.detail_label.setObjectName("JobDetail")
+        self.detail_label.setStyleSheet("QLabel#JobDetail { font-size: 13px; }")
+        self.detail_label.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        log_layout.addWidget(self.detail_label)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setObjectName("JobLog")
+        self.log_view.setReadOnly(True)
+        self.log_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.log_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.log_view.setPlaceholderText("The job's log appears here.")
+        log_layout.addWidget(self.log_view, 1)
+        self.splitter.addWidget(log_panel)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([260, 420])
+        layout.addWidget(self.splitter, 1)
+
+    # -- data ---------------------------------------------------------------------------------
+
+    @property
+    def is_loaded(self) -> bool:
+        """True once the first job list finished loading (or failed to)."""
+        return self._loaded
+
+    @property
+    def selected_job_id(self) -> str | None:
+        """The id of the job whose log is shown."""
+        return self._selected_id
+
+    def set_config(self, config: AppConfig) -> None:
+        """Use these workspaces (filter and the Retrain dialog); reloads the list."""
+        self._config = config
+        current = self.workspace_filter.currentData()
+        self.workspace_filter.blockSignals(True)
+        self.workspace_filter.clear()
+        self.workspace_filter.addItem("All workspaces", ALL_WORKSPACES)
+        for ws in config.workspaces:
+            self.workspace_filter.addItem(ws.name, ws.name)
+        self.workspace_filter.setCurrentIndex(max(0, self.workspace_filter.findData(current)))
+        self.workspace_filter.blockSignals(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the job list in a worker (supersedes a running reload)."""
+        self._list_request.begin()
+        workspace = self.workspace_filter.currentData() or None
+        worker = self._pool.submit(list_jobs_task, workspace=workspace, name="list jobs")
+        self._list_request.track(worker)
+        self._list_request.connect(worker.signals.result, self._on_jobs)
+        self._list_request.connect(worker.signals.error, self._on_list_error)
+
+    def _on_jobs(self, jobs: list[Job]) -> None:
+        self.jobs_model.set_jobs(jobs)
+        running = sum(1 for j in jobs if not j.status.finished)
+        text = f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}"
+        self.count_label.setText(text + (f" · {running} active" if running else ""))
+        pending = self._pending_select
+        if pending is not None and self.jobs_model.row_of(pending) >= 0:
+            self._pending_select = None
+            self.select_job(pending)
+        elif self._selected_id is not None and self.jobs_model.row_of(self._selected_id) >= 0:
+            self._reselect(self._selected_id)
+        elif jobs:
+            self.select_job(self._first_visible_id())
+        else:
+            self._show_job(None)
+        self._mark_loaded()
+
+    def _on_list_error(self, error: BaseException) -> None:
+        if not isinstance(error, Cancelled):
+            self.errorOccurred.emit(error)
+        self._mark_loaded()
+
+    def _mark_loaded(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            self.dataLoaded.emit()
+
+    def _first_visible_id(self) -> str:
+        source = self.proxy.mapToSource(self.proxy.index(0, 0))
+        return self.jobs_model.job_at(source.row()).id
+
+    # -- selection and log --------------------------------------------------------------------
+
+    def select_job(self, job_id: str) -> None:
+        """Select a job's row and show its log."""
+        row = self.jobs_model.row_of(job_id)
+        if row < 0:
+            return
+        proxy_index = self.proxy.mapFromSource(self.jobs_model.index(row, 0))
+        self.table.setCurrentIndex(proxy_index)
+        self.table.selectRow(proxy_index.row())
+        if self._selected_id != job_id:  # the row was current already
+            self._show_job(self.jobs_model.job_at(row))
+
+    def _reselect(self, job_id: str) -> None:
+        row = self.jobs_model.row_of(job_id)
+        proxy_index = self.proxy.mapFromSource(self.jobs_model.index(row, 0))
+        if self.table.currentIndex().row() != proxy_index.row():
+            blocker = self.table.selectionModel().blockSignals(True)
+            self.table.setCurrentIndex(proxy_index)
+            self.table.selectRow(proxy_index.row())
+            self.table.selectionModel().blockSignals(blocker)
+        self._update_detail(self.jobs_model.job_at(row))
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        job = current.data(JOB_ROLE) if current.isValid() else None
+        if job is None or job.id != self._selected_id:
+            self._show_job(job)
+
+    def selected_job(self) -> Job | None:
+        """The selected job as last read."""
+        if self._selected_id is None:
+            return None
+        row = self.jobs_model.row_of(self._selected_id)
+        return self.jobs_model.job_at(row) if row >= 0 else None
+
+    def _show_job(self, job: Job | None) -> None:
+        self._selected_id = job.id if job is not None else None
+        self._log_request.begin()
+        self._log_busy = False
+        self.log_view.clear()
+        if job is None:
+            self.detail_label.setText("Select a job to see its log.")
+            self.cancel_button.setEnabled(False)
+            self.log_timer.stop()
+            return
+        self._update_detail(job)
+        self._poll_log()
+
+    def _update_detail(self, job: Job) -> None:
+        color = STATUS_COLORS[job.status]
+        parts = [
+            f"<b>{job_model_name(job)}</b> in <b>{job.workspace}</b>",
+            f"<span style='color:{color}'>● {job.status.value}</span>",
+            f"trigger {job.trigger.value}",
+        ]
+        if job.duration_seconds is not None:
+            parts.append(format_duration(job.duration_seconds))
+        result = job_result(job)
+        if result:
+            parts.append(result)
+        parts.append(f"<span style='color:#656D76'>job {job.id}</span>")
+        text = " · ".join(parts)
+        if job.error:
+            text += f"<br><span style='color:#DC2626'>{_escape(job.error)}</span>"
+        self.detail_label.setText(text)
+        self.cancel_button.setEnabled(not job.status.finished and not job.cancel_requested)
+        if job.status.finished:
+            self.log_timer.stop()
+        elif self.isVisible() and not self.log_timer.isActive():
+            self.log_timer.start()
+
+    def _poll_log(self) -> None:
+        if self._selected_id is None or self._log_busy:
+            return
+        self._log_busy = True
+        worker = self._pool.submit(tail_log_task, self._selected_id, name="job log")
+        self._log_request.track(worker)
+        self._log_request.connect(worker.signals.result, self._on_log)
+        self._log_request.connect(worker.signals.error, self._on_log_error)
+
+    def _on_log(self, tail: LogTail) -> None:
+        self._log_busy = False
+        if tail.job.id != self._selected_id:
+            return
+        text = "\n".join(tail.lines)
+        if text != self.log_view.toPlainText():
+            bar = self.log_view.verticalScrollBar()
+            at_end = bar.value() >= bar.maximum() - 2
+            self.log_view.setPlainText(text)
+            if at_end:
+                bar.setValue(bar.maximum())
+        self.jobs_model.update_job(tail.job)
+        self._update_detail(tail.job)
+
+    def _on_log_error(self, error: BaseException) -> None:
+        self._log_busy = False
+        self.log_timer.stop()
+        if not isinstance(error, Cancelled):
+            self.errorOccurred.emit(error)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def cancel_selected(self) -> None:
+        """Cancel the selected (active) job in a worker."""
+        job = self.selected_job()
+        if job is None or job.status.finished:
+            return
+        self.cancel_button.setEnabled(False)
+        worker = self._pool.submit(cancel_job_task, job.id, name="cancel job")
+        worker.signals.result.connect(self._on_cancelled)
+        worker.signals.error.connect(self._on_action_error)
+        self.infoPosted.emit(f"Cancelling job {job.id}…")
+
+    def _on_cancelled(self, job: Job) -> None:
+        self.jobs_model.update_job(job)
+        self.infoPosted.emit(f"Job {job.id} {job.status.value}")
+        if job.id == self._selected_id:
+            self._update_detail(job)
+            self._poll_log()
+        self.refresh()
+
+    def open_retrain_dialog(self) -> RetrainDialog:
+        """Open the *Retrain…* dialog (non-blocking); an accepted form is submitted."""
+        selected = self.selected_job()
+        dialog = RetrainDialog(
+            self._config,
+            self,
+            workspace=selected.workspace if selected else None,
+            model=(selected.registered_model or selected.spec.model) if selected else None,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda result: self._retrain_closed(dialog, result))
+        dialog.open()
+        return dialog
+
+    def _retrain_closed(self, dialog: RetrainDialog, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            workspace, spec = dialog.request()
+            self.submit(workspace, spec)
+
+    def submit(self, workspace: object, spec: object) -> None:
+        """Submit a job (``WorkspaceConfig``, ``JobSpec``) in a worker, then select it."""
+        self._action_request.begin()
+        worker = self._pool.submit(submit_job_task, workspace, spec, name="submit job")
+        self._action_request.track(worker)
+        self._action_request.connect(worker.signals.result, self._on_submitted)
+        self._action_request.connect(worker.signals.error, self._on_action_error)
+        self.retrain_button.setEnabled(False)
+
+    def _on_submitted(self, job: Job) -> None:
+        self.retrain_button.setEnabled(True)
+        self._pending_select = job.id
+        self.infoPosted.emit(f"Job {job.id} submitted ({job.status.value})")
+        self.jobSubmitted.emit(job)
+        self.refresh()
+
+    def _on_action_error(self, error: BaseException) -> None:
+        self.retrain_button.setEnabled(True)
+        job = self.selected_job()
+        if job is not None:
+            self._update_detail(job)
+        if not isinstance(error, Cancelled):
+            self.errorOccurred.emit(error)
+
+    # -- visibility ---------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Refresh now and every few seconds while visible; resume the log poll."""
+        super().showEvent(event)
+        self.refresh_timer.start()
+        if self._loaded:
+            self.refresh()
+        job = self.selected_job()
+        if job is not None and not job.status.finished:
+            self.log_timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Stop polling while hidden."""
+        super().hideEvent(event)
+        self.refresh_timer.stop()
+        self.log_timer.stop()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
