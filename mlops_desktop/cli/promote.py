@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "failure, audited)",
         description="Promote MODEL VERSION from one stage to the next: policy and approval, "
         "gates on the held-out data (key metric vs the target's champion, fairness, signature), "
-        "copy into the target registry, deploy at 0 %%, smoke test, shift traffic (at once or "
+        "copy into the target registry, deploy at 0 %, smoke test, shift traffic (at once or "
         "canary), move 'champion' (the old one becomes 'previous-champion'), retire the old "
         "deployment, audit. Any failure rolls every step back. See docs/promotion.md.",
     )
@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="bring back the previous champion (traffic and alias), audited",
         description="Roll MODEL back in a workspace: the 'previous-champion' version takes all "
         "traffic (redeployed when its deployment was retired) and becomes 'champion'; the "
-        "version rolled back from becomes 'previous-champion' and keeps its deployment at 0 %%.",
+        "version rolled back from becomes 'previous-champion' and keeps its deployment at 0 %.",
     )
     rollback.add_argument("model", help="logical model name")
     rollback.add_argument(
