@@ -39,6 +39,7 @@ from mlops_desktop.ui.notifications import (
     NotificationLevel,
     NotificationStatusView,
 )
+from mlops_desktop.ui.pages.audit_page import AuditPage
 from mlops_desktop.ui.pages.drift_page import DriftPage
 from mlops_desktop.ui.pages.endpoints_page import EndpointsPage
 from mlops_desktop.ui.pages.jobs_page import JobsPage
@@ -68,8 +69,6 @@ PAGES: tuple[PageEntry, ...] = (
 PLACEHOLDER_SENTENCES: dict[str, str] = {
     "compute": "Compute use per workspace — clusters, instances and local serving processes — "
     "arrives with the retraining feature.",
-    "audit": "The audit log of every promotion, approval and rollback arrives with the "
-    "promotion workflow.",
 }
 
 DemoTask = Callable[..., Any]
@@ -200,17 +199,19 @@ class MainWindow(QMainWindow):
         self.navigator = self.sidebar.navigator
         self.pages = QStackedWidget()
         self.pages.setObjectName("Pages")
-        self.models_page = ModelsPage(self.loader)
+        self.models_page = ModelsPage(self.loader, pool=self.pool)
         self.drift_page = DriftPage(self.pool)
         self._drift_config: AppConfig | None = None
         self.endpoints_page = EndpointsPage(self.pool, opener=opener)
         self.jobs_page = JobsPage(self.pool)
+        self.audit_page = AuditPage(self.pool)
         self._endpoints_config: AppConfig | None = None
         self._pages: dict[str, QWidget] = {
             "models": self.models_page,
             "endpoints": self.endpoints_page,
             "drift": self.drift_page,
             "jobs": self.jobs_page,
+            "audit": self.audit_page,
         }
         # What the stack holds per page: the page, or a scroll area around a wide one.
         self._frames: dict[str, QWidget] = {
@@ -315,6 +316,10 @@ class MainWindow(QMainWindow):
         self.loader.progressChanged.connect(self._load_progress)
         self.loader.loadFinished.connect(self._load_finished)
         self.models_page.refreshRequested.connect(self.refresh)
+        self.models_page.infoPosted.connect(self.notifications.info)
+        self.models_page.errorOccurred.connect(
+            lambda error: self.notifications.report_exception(error, context="Promotion")
+        )
         self.models_page.versions_model.rowsInserted.connect(lambda *_: self._update_counts())
         self.models_page.versions_model.rowsRemoved.connect(lambda *_: self._update_counts())
         self.models_page.versions_model.modelReset.connect(self._update_counts)
@@ -340,6 +345,11 @@ class MainWindow(QMainWindow):
         )
         self.jobs_page.infoPosted.connect(self.notifications.info)
         self.loader.configChanged.connect(self.jobs_page.set_config)
+        self.audit_page.dataLoaded.connect(self._page_loaded)
+        self.audit_page.errorOccurred.connect(
+            lambda error: self.notifications.report_exception(error, context="Audit")
+        )
+        self.loader.configChanged.connect(self.audit_page.set_config)
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -404,6 +414,34 @@ class MainWindow(QMainWindow):
         local endpoints left running (restarting what died) in a worker."""
         self.reload_config()
         self._reattach_endpoints()
+        self._recover_promotions()
+
+    def _recover_promotions(self) -> None:
+        """Finish or roll back promotions a crash interrupted (in a worker; see
+        docs/promotion.md), reporting what was recovered."""
+        from mlops_desktop.ui.tasks_promotion import (
+            journal_exists,
+            recover_at_start,
+            recovery_message,
+        )
+
+        if not journal_exists():
+            return
+
+        def report(results: list[Any]) -> None:
+            message, bad = recovery_message(results)
+            if bad:
+                self.notifications.warning(message, hint="mlops-desktop promotions list")
+            elif message:
+                self.notifications.info(message)
+
+        worker = self.pool.submit(recover_at_start, name="recover promotions")
+        worker.signals.result.connect(report)
+        worker.signals.error.connect(
+            lambda error: self.notifications.report_exception(
+                error, context="Recovering interrupted promotions failed"
+            )
+        )
 
     def _reattach_endpoints(self) -> None:
         if self._reattached is not None:

@@ -226,7 +226,7 @@ def test_menus_shortcuts_and_pages(qtbot, make_window):
     assert window.current_page_key() == "models"
 
     placeholders = [window.page(k) for k in window.page_keys() if k in PLACEHOLDER_SENTENCES]
-    assert {p.title for p in placeholders} == {"Compute", "Audit"}
+    assert {p.title for p in placeholders} == {"Compute"}
     for page in placeholders:
         assert isinstance(page, PlaceholderPage)
         assert page.sentence.endswith(".") and " arrive" in page.sentence
@@ -289,8 +289,9 @@ def test_closing_cancels_and_awaits_running_loads(qtbot, make_window):
     opener = FakeOpener(lambda ws: FakeBackend(ws, gate=gate, cooperative=True))
     window = make_window(opener=opener)
     qtbot.waitUntil(lambda: bool(opener.opened) and opener.opened[0].entered.is_set(), timeout=5000)
-    workers = window.pool.active_workers()
-    assert workers and not any(w.is_done for w in workers)
+    # Other pages' quick loads may already be over; the blocked workspace load is not.
+    workers = [w for w in window.pool.active_workers() if not w.is_done]
+    assert workers
     window.close()
     assert window.shutdown() is True
     assert all(w.cancelled and w.is_done for w in workers)

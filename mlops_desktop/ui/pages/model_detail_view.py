@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QTableView,
@@ -37,6 +40,7 @@ from mlops_desktop.ui.models.model_versions_model import (
     format_timestamp,
     source_run_text,
 )
+from mlops_desktop.ui.tasks_promotion import ActionState, RequestRow
 
 #: Tags too long or too internal to list (MLflow's own bookkeeping).
 _HIDDEN_TAGS = ("mlflow.log-model.history",)
@@ -251,12 +255,27 @@ def _entry_text(version: ModelVersion) -> str:
 
 
 class ModelVersionDetailView(QStackedWidget):
-    """Everything about the selected version; a hint when nothing is selected."""
+    """Everything about the selected version; a hint when nothing is selected.
+
+    Also the promotion actions — "Promote to <next stage>", "Roll back <stage>" — and the
+    pending approval requests of the model, with Approve / Reject / Approve and execute. The
+    view only emits what was asked; the page runs it.
+    """
+
+    #: The promote button was clicked.
+    promoteRequested = Signal()
+    #: The rollback button was clicked.
+    rollbackRequested = Signal()
+    #: (request id, approve?) from Approve / Reject.
+    decideRequested = Signal(str, bool)
+    #: Request id from "Approve and execute".
+    executeRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("DetailPane")
         self._version: ModelVersion | None = None
+        self._identity = ""
 
         hint = QLabel("Select a model version to see its lineage, metrics, params and tags.")
         hint.setObjectName("EmptyHint")
@@ -282,10 +301,17 @@ class ModelVersionDetailView(QStackedWidget):
         title_row.addWidget(self.title_label)
         title_row.addLayout(self._chips)
         title_row.addStretch(1)
+        actions = self._build_actions()
+        title_row.addWidget(self.rollback_button)
+        title_row.addWidget(self.promote_button)
         self.subtitle_label = QLabel()
         self.subtitle_label.setObjectName("DetailSubtitle")
+        subtitle_row = QHBoxLayout()
+        subtitle_row.addWidget(self.subtitle_label)
+        subtitle_row.addStretch(1)
+        subtitle_row.addWidget(actions)
         outer.addLayout(title_row)
-        outer.addWidget(self.subtitle_label)
+        outer.addLayout(subtitle_row)
         outer.addSpacing(10)
 
         # Body: lineage and summary on the left, metrics/params/tags on the right.
@@ -311,6 +337,8 @@ class ModelVersionDetailView(QStackedWidget):
             form.addRow(label, value)
             self._summary[key] = value
         left.addLayout(form)
+        left.addSpacing(8)
+        left.addLayout(self._build_requests())
         left.addStretch(1)
 
         self.tabs = QTabWidget()
@@ -332,6 +360,142 @@ class ModelVersionDetailView(QStackedWidget):
         body.addWidget(self.tabs, 9)
         outer.addLayout(body, 1)
         self.addWidget(content)
+
+    def _build_actions(self) -> QLabel:
+        self.promote_button = QPushButton("Promote")
+        self.promote_button.setObjectName("PrimaryButton")
+        self.promote_button.clicked.connect(self.promoteRequested)
+        self.rollback_button = QPushButton("Roll back")
+        self.rollback_button.setObjectName("SecondaryButton")
+        self.rollback_button.clicked.connect(self.rollbackRequested)
+        self.action_hint = QLabel()
+        self.action_hint.setObjectName("ActionHint")
+        self.action_hint.setStyleSheet(f"color: {style.TEXT_MUTED};")
+        self.action_hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return self.action_hint
+
+    def _build_requests(self) -> QVBoxLayout:
+        box = QVBoxLayout()
+        box.setSpacing(4)
+        self.requests_section = self._section("Approval requests")
+        self.requests_list = QListWidget()
+        self.requests_list.setObjectName("ApprovalRequests")
+        self.requests_list.setMaximumHeight(84)
+        self.requests_list.currentRowChanged.connect(lambda _row: self._update_request_buttons())
+        self.approve_button = QPushButton("Approve")
+        self.reject_button = QPushButton("Reject")
+        self.execute_button = QPushButton("Approve and execute")
+        for button in (self.approve_button, self.reject_button, self.execute_button):
+            button.setObjectName("SecondaryButton")
+        self.approve_button.clicked.connect(lambda: self._decide(True))
+        self.reject_button.clicked.connect(lambda: self._decide(False))
+        self.execute_button.clicked.connect(self._execute)
+        self.request_message = QLabel()
+        self.request_message.setObjectName("RequestMessage")
+        self.request_message.setWordWrap(True)
+        self.request_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.reject_button)
+        buttons.addWidget(self.execute_button)
+        buttons.addStretch(1)
+        box.addWidget(self.requests_section)
+        box.addWidget(self.requests_list)
+        box.addLayout(buttons)
+        box.addWidget(self.request_message)
+        self._request_rows: list[RequestRow] = []
+        self.set_requests([], "")
+        self.set_request_message("")
+        return box
+
+    # -- promotion actions ----------------------------------------------------------------------
+
+    def set_actions(self, promote: ActionState, rollback: ActionState) -> None:
+        """Label and enable the promote and rollback buttons (reasons when disabled)."""
+        reasons = []
+        for button, state in ((self.promote_button, promote), (self.rollback_button, rollback)):
+            button.setText(state.label)
+            button.setEnabled(state.enabled)
+            button.setToolTip(state.reason)
+        if not promote.enabled and promote.reason:
+            reasons.append(f"{promote.label}: {promote.reason}")
+        self.action_hint.setText(" · ".join(reasons))
+
+    def set_actions_busy(self, message: str) -> None:
+        """Disable both actions while one runs, saying what runs."""
+        self.promote_button.setEnabled(False)
+        self.rollback_button.setEnabled(False)
+        self.action_hint.setText(message)
+
+    def action_reason(self) -> str:
+        """Why the promote button is disabled (empty when enabled)."""
+        return "" if self.promote_button.isEnabled() else self.promote_button.toolTip()
+
+    # -- approval requests ----------------------------------------------------------------------
+
+    def set_requests(self, rows: list[RequestRow], identity: str) -> None:
+        """List the model's open requests; ``identity`` is who is using the app."""
+        current = self.selected_request()
+        self._request_rows = list(rows)
+        self._identity = identity
+        self.requests_list.clear()
+        for row in rows:
+            item = QListWidgetItem(row.text)
+            item.setToolTip(f"requested {row.request.requested_at} by {row.request.requested_by}")
+            self.requests_list.addItem(item)
+        visible = bool(rows)
+        for widget in (
+            self.requests_section,
+            self.requests_list,
+            self.approve_button,
+            self.reject_button,
+            self.execute_button,
+        ):
+            widget.setVisible(visible)
+        if rows:
+            ids = [r.request.id for r in rows]
+            wanted = current.request.id if current is not None else None
+            self.requests_list.setCurrentRow(ids.index(wanted) if wanted in ids else 0)
+        self._update_request_buttons()
+
+    def request_rows(self) -> list[RequestRow]:
+        """The requests listed."""
+        return list(self._request_rows)
+
+    def selected_request(self) -> RequestRow | None:
+        """The request selected in the list."""
+        row = self.requests_list.currentRow() if hasattr(self, "requests_list") else -1
+        rows = getattr(self, "_request_rows", [])
+        return rows[row] if 0 <= row < len(rows) else None
+
+    def set_request_message(self, text: str, *, error: bool = False) -> None:
+        """A line under the requests (a decision's outcome or why it was refused)."""
+        color = "#B91C1C" if error else style.TEXT_MUTED
+        self.request_message.setStyleSheet(f"color: {color};")
+        self.request_message.setText(text)
+        self.request_message.setVisible(bool(text))
+
+    def _update_request_buttons(self) -> None:
+        selected = self.selected_request()
+        pending = selected is not None and selected.request.status.value == "pending"
+        own = selected is not None and selected.request.requested_by == self._identity
+        reason = f"{self._identity} requested it: a second person must decide" if own else ""
+        self.approve_button.setEnabled(pending and not own)
+        self.reject_button.setEnabled(pending and not own)
+        self.execute_button.setEnabled(selected is not None and not (own and pending))
+        for button in (self.approve_button, self.reject_button, self.execute_button):
+            button.setToolTip(reason)
+
+    def _decide(self, approve: bool) -> None:
+        selected = self.selected_request()
+        if selected is not None:
+            self.decideRequested.emit(selected.request.id, approve)
+
+    def _execute(self) -> None:
+        selected = self.selected_request()
+        if selected is not None:
+            self.executeRequested.emit(selected.request.id)
 
     @staticmethod
     def _section(text: str) -> QLabel:

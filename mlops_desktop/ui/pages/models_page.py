@@ -18,10 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.config import AppConfig
-from mlops_desktop.core.entities import ModelVersion
+from mlops_desktop.core.config import AppConfig, BackendKind
+from mlops_desktop.core.entities import ConnectionState, ModelVersion
+from mlops_desktop.core.identity import current_identity
+from mlops_desktop.promotion.entities import OperationResult
 from mlops_desktop.ui import style
+from mlops_desktop.ui import tasks_promotion as promotion
 from mlops_desktop.ui.delegates import AliasChipsDelegate, StagePillDelegate
+from mlops_desktop.ui.dialogs.promote_dialog import PromoteDialog
 from mlops_desktop.ui.models.model_versions_model import (
     ALIASES_ROLE,
     STAGE_ROLE,
@@ -32,7 +36,8 @@ from mlops_desktop.ui.models.model_versions_model import (
 from mlops_desktop.ui.models.navigator_model import Scope
 from mlops_desktop.ui.pages.empty_state_view import EmptyStateView
 from mlops_desktop.ui.pages.model_detail_view import ModelVersionDetailView
-from mlops_desktop.ui.tasks_models import WorkspaceSnapshot, lineage_by_stage
+from mlops_desktop.ui.tasks_models import WorkspaceSnapshot, describe_error, lineage_by_stage
+from mlops_desktop.ui.workers import LatestRequest, WorkerPool
 from mlops_desktop.ui.workspace_loader import WorkspaceLoader
 
 _COLUMN_WIDTHS = {
@@ -102,16 +107,36 @@ class ModelsPage(QWidget):
     """Table of versions (search, scope, typed sort) beside the selected version's details.
 
     With no workspace configured the page shows the :class:`EmptyStateView` instead.
-    Emits ``selectedVersionChanged(ModelVersion | None)``.
+    Emits ``selectedVersionChanged(ModelVersion | None)``. The detail pane's promotion actions
+    run here: the promote dialog, one-click rollback, approval decisions (in ``pool``'s
+    workers); their outcomes go out as ``infoPosted`` / ``errorOccurred`` and a finished
+    operation asks for ``refreshRequested``.
     """
 
     selectedVersionChanged = Signal(object)
     refreshRequested = Signal()
+    #: A sentence for the notifications (an operation's outcome).
+    infoPosted = Signal(str)
+    #: An operation failed to run: the exception.
+    errorOccurred = Signal(object)
+    #: A promote dialog was opened (tests and the main window may watch it).
+    promoteDialogOpened = Signal(object)
 
-    def __init__(self, loader: WorkspaceLoader, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        loader: WorkspaceLoader,
+        parent: QWidget | None = None,
+        *,
+        pool: WorkerPool | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("ModelsPage")
         self._loader = loader
+        self._pool = pool or WorkerPool(self)
+        self._requests = LatestRequest(self)
+        self._requests_model: str | None = None
+        self._operation_running = ""
+        self.promote_dialog: PromoteDialog | None = None
         self._selected_key: tuple[str, str, str] | None = None
         self._scope = Scope()
 
@@ -168,6 +193,10 @@ class ModelsPage(QWidget):
         self.table.sortByColumn(Column.STAGE, Qt.SortOrder.DescendingOrder)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.detail_view = ModelVersionDetailView()
+        self.detail_view.promoteRequested.connect(self.open_promote_dialog)
+        self.detail_view.rollbackRequested.connect(self.roll_back_selected)
+        self.detail_view.decideRequested.connect(self.decide_request)
+        self.detail_view.executeRequested.connect(self.execute_request)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("ModelsSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -289,6 +318,7 @@ class ModelsPage(QWidget):
         self._update_labels()
         if self.selected_version() is None and self.proxy_model.rowCount():
             self._select_proxy_row(0)
+        self.reload_requests()
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -326,8 +356,166 @@ class ModelsPage(QWidget):
         lineage = lineage_by_stage(version, self.versions_model.versions())
         changed = self.detail_view.version != version
         self.detail_view.set_version(version, lineage)
+        self._update_actions()
+        if version.model != self._requests_model and not self._loader.is_loading:
+            self.reload_requests()
         if changed:
             self.selectedVersionChanged.emit(version)
+
+    # -- promotion ----------------------------------------------------------------------------
+
+    def promote_state(self) -> promotion.ActionState:
+        """The promote button's state for the selected version."""
+        return promotion.promote_action(self.selected_version(), self._loader.config)
+
+    def rollback_state(self) -> promotion.ActionState:
+        """The rollback button's state for the selected version's stage."""
+        return promotion.rollback_action(
+            self.selected_version(), self.versions_model.versions(), self._loader.config
+        )
+
+    def _update_actions(self) -> None:
+        if self._operation_running:
+            self.detail_view.set_actions_busy(self._operation_running)
+            return
+        self.detail_view.set_actions(self.promote_state(), self.rollback_state())
+
+    def open_promote_dialog(self) -> PromoteDialog | None:
+        """Open the promote dialog for the selected version (None when not possible)."""
+        version = self.selected_version()
+        action = self.promote_state()
+        if version is None or not action.enabled:
+            return None
+        dialog = PromoteDialog(self._pool, version, action, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.promotionFinished.connect(self._promotion_finished)
+        dialog.promotionFailed.connect(self.errorOccurred)
+        dialog.destroyed.connect(lambda _obj=None: self._dialog_gone(dialog))
+        self.promote_dialog = dialog
+        dialog.open()
+        self.promoteDialogOpened.emit(dialog)
+        return dialog
+
+    def _dialog_gone(self, dialog: PromoteDialog) -> None:
+        if self.promote_dialog is dialog:
+            self.promote_dialog = None
+
+    def _promotion_finished(self, result: OperationResult) -> None:
+        outcome = promotion.outcome_of(result)
+        self.infoPosted.emit(f"{outcome.kind.value.capitalize()}: {outcome.headline}")
+        self._requests_model = None
+        self.refreshRequested.emit()
+
+    def roll_back_selected(self) -> None:
+        """One click: the selected stage's previous champion takes traffic and alias back."""
+        version = self.selected_version()
+        action = self.rollback_state()
+        if version is None or not action.enabled or self._operation_running:
+            return
+        self._operation_running = f"Rolling back {version.model} in {action.source}…"
+        self._update_actions()
+        worker = self._pool.submit(
+            promotion.run_rollback,
+            version.model,
+            workspace=action.source,
+            name=f"roll back {version.model}",
+        )
+        worker.signals.result.connect(self._rollback_result)
+        worker.signals.error.connect(self.errorOccurred)
+        worker.signals.finished.connect(self._operation_over)
+
+    def _rollback_result(self, result: OperationResult) -> None:
+        if result.ok:
+            self.infoPosted.emit(f"Rolled back {result.model}: {result.target} serves again")
+        else:
+            self.infoPosted.emit(f"Rollback not done ({result.state.value}): {result.error}")
+
+    def _operation_over(self) -> None:
+        self._operation_running = ""
+        self._update_actions()
+        self._requests_model = None
+        self.refreshRequested.emit()
+
+    # -- approval requests --------------------------------------------------------------------
+
+    def _request_workspaces(self) -> list[str]:
+        return [
+            ws.name
+            for ws in self._loader.config.workspaces
+            if ws.backend is BackendKind.MLFLOW
+            and self._loader.connection(ws.name).state is ConnectionState.ONLINE
+        ]
+
+    def reload_requests(self) -> None:
+        """List the selected model's open approval requests (in a worker)."""
+        version = self.selected_version()
+        self._requests.begin()
+        self._requests_model = version.model if version is not None else None
+        names = self._request_workspaces()
+        if version is None or not names:
+            self.detail_view.set_requests([], current_identity())
+            return
+        worker = self._pool.submit(
+            promotion.load_requests,
+            self._loader.config,
+            version.model,
+            names,
+            name=f"approval requests of {version.model}",
+        )
+        self._requests.track(worker)
+        self._requests.connect(
+            worker.signals.result,
+            lambda rows: self.detail_view.set_requests(rows, current_identity()),
+        )
+
+    def decide_request(self, request_id: str, approve: bool) -> None:
+        """Approve or reject a request; a refusal (e.g. your own request) is shown inline."""
+        verb = "approved" if approve else "rejected"
+        worker = self._pool.submit(
+            promotion.decide_request,
+            self._loader.config,
+            request_id,
+            approve=approve,
+            name=f"decide {request_id}",
+        )
+        worker.signals.result.connect(
+            lambda request: self._request_decided(f"Request {request.id} {verb}")
+        )
+        worker.signals.error.connect(
+            lambda error: self.detail_view.set_request_message(describe_error(error), error=True)
+        )
+
+    def _request_decided(self, message: str) -> None:
+        self.detail_view.set_request_message(message)
+        self.infoPosted.emit(message)
+        self.reload_requests()
+
+    def execute_request(self, request_id: str) -> None:
+        """Approve (if pending) and run the request's promotion."""
+        if self._operation_running:
+            return
+        self._operation_running = f"Promoting (request {request_id})…"
+        self._update_actions()
+        self.detail_view.set_request_message(f"Approving and promoting {request_id}…")
+        worker = self._pool.submit(
+            promotion.approve_and_execute,
+            self._loader.config,
+            request_id,
+            name=f"execute {request_id}",
+        )
+        worker.signals.result.connect(self._request_executed)
+        worker.signals.error.connect(
+            lambda error: self.detail_view.set_request_message(describe_error(error), error=True)
+        )
+        worker.signals.finished.connect(self._operation_over)
+
+    def _request_executed(self, result: OperationResult) -> None:
+        outcome = promotion.outcome_of(result)
+        text = f"{outcome.kind.value.capitalize()}: {outcome.headline}"
+        self.detail_view.set_request_message(
+            text, error=outcome.kind is not promotion.OutcomeKind.PROMOTED
+        )
+        self.infoPosted.emit(text)
 
     # -- filtering and labels -----------------------------------------------------------------
 

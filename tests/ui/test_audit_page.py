@@ -1,0 +1,241 @@
+"""The Audit page on a real audit log: listing newest first, filter, detail, verify, tampering."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mlops_desktop.core.audit import AuditAction, AuditLog, record_traffic_change
+from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.ui.models.audit_model import ACTION, FROM_TO, OUTCOME, WHO, AuditModel
+from mlops_desktop.ui.tasks_audit import (
+    from_to,
+    load_audit_task,
+    outcome,
+    verification_text,
+    verify_audit_task,
+)
+
+GATES = [
+    {"name": "metric", "passed": True, "detail": "rmse 52.1 vs champion 53.2", "values": {}},
+    {"name": "signature", "passed": True, "detail": "same inputs", "values": {}},
+]
+
+
+def _write_records(log: AuditLog) -> None:
+    """Four records: a refused promotion, a traffic change, a promotion, an approval."""
+    log.append(
+        AuditAction.PROMOTION_ROLLED_BACK,
+        actor="alice",
+        workspace="staging",
+        model="diabetes-progression",
+        details={
+            "operation_id": "op-refused",
+            "reason": "gates failed: metric worse",
+            "complete": True,
+            "plan": {"source_workspace": "dev", "target_workspace": "staging", "version": "3"},
+            "gates": [{"name": "metric", "passed": False, "detail": "worse", "values": {}}],
+        },
+    )
+    record_traffic_change(
+        workspace="staging",
+        model="diabetes-progression",
+        endpoint="diabetes-progression",
+        before={"v1": 100},
+        after={"v1": 90, "v2": 10},
+        reason="canary 10%",
+        actor="bob",
+        log=log,
+    )
+    log.append(
+        AuditAction.PROMOTION,
+        actor="bob",
+        workspace="staging",
+        model="diabetes-progression",
+        details={
+            "operation_id": "op-good",
+            "from": "dev",
+            "to": "staging",
+            "source_version": "4",
+            "target_version": "2",
+            "traffic_steps": [10, 100],
+            "gates": GATES,
+        },
+    )
+    log.append(
+        AuditAction.APPROVAL_REQUESTED,
+        actor="bob",
+        workspace="prod",
+        model="diabetes-progression",
+        details={
+            "request": {
+                "id": "req123",
+                "version": "2",
+                "source_workspace": "staging",
+                "target_workspace": "prod",
+            }
+        },
+    )
+
+
+@pytest.fixture
+def log() -> AuditLog:
+    """The test home's audit log with four records."""
+    audit = AuditLog()
+    _write_records(audit)
+    return audit
+
+
+@pytest.fixture
+def audit_page(qtbot: Any, log: AuditLog) -> Iterator[Any]:
+    from mlops_desktop.ui.pages.audit_page import AuditPage
+    from mlops_desktop.ui.workers import WorkerPool
+
+    pool = WorkerPool()
+    page = AuditPage(pool)
+    qtbot.addWidget(page)
+    page.resize(1300, 700)
+    with qtbot.waitSignal(page.dataLoaded, timeout=10_000):
+        page.show()
+    yield page
+    page.hide()
+    pool.shutdown(10_000)
+
+
+def _shown_actions(page: Any) -> list[str]:
+    proxy = page.proxy
+    return [proxy.index(row, ACTION).data() for row in range(proxy.rowCount())]
+
+
+def test_tasks_list_newest_first_and_verify(log: AuditLog) -> None:
+    records = load_audit_task(TaskContext())
+    assert [r.seq for r in records] == [4, 3, 2, 1]
+    result = verify_audit_task(TaskContext())
+    assert result.ok and result.records == 4
+    assert verification_text(result) == "✔ Chain intact: 4 records"
+    assert from_to(records[1]) == "dev v4 → staging v2"
+    assert from_to(records[2]) == "v1 100% → v1 90% · v2 10%"
+    assert outcome(records[1])[0] == "promoted · gates 2/2 passed"
+    assert outcome(records[3])[0].startswith("rolled back: gates failed")
+
+
+def test_model_passes_qabstractitemmodeltester(qtmodeltester: Any, log: AuditLog) -> None:
+    model = AuditModel()
+    model.set_records(load_audit_task(TaskContext()))
+    qtmodeltester.check(model)
+    assert model.rowCount() == 4
+    assert model.index(0, WHO).data() == "bob"
+    assert model.index(0, FROM_TO).data() == "staging v2 → prod"
+
+
+def test_page_lists_records_newest_first_with_detail(audit_page: Any) -> None:
+    assert audit_page.is_loaded
+    assert _shown_actions(audit_page) == [
+        "approval.requested",
+        "promotion",
+        "traffic",
+        "promotion.rolled_back",
+    ]
+    assert audit_page.count_label.text() == "4 records"
+    # The newest record is selected; its detail pane shows the whole record.
+    assert audit_page.selected_record().seq == 4
+    assert audit_page.select_record(3)
+    text = audit_page.detail.toPlainText()
+    assert "Gate results" in text and "rmse 52.1 vs champion 53.2" in text
+    assert "Hash chain" in text and audit_page.selected_record().hash in text
+    assert audit_page.select_record(2)
+    text = audit_page.detail.toPlainText()
+    assert "before" in text and "v1 90% · v2 10%" in text
+
+
+def test_action_filter_and_search(qtbot: Any, audit_page: Any) -> None:
+    combo = audit_page.action_filter
+    combo.setCurrentIndex(combo.findData("promotion"))
+    assert _shown_actions(audit_page) == ["promotion", "promotion.rolled_back"]
+    assert audit_page.count_label.text() == "2 of 4 records"
+    combo.setCurrentIndex(combo.findData("traffic"))
+    assert _shown_actions(audit_page) == ["traffic"]
+    assert audit_page.selected_record().action == "traffic"
+    combo.setCurrentIndex(combo.findData(""))
+    audit_page.search_edit.setText("op-refused")
+    assert _shown_actions(audit_page) == ["promotion.rolled_back"]
+    audit_page.search_edit.setText("BOB staging")
+    assert _shown_actions(audit_page) == ["approval.requested", "promotion", "traffic"]
+    audit_page.search_edit.setText("nothing-like-this")
+    assert audit_page.proxy.rowCount() == 0
+    assert audit_page.selected_record() is None
+    assert audit_page.proxy.index(0, OUTCOME).data() is None
+
+
+def test_verify_intact_then_tampered(qtbot: Any, audit_page: Any, log: AuditLog) -> None:
+    with qtbot.waitSignal(audit_page.verified, timeout=10_000) as blocker:
+        audit_page.verify_button.click()
+    assert blocker.args[0].ok
+    assert audit_page.banner_state == "ok"
+    assert audit_page.banner.text() == "✔ Chain intact: 4 records"
+
+    # Tamper with record 2: change who made the traffic change.
+    lines = log.path.read_text(encoding="utf-8").splitlines(keepends=True)
+    raw = json.loads(lines[1])
+    raw["actor"] = "mallory"
+    lines[1] = json.dumps(raw, sort_keys=True, separators=(",", ":")) + "\n"
+    log.path.write_text("".join(lines), encoding="utf-8")
+
+    with qtbot.waitSignal(audit_page.verified, timeout=10_000) as blocker:
+        audit_page.verify_button.click()
+    result = blocker.args[0]
+    assert not result.ok and result.bad_seq == 2 and result.bad_line == 2
+    assert audit_page.banner_state == "bad"
+    assert "record 2 on line 2" in audit_page.banner.text()
+    assert "edited" in audit_page.banner.text()
+    # The broken record is selected.
+    assert audit_page.selected_record().seq == 2
+
+
+def test_page_refreshes_when_shown(qtbot: Any, audit_page: Any, log: AuditLog) -> None:
+    audit_page.hide()
+    log.append(
+        AuditAction.ROLLBACK,
+        actor="carol",
+        model="diabetes-progression",
+        details={"from_version": "2", "to_version": "1"},
+    )
+    with qtbot.waitSignal(audit_page.audit_model.modelReset, timeout=10_000):
+        audit_page.show()
+    assert audit_page.audit_model.rowCount() == 5
+    assert audit_page.proxy.index(0, FROM_TO).data() == "v2 → v1"
+
+
+def test_empty_log(qtbot: Any, app_home: Any) -> None:
+    from mlops_desktop.ui.pages.audit_page import AuditPage
+    from mlops_desktop.ui.workers import WorkerPool
+
+    pool = WorkerPool()
+    page = AuditPage(pool)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.dataLoaded, timeout=10_000):
+        page.show()
+    assert page.count_label.text() == "0 records"
+    with qtbot.waitSignal(page.verified, timeout=10_000):
+        page.verify()
+    assert page.banner.text() == "✔ Chain intact: 0 records"
+    page.hide()
+    pool.shutdown(10_000)
+
+
+def test_main_window_audit_page_loads_when_shown(
+    qtbot: Any, make_window: Any, log: AuditLog
+) -> None:
+    from mlops_desktop.ui.pages.audit_page import AuditPage
+
+    window = make_window()
+    page = window.page("audit")
+    assert isinstance(page, AuditPage)
+    assert page.is_loaded  # hidden: nothing to wait for
+    with qtbot.waitSignal(page.dataLoaded, timeout=10_000):
+        window.show_page("audit")
+    assert page.audit_model.rowCount() == 4
+    qtbot.waitUntil(window.is_data_loaded, timeout=30_000)
