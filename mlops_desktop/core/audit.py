@@ -26,14 +26,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mlops_desktop.core import paths
+from mlops_desktop.core.files import atomic_write_text, exclusive_lock
 from mlops_desktop.core.identity import current_identity
 from mlops_desktop.core.serialize import to_jsonable
 
@@ -140,30 +139,6 @@ class AuditVerification:
         return f"audit log broken at {where}{which}: {self.reason}"
 
 
-@contextlib.contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock on ``path`` held for the block (other processes wait)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as fh:
-        if sys.platform == "win32":  # pragma: no cover - Windows
-            import msvcrt
-
-            msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
-            try:
-                yield
-            finally:
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 def _fsync_dir(directory: Path) -> None:
     if sys.platform == "win32":  # pragma: no cover - directories cannot be opened there
         return
@@ -202,7 +177,7 @@ class AuditLog:
         details: dict[str, Any] | None = None,
     ) -> AuditRecord:
         """Append one record (locked, fsynced) and return it."""
-        with _exclusive_lock(self.lock_path):
+        with exclusive_lock(self.lock_path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             created = not self.path.exists()
             last = self._last_complete_record()
@@ -264,16 +239,7 @@ class AuditLog:
         return 0
 
     def _write_head(self, seq: int, digest: str) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".head-", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"seq": seq, "hash": digest}, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.head_path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(self.head_path, json.dumps({"seq": seq, "hash": digest}))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -305,7 +271,7 @@ class AuditLog:
 
     def verify(self) -> AuditVerification:
         """Check the whole chain and the head; the first bad record is named."""
-        with _exclusive_lock(self.lock_path):
+        with exclusive_lock(self.lock_path):
             lines = self._lines()
             head = self._read_head()
         previous_hash = GENESIS_HASH

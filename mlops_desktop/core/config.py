@@ -7,9 +7,7 @@ older files are migrated on load, newer ones are refused with a clear message.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import Conflict, InvalidInput, NotFound
+from mlops_desktop.core.files import atomic_write_bytes
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
 
 SCHEMA_VERSION = 1
@@ -291,19 +290,8 @@ def load_config(path: Path | None = None) -> AppConfig:
 def save_config(config: AppConfig, path: Path | None = None) -> Path:
     """Write the configuration atomically (a crash never leaves half a file)."""
     path = path or paths.config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = config.model_dump(mode="json", exclude_none=True)
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            tomli_w.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_bytes(path, tomli_w.dumps(data).encode("utf-8"))
 
 
 def workspace_from_azure_config(

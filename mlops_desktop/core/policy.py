@@ -29,8 +29,6 @@ Example::
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from enum import StrEnum
 from pathlib import Path
@@ -41,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import InvalidInput
+from mlops_desktop.core.files import atomic_write_bytes
 from mlops_desktop.core.stages import Stage
 
 POLICY_SCHEMA_VERSION = 1
@@ -197,16 +196,5 @@ def load_policy(path: Path | None = None) -> PolicyConfig:
 def save_policy(policy: PolicyConfig, path: Path | None = None) -> Path:
     """Write the policy atomically."""
     path = path or policy_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = policy.model_dump(mode="json", exclude_none=True)
-    fd, tmp = tempfile.mkstemp(prefix=".policy-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            tomli_w.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_bytes(path, tomli_w.dumps(data).encode("utf-8"))

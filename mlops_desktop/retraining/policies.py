@@ -41,9 +41,7 @@ triggers; any trigger that fires fires the policy (one job). Example::
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -54,6 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import Conflict, InvalidInput, NotFound
+from mlops_desktop.core.files import atomic_write_text
 from mlops_desktop.retraining.durations import parse_duration
 from mlops_desktop.retraining.jobs import SAMPLE_PIPELINE, JobSpec
 
@@ -335,19 +334,7 @@ def policies_to_toml(config: RetrainingConfig) -> str:
 
 def save_policies(config: RetrainingConfig, path: Path | None = None) -> Path:
     """Write ``retraining.toml`` atomically."""
-    path = path or policies_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".retraining-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(policies_to_toml(config))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path or policies_file(), policies_to_toml(config))
 
 
 def policy_from_dict(raw: dict[str, Any]) -> RetrainingPolicy:

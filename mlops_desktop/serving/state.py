@@ -6,19 +6,14 @@ reports back once it has applied the change. Stdlib only: the router imports it.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
-import sys
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from mlops_desktop.core.errors import InvalidInput, NotFound
+from mlops_desktop.core.files import atomic_write_text, exclusive_lock
 from mlops_desktop.serving.layout import EndpointLayout
 
 SCHEMA_VERSION = 1
@@ -160,38 +155,8 @@ def load_record(layout: EndpointLayout) -> EndpointRecord:
 def save_record(layout: EndpointLayout, record: EndpointRecord) -> None:
     """Write an endpoint's state atomically, bumping its generation."""
     record.generation += 1
-    layout.directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".endpoint-", suffix=".json", dir=layout.directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(record.to_json(), fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, layout.state_file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(layout.state_file, json.dumps(record.to_json(), indent=2))
 
 
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on ``path`` (created if missing) for the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as fh:
-        if sys.platform == "win32":  # pragma: no cover - Windows
-            import msvcrt
-
-            msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)
-            try:
-                yield
-            finally:
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+#: Endpoint folders are locked with the shared file lock (kept under this name for callers).
+locked = exclusive_lock

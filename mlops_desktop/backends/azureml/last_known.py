@@ -11,8 +11,6 @@ It holds what Studio shows any reader of the workspace; never tokens or secrets.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 from mlops_desktop.core import paths
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.entities import DatasetRef, ModelVersion, Run
+from mlops_desktop.core.files import atomic_write_text
 from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.stages import Stage
 
@@ -53,15 +52,7 @@ def save(workspace: WorkspaceConfig, versions: list[ModelVersion]) -> Path:
         "saved_at": datetime.now(UTC).isoformat(),
         "versions": [to_jsonable(v) for v in versions],
     }
-    fd, tmp = tempfile.mkstemp(prefix=".lastknown-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, json.dumps(data), fsync=False)
 
 
 def load(workspace: WorkspaceConfig, reason: str = "") -> LastKnownVersions | None:
