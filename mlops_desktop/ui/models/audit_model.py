@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -15,6 +14,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from mlops_desktop.core.audit import AuditRecord
+from mlops_desktop.ui.models.flat_table_model import FlatTableModel
 from mlops_desktop.ui.tasks_audit import (
     action_family,
     from_to,
@@ -35,9 +35,11 @@ SEARCH_ROLE = Qt.ItemDataRole.UserRole + 3
 Index = QModelIndex | QPersistentModelIndex
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(FlatTableModel):
     """Rows are :class:`~mlops_desktop.core.audit.AuditRecord`, in the order given (newest
     first from :func:`~mlops_desktop.ui.tasks_audit.load_audit_task`)."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -66,25 +68,9 @@ class AuditModel(QAbstractTableModel):
         """Source row of the record with ``seq`` (-1 when absent)."""
         return next((i for i, r in enumerate(self._records) if r.seq == seq), -1)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def row_total(self) -> int:
         """Number of records."""
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of table columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return len(self._records)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, outcome colour, tooltips, sort and search keys."""

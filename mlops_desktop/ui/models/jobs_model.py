@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from mlops_desktop.retraining.jobs import Job, JobStatus
+from mlops_desktop.ui.models.flat_table_model import FlatTableModel
 from mlops_desktop.ui.tasks_jobs import format_duration
 
 STATUS_COLORS: dict[JobStatus, str] = {
@@ -62,8 +63,10 @@ def job_result(job: Job) -> str:
     return " · ".join(parts)
 
 
-class JobsModel(QAbstractTableModel):
+class JobsModel(FlatTableModel):
     """Rows are :class:`~mlops_desktop.retraining.jobs.Job` records, newest first."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -100,25 +103,9 @@ class JobsModel(QAbstractTableModel):
         """Source row of a job id, -1 when absent."""
         return next((i for i, j in enumerate(self._jobs) if j.id == job_id), -1)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+    def row_total(self) -> int:
         """Number of jobs."""
-        return 0 if parent.isValid() else len(self._jobs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        """Number of table columns."""
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        """Column titles."""
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+        return len(self._jobs)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text, status colours, alignment, tooltips and sort keys."""
