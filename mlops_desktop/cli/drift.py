@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlops_desktop.drift.reports import REPORT_FORMATS
+
 if TYPE_CHECKING:
-    from mlops_desktop.drift.result import DriftResult
+    pass
 
 #: Exit code when the dataset drifted (0: no drift, 2: error).
 EXIT_DRIFT = 1
 EXIT_ERROR = 2
-
-REPORT_FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}  # see reports.py
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -155,9 +155,11 @@ def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> in
 
     # Name sources as given (a model version, an endpoint), not by temporary copies.
     result = dataclasses.replace(result, reference_name=reference_name, current_name=current_name)
-    for path, kind in outputs:
+    from mlops_desktop.drift.reports import write_report
+
+    for path, _kind in outputs:
         try:
-            _write(result, path, kind)
+            write_report(result, path)
         except OSError as exc:
             return _error(f"{path}: cannot write the report: {exc.strerror or exc}")
     print(summary_text(result))
@@ -172,9 +174,3 @@ def _load(source: str, timestamp: str | None) -> tuple[object, str]:
     from mlops_desktop.monitoring.sources import load_source
 
     return load_source(load_app_config(), source, timestamp=timestamp)
-
-
-def _write(result: DriftResult, path: Path, kind: str) -> None:
-    from mlops_desktop.drift.reports import write_report
-
-    write_report(result, path)
