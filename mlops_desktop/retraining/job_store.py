@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import NotFound
+from mlops_desktop.core.files import exclusive_lock
 from mlops_desktop.retraining.jobs import Job, JobStatus
 
 #: ``PRAGMA user_version`` of the schema this module writes.
@@ -51,10 +52,16 @@ class JobStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or jobs_dir() / "jobs.db"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        # Switching to WAL needs an exclusive lock that SQLite does not wait for (no busy
+        # handler), so two processes opening a new store at once could fail "database is
+        # locked". A file lock serialises set-up; once in WAL mode nobody switches again.
+        with exclusive_lock(self.path.with_name(self.path.name + ".init.lock")):
+            with self._connect() as conn:
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def job_dir(self, job_id: str) -> Path:
         """The folder of one job (beside the database): its log and its outcome file."""
