@@ -70,6 +70,8 @@ def compute_telemetry(
     if len(edges) == 0:
         edges = pd.DatetimeIndex([first.floor(freq)])
     frame = frame[(frame["timestamp"] >= first) & (frame["timestamp"] < last)]
+    if by_deployment and frame.empty:  # no deployment answered in the window: no series
+        return pd.DataFrame(columns=columns)
     slots = frame.assign(time=frame["timestamp"].dt.floor(freq))
     keys = ["deployment", "time"] if by_deployment else ["time"]
     stats = (

@@ -351,19 +351,13 @@ def endpoint_telemetry(
     ctx.check()
     overall = compute_telemetry(requests, bucket=bucket, start=start, end=end)
     by_deployment: dict[str, DeploymentLatency] = {}
-    # (compute_telemetry cannot split an empty window by deployment: nothing to split anyway.)
-    per_deployment = (
-        compute_telemetry(
-            requests, bucket=bucket, start=start, end=end, by_deployment=True, include_mirrored=True
-        )
-        if not requests.empty
-        else None
+    per_deployment = compute_telemetry(
+        requests, bucket=bucket, start=start, end=end, by_deployment=True, include_mirrored=True
     )
     ctx.check()
     half = bucket.total_seconds() / 2
     times = tuple(t.timestamp() + half for t in overall["time"])
-    groups = per_deployment.groupby("deployment", sort=True) if per_deployment is not None else ()
-    for deployment, rows in groups:
+    for deployment, rows in per_deployment.groupby("deployment", sort=True):
         by_deployment[str(deployment)] = DeploymentLatency(
             _floats(rows["requests_per_min"]),
             _floats(rows["latency_p50_ms"]),

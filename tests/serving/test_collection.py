@@ -160,3 +160,11 @@ def test_telemetry_counts_latency_and_errors_per_minute() -> None:
     assert set(split["deployment"]) == {"blue", "green"}
     assert split.groupby("deployment")["requests"].sum().to_dict() == {"blue": 3, "green": 1}
     assert compute_telemetry(requests.iloc[:0]).empty
+    # A window in which nobody answered splits into no series (it used to raise ValueError).
+    later = HOUR + timedelta(hours=5)
+    quiet = compute_telemetry(
+        requests, start=later, end=later + timedelta(minutes=5), by_deployment=True
+    )
+    assert quiet.empty and "deployment" in quiet.columns
+    empty = compute_telemetry(requests.iloc[:0], start=HOUR, end=later, by_deployment=True)
+    assert empty.empty
