@@ -86,6 +86,9 @@ class DriftConfig(_Model):
 
     schema_version: int = CONFIG_SCHEMA_VERSION
     dataset_drift_share: float = Field(0.5, gt=0.0, le=1.0)
+    #: Time windows with fewer current rows are measured but not judged: a handful of rows
+    #: says nothing about a distribution, and judging them raised false drift alarms.
+    min_window_rows: int = Field(30, ge=1)
     numeric: MetricRule = MetricRule(metric="normalized_wasserstein", threshold=0.1)
     categorical: MetricRule = MetricRule(metric="jensen_shannon", threshold=0.1)
     quality: QualityThresholds = QualityThresholds()

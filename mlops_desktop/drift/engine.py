@@ -411,10 +411,11 @@ def _window_results(
     for j, window in enumerate(windows):
         values: dict[str, float | None] = {}
         drifted: dict[str, bool] = {}
+        judged = window.rows.shape[0] >= config.min_window_rows
         for feature in evaluated:
             value = window_values[feature.name][j]
             values[feature.name] = value
-            if value is not None and np.isfinite(value):
+            if judged and value is not None and np.isfinite(value):
                 assert feature.metric is not None and feature.threshold is not None
                 drifted[feature.name] = is_drift(feature.metric, value, feature.threshold)
         share = sum(drifted.values()) / len(drifted) if drifted else 0.0
@@ -427,6 +428,7 @@ def _window_results(
                 drifted=drifted,
                 drift_share=share,
                 dataset_drift=bool(drifted) and share >= config.dataset_drift_share,
+                judged=judged,
             )
         )
     return results

@@ -177,6 +177,7 @@ JSON_SCHEMA: dict[str, Any] = {
                     "drifted": {"type": "object", "additionalProperties": {"type": "boolean"}},
                     "drift_share": {"type": "number"},
                     "dataset_drift": {"type": "boolean"},
+                    "judged": {"type": "boolean"},
                 },
             },
         },

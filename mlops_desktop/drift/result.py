@@ -184,10 +184,13 @@ class WindowDrift:
     drifted: dict[str, bool]
     drift_share: float
     dataset_drift: bool
+    #: False when the window had fewer rows than ``min_window_rows``: values, no verdicts.
+    judged: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
         return {
+            "judged": self.judged,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "n_rows": self.n_rows,

@@ -230,6 +230,24 @@ def test_windows_series() -> None:
     assert len(weekly.windows) == 1 and weekly.windows[0].start.weekday() == 0
 
 
+def test_windows_too_small_are_measured_not_judged() -> None:
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({"v": rng.normal(0, 1, 3000)})
+    # Hour 0: 500 drifted rows; hour 1: 5 drifted rows — too few to call it drift.
+    values = np.concatenate([rng.normal(3, 1, 500), rng.normal(3, 1, 5)])
+    stamps = pd.Timestamp("2024-03-01T00:00:00Z") + pd.to_timedelta(
+        np.r_[np.zeros(500), np.full(5, 3600.0)], unit="s"
+    )
+    current = pd.DataFrame({"v": values, "t": stamps})
+    config = DriftConfig(min_window_rows=20)
+    result = compute_drift(reference, current, timestamp="t", window="hour", config=config)
+    big, small = result.windows
+    assert big.judged and big.dataset_drift and big.drifted == {"v": True}
+    assert not small.judged and not small.dataset_drift and small.drifted == {}
+    assert small.values["v"] is not None and small.values["v"] > 1.0  # still measured
+    assert json.loads(json.dumps(result.to_dict()))["windows"][1]["judged"] is False
+
+
 def test_regression_performance_matches_sklearn() -> None:
     from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
