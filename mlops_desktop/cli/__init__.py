@@ -11,14 +11,18 @@ import sys
 
 from mlops_desktop import __version__
 from mlops_desktop.cli import audit as audit_cmd
+from mlops_desktop.cli import compute as compute_cmd
 from mlops_desktop.cli import demo as demo_cmd
 from mlops_desktop.cli import drift as drift_cmd
 from mlops_desktop.cli import endpoints as endpoints_cmd
 from mlops_desktop.cli import export_ci as export_ci_cmd
 from mlops_desktop.cli import jobs as jobs_cmd
 from mlops_desktop.cli import models as models_cmd
+from mlops_desktop.cli import permissions as permissions_cmd
 from mlops_desktop.cli import promote as promote_cmd
 from mlops_desktop.cli import retrain as retrain_cmd
+from mlops_desktop.cli import schedules as schedules_cmd
+from mlops_desktop.cli import settings as settings_cmd
 from mlops_desktop.cli import workspaces as workspaces_cmd
 from mlops_desktop.cli.output import run_handler
 
@@ -32,7 +36,11 @@ _COMMAND_MODULES = [
     audit_cmd,
     jobs_cmd,
     retrain_cmd,
+    compute_cmd,
     export_ci_cmd,
+    settings_cmd,
+    permissions_cmd,
+    schedules_cmd,
 ]
 
 

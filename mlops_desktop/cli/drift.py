@@ -126,11 +126,11 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> int:
-    from mlops_desktop.drift.config import DriftConfig, load_drift_config
+    from mlops_desktop.drift.config import default_drift_config, load_drift_config
     from mlops_desktop.drift.engine import compute_drift
     from mlops_desktop.drift.report_text import summary_text
 
-    config = load_drift_config(args.config) if args.config else DriftConfig()
+    config = load_drift_config(args.config) if args.config else default_drift_config()
     show_progress = not args.quiet and sys.stderr.isatty()
 
     def progress(done: int, total: int, message: str) -> None:

@@ -109,6 +109,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     invoke.add_argument("--timeout", type=float, default=30.0, help="seconds (30)")
     invoke.set_defaults(handler=invoke_endpoint)
 
+    _register_azure_commands(commands)
+
     telemetry = commands.add_parser("telemetry", help="requests/min, latency, error rate")
     telemetry.add_argument("name")
     _workspace(telemetry)
@@ -133,6 +135,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete.add_argument("--deployment", "-d", help="delete only this deployment")
     delete.add_argument("--keep-data", action="store_true", help="keep the collected requests")
     delete.set_defaults(handler=delete_endpoint)
+
+
+def _register_azure_commands(commands: argparse._SubParsersAction) -> None:
+    """``create-deployment`` and ``logs``: Azure ML managed online endpoints."""
+    from mlops_desktop.cli import endpoints_azure
+
+    create = commands.add_parser(
+        "create-deployment", help="Azure ML: deploy a model version behind an endpoint (0 %%)"
+    )
+    create.add_argument("name", help="endpoint name")
+    _workspace(create)
+    create.add_argument("--deployment", "-d", required=True, help="new deployment's name")
+    _model(create)
+    create.add_argument("--instance-type", default="Standard_DS3_v2")
+    create.add_argument("--instance-count", type=int, default=1)
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=endpoints_azure.create_deployment)
+
+    logs = commands.add_parser("logs", help="Azure ML: the last lines of a deployment's log")
+    logs.add_argument("name", help="endpoint name")
+    _workspace(logs)
+    logs.add_argument("--deployment", "-d", required=True)
+    logs.add_argument("--lines", type=int, default=100, help="how many lines (100)")
+    logs.add_argument("--container", choices=["inference-server", "storage-initializer"])
+    logs.set_defaults(handler=endpoints_azure.logs)
 
 
 def _workspace(parser: argparse.ArgumentParser) -> None:
@@ -258,6 +285,10 @@ def set_traffic(args: argparse.Namespace) -> int:
     if args.mirror is not None:
         text = args.mirror.strip()
         mirror = {} if text.lower() == "none" else parse_weights([text], what="mirror")
+    from mlops_desktop.cli import endpoints_azure
+
+    if endpoints_azure.is_azure_workspace(args.workspace):
+        return endpoints_azure.set_traffic(args, weights, mirror)
     manager = _manager(args.workspace)
     before = manager.get_endpoint(args.name, probe=False)
     endpoint = manager.set_traffic(args.name, weights, mirror)
@@ -293,6 +324,10 @@ def _read_data(source: str | None) -> bytes | None:
 
 def invoke_endpoint(args: argparse.Namespace) -> int:
     """Send one scoring request; prints the answer (exit 2 for an error answer)."""
+    from mlops_desktop.cli import endpoints_azure
+
+    if endpoints_azure.is_azure_workspace(args.workspace):
+        return endpoints_azure.invoke(args)
     result = _manager(args.workspace).invoke(
         args.name,
         _read_data(args.data),

@@ -11,6 +11,7 @@ import ast
 import sys
 from typing import TYPE_CHECKING, Any
 
+from mlops_desktop.cli import jobs_azure
 from mlops_desktop.cli.output import load_app_config, print_json, print_table
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     submit.add_argument("--wait", action="store_true", help="wait for the job, then exit")
     submit.add_argument("--timeout", type=float, help="seconds to wait at most (with --wait)")
     submit.add_argument("--json", action="store_true", help="print the job as JSON")
+    jobs_azure.add_azure_submit_arguments(submit)
     submit.set_defaults(handler=submit_job)
 
     show = commands.add_parser("show", help="one job in detail")
@@ -119,6 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     logs.add_argument("job_id", metavar="ID")
     logs.add_argument("--follow", "-f", action="store_true", help="stream until the job ends")
     logs.add_argument("--lines", "-n", type=int, default=100, help="last N lines (default 100)")
+    logs.add_argument("--workspace", "-w", help="the job's Azure ML workspace (Azure jobs)")
     logs.set_defaults(handler=job_logs)
 
     cancel = commands.add_parser("cancel", help="cancel a queued or running job")
@@ -126,6 +129,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cancel.add_argument(
         "--grace", type=float, default=10.0, help="seconds between SIGTERM and SIGKILL"
     )
+    cancel.add_argument("--workspace", "-w", help="the job's Azure ML workspace (Azure jobs)")
     cancel.set_defaults(handler=cancel_job)
 
     wait = commands.add_parser("wait", help="wait until a job has ended")
@@ -192,6 +196,8 @@ def print_jobs(jobs: list[Job]) -> None:
 
 def list_jobs(args: argparse.Namespace) -> int:
     """``jobs list``."""
+    if jobs_azure.wants_azure(args.workspace):
+        return jobs_azure.list_jobs(args)
     from mlops_desktop.retraining.jobs import JobStatus
 
     statuses = tuple(JobStatus(s) for s in args.status or ())
@@ -253,6 +259,8 @@ def _finish(job: Job, as_json: bool) -> None:
 
 def submit_job(args: argparse.Namespace) -> int:
     """``jobs submit``."""
+    if jobs_azure.wants_azure(args.workspace):
+        return jobs_azure.submit(args)
     config = load_app_config()
     workspace = config.workspace(args.workspace)
     manager = _manager()
@@ -277,6 +285,8 @@ def show_job(args: argparse.Namespace) -> int:
 
 def job_logs(args: argparse.Namespace) -> int:
     """``jobs logs [--follow]``."""
+    if jobs_azure.wants_azure(getattr(args, "workspace", None)):
+        return jobs_azure.logs(args)
     manager = _manager()
     if args.follow:
         for line in manager.follow_log(args.job_id):
@@ -289,6 +299,8 @@ def job_logs(args: argparse.Namespace) -> int:
 
 def cancel_job(args: argparse.Namespace) -> int:
     """``jobs cancel``."""
+    if jobs_azure.wants_azure(getattr(args, "workspace", None)):
+        return jobs_azure.cancel(args)
     job = _manager().cancel(args.job_id, grace=args.grace)
     code = f" (exit code {job.exit_code})" if job.exit_code is not None else ""
     print(f"job {job.id}: {job.status.value}{code}")

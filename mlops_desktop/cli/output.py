@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     try:
         return handler(args)
     except MlopsError as exc:
+        logging.getLogger("mlops_desktop.cli").warning("error: %s", exc.message)
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)

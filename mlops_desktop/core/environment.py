@@ -23,7 +23,7 @@ def apply_privacy_settings(config: AppConfig | None) -> None:
     """
     if "MLFLOW_DISABLE_TELEMETRY" in os.environ or "DO_NOT_TRACK" in os.environ:
         return
-    opted_in = bool(config and config.telemetry.mlflow_usage_stats)
+    opted_in = bool(config and config.telemetry.mlflow_usage_stats) or _settings_opt_in()
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "false" if opted_in else "true"
 
 
@@ -35,3 +35,13 @@ def prepare_process_environment(config: AppConfig | None) -> None:
     apply_privacy_settings(config)
     for key, value in _MLFLOW_HTTP_DEFAULTS.items():
         os.environ.setdefault(key, value)
+
+
+def _settings_opt_in() -> bool:
+    """The Settings dialog's telemetry opt-in (a broken settings file counts as "no")."""
+    from mlops_desktop.core.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().privacy.telemetry
+    except SettingsError:
+        return False

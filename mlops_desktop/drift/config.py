@@ -196,6 +196,25 @@ def _default_threshold(metric: str) -> float:
     }[metric]
 
 
+def default_drift_config() -> DriftConfig:
+    """The built-in drift config with the thresholds from the person's settings.
+
+    A ``drift.toml`` passed explicitly replaces this as a whole; a broken settings file falls
+    back to the built-in defaults.
+    """
+    from mlops_desktop.core.settings import SettingsError, load_settings
+
+    try:
+        defaults = load_settings().drift
+    except SettingsError:
+        return DriftConfig()
+    return DriftConfig(
+        dataset_drift_share=defaults.dataset_drift_share,
+        numeric=MetricRule(metric="normalized_wasserstein", threshold=defaults.numeric_threshold),
+        categorical=MetricRule(metric="jensen_shannon", threshold=defaults.categorical_threshold),
+    )
+
+
 def parse_drift_config(data: dict[str, Any], source: str = "drift config") -> DriftConfig:
     """Validate a mapping (e.g. parsed TOML) into a :class:`DriftConfig`."""
     try:

@@ -13,6 +13,7 @@ import contextlib
 import re
 import time
 from array import array
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -119,17 +120,29 @@ class ComputeSampler:
         self._processes: dict[int, psutil.Process] = {}
         psutil.cpu_percent(interval=None)  # start the machine-wide measurement
 
-    def sample(self, processes: dict[str, int] | None = None) -> dict[str, float]:
-        """Machine CPU and memory percent, and CPU % / RSS MB of each ``label → pid``."""
+    def sample(
+        self, processes: Mapping[str, int | Sequence[int]] | None = None
+    ) -> dict[str, float]:
+        """Machine CPU and memory percent, and CPU % / RSS MB of each ``label → pid(s)``.
+
+        A label may name several pids (an endpoint's router and its deployments, which a fork
+        host parents); each process of their trees is counted once.
+        """
         values = {
             MACHINE_CPU: psutil.cpu_percent(interval=None),
             MACHINE_MEMORY: psutil.virtual_memory().percent,
         }
         seen: set[int] = set()
-        for label, pid in (processes or {}).items():
+        for label, pids in (processes or {}).items():
             cpu = rss = 0.0
             found = False
-            for proc in self._tree(pid):
+            counted: set[int] = set()
+            roots = [pids] if isinstance(pids, int) else list(pids)
+            tree = [proc for pid in roots for proc in self._tree(pid)]
+            for proc in tree:
+                if proc.pid in counted:
+                    continue
+                counted.add(proc.pid)
                 seen.add(proc.pid)
                 try:
                     with proc.oneshot():

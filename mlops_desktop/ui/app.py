@@ -4,7 +4,13 @@ Importing this module is cheap on purpose: no Qt, no backend SDK. Qt loads insid
 once a display is known to exist; backends load inside worker tasks after the window shows.
 
 Options: ``--screenshot FILE`` (write a PNG once every page has loaded, then exit),
-``--page NAME``, ``--size WxH`` and ``--timing`` (print time-to-window and time-to-data).
+``--screenshot-dialog settings|welcome|shortcuts`` (the PNG shows that dialog instead),
+``--page NAME``, ``--size WxH``, ``--theme system|light|dark`` (this run only) and ``--timing``
+(print time-to-window and time-to-data).
+
+Start-up order: log file, settings (a broken file is backed up and defaults used), theme, window,
+crash handler; the welcome flow opens on first run (no workspaces yet, not done before), never
+for ``--screenshot``.
 """
 
 from __future__ import annotations
@@ -15,11 +21,14 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 _IMPORTED_AT = time.perf_counter()
 
 #: Page names accepted by ``--page`` (the main window's pages, in sidebar order).
 PAGE_KEYS: tuple[str, ...] = ("models", "endpoints", "drift", "jobs", "compute", "audit")
+#: Dialogs ``--screenshot-dialog`` can capture.
+DIALOG_KEYS: tuple[str, ...] = ("settings", "welcome", "shortcuts")
 DEFAULT_SIZE = (1400, 860)
 EXIT_NO_DISPLAY = 2
 
@@ -80,6 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--timing", action="store_true", help="print time-to-window and time-to-data"
     )
     parser.add_argument(
+        "--theme",
+        choices=("system", "light", "dark"),
+        default=None,
+        help="colour theme for this run (default: Settings → Theme)",
+    )
+    parser.add_argument(
+        "--screenshot-dialog",
+        choices=DIALOG_KEYS,
+        default=None,
+        help="with --screenshot: capture this dialog over the window instead of the window",
+    )
+    parser.add_argument(
         "--screenshot-timeout",
         type=float,
         default=180.0,
@@ -133,20 +154,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, qt_args: list[str]) -> int:
-    from mlops_desktop.core.config import load_config
+    import logging
+
+    from mlops_desktop.core.config import AppConfig, load_config
     from mlops_desktop.core.environment import prepare_process_environment
     from mlops_desktop.core.errors import MlopsError
+    from mlops_desktop.core.logs import setup_logging
+    from mlops_desktop.core.settings import (
+        Theme,
+        apply_sign_in_method,
+        load_settings_or_defaults,
+    )
 
+    setup_logging()
+    logging.getLogger("mlops_desktop.app").info("starting the GUI")
+    settings, settings_problem = load_settings_or_defaults()
+    apply_sign_in_method(settings, os.environ)
+    config: AppConfig | None
     try:
-        prepare_process_environment(load_config())
+        config = load_config()
     except MlopsError:
-        prepare_process_environment(None)  # the window reports the broken file itself
+        config = None  # the window reports the broken file itself
+    prepare_process_environment(config)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop import __version__
     from mlops_desktop.ui import style
+    from mlops_desktop.ui.crash_dialog import CrashHandler
     from mlops_desktop.ui.main_window import MainWindow
     from mlops_desktop.ui.notifications import NotificationCenter
 
@@ -155,13 +191,22 @@ def _run(args: argparse.Namespace, qt_args: list[str]) -> int:
     app.setApplicationName("MLOps Desktop")
     app.setOrganizationName("mlops-desktop")
     app.setApplicationVersion(__version__)
+    style.apply_theme(app, Theme(args.theme) if args.theme else settings.theme)
     app.setWindowIcon(style.icon("app"))
-    style.apply_style(app)
 
     screenshot: Path | None = args.screenshot
     notifications = NotificationCenter()
     notifications.install_exception_hooks()
-    window = MainWindow(notifications=notifications, remember_state=screenshot is None)
+    window = MainWindow(
+        notifications=notifications,
+        remember_state=screenshot is None,
+        app_settings=settings,
+        background=screenshot is None,
+    )
+    if settings_problem:
+        notifications.warning(settings_problem)
+    crash_handler = CrashHandler(notifications, window, save_work=window.save_state)
+    window.crash_handler = crash_handler  # type: ignore[attr-defined]
     size = args.size or (DEFAULT_SIZE if screenshot is not None else None)
     if size is not None:
         window.resize(*size)
@@ -176,6 +221,8 @@ def _run(args: argparse.Namespace, qt_args: list[str]) -> int:
         if args.timing:
             print(f"time-to-window: {time.perf_counter() - started:.2f} s", flush=True)
         window.start()
+        if screenshot is None and should_welcome(settings, config):
+            open_welcome(window)
 
     def data_loaded() -> None:
         if args.timing and not reported["data"]:
@@ -194,7 +241,10 @@ def _run(args: argparse.Namespace, qt_args: list[str]) -> int:
         outcome["done"] = 1
         assert screenshot is not None
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        saved = window.grab().save(str(screenshot), "PNG")
+        if args.screenshot_dialog:
+            saved = grab_dialog(window, args.screenshot_dialog).save(str(screenshot), "PNG")
+        else:
+            saved = window.grab().save(str(screenshot), "PNG")
         versions = window.models_page.versions_model.rowCount()
         workspaces = len(window.loader.config.workspaces)
         if saved:
@@ -232,3 +282,59 @@ def _run(args: argparse.Namespace, qt_args: list[str]) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def should_welcome(settings: object, config: object) -> bool:
+    """First run: the welcome flow has not run and no workspace is configured yet."""
+    done = bool(getattr(settings, "welcome_done", False))
+    workspaces = getattr(config, "workspaces", ())
+    return not done and config is not None and not workspaces
+
+
+def open_welcome(window: Any) -> Any:
+    """Open the welcome flow over ``window``; finishing or skipping records it in Settings and
+    shows the Models page."""
+    from mlops_desktop.core.settings import save_settings
+    from mlops_desktop.ui.dialogs.welcome_wizard import WelcomeWizard
+
+    wizard = WelcomeWizard(window.pool, window._demo_task, window)
+    wizard.workspacesChanged.connect(window.reload_config)
+    wizard.addWorkspaceRequested.connect(lambda kind: _add_workspace_of_kind(window, kind))
+
+    def done(_result: int) -> None:
+        settings = window.app_settings.model_copy(update={"welcome_done": True})
+        save_settings(settings)
+        window.app_settings = settings
+        window.show_page("models")
+        window.reload_config()
+
+    wizard.finished.connect(done)
+    wizard.open()
+    window.welcome_wizard = wizard
+    return wizard
+
+
+def _add_workspace_of_kind(window: Any, kind: str) -> None:
+    from mlops_desktop.ui.workspace_form import WorkspaceKind
+
+    dialog = window.add_workspace()
+    dialog.set_kind(WorkspaceKind(kind))
+
+
+def grab_dialog(window: Any, which: str) -> Any:
+    """Open dialog ``which`` over the window and return a pixmap of the dialog."""
+    from PySide6.QtWidgets import QApplication
+
+    from mlops_desktop.ui.dialogs.welcome_wizard import WelcomeWizard
+
+    if which == "settings":
+        dialog = window.open_settings()
+    elif which == "shortcuts":
+        dialog = window.show_shortcuts()
+    else:
+        dialog = WelcomeWizard(window.pool, window._demo_task, window)
+        dialog.show()
+    QApplication.processEvents()
+    pixmap = dialog.grab()
+    dialog.close()
+    return pixmap

@@ -138,8 +138,8 @@ class AliasChipsDelegate(QStyledItemDelegate):
                 painter,
                 remaining,
                 f"@{alias}",
-                background=QColor(ALIAS_TINT),
-                foreground=QColor(ALIAS_TEXT),
+                background=QColor(style.themed(ALIAS_TINT, text=False)),
+                foreground=QColor(style.themed(ALIAS_TEXT)),
                 font=font,
             )
             x += width + 4
@@ -181,7 +181,7 @@ class CountBadgeDelegate(QStyledItemDelegate):
             height,
         )
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#E6EAEF"))
+        painter.setBrush(QColor(style.themed("#E6EAEF", text=False)))
         painter.drawRoundedRect(badge, height / 2, height / 2)
         painter.setPen(QColor(style.TEXT_MUTED))
         painter.setFont(font)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QPoint, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,9 +29,12 @@ from mlops_desktop.core import paths
 from mlops_desktop.core.config import AppConfig, load_config
 from mlops_desktop.core.entities import ConnectionInfo, ConnectionState
 from mlops_desktop.core.errors import Cancelled, MlopsError
+from mlops_desktop.core.settings import Settings, load_settings_or_defaults
 from mlops_desktop.core.stages import STAGE_ORDER
 from mlops_desktop.ui import style
+from mlops_desktop.ui.background import BackgroundServices
 from mlops_desktop.ui.dialogs.add_workspace_dialog import AddWorkspaceDialog
+from mlops_desktop.ui.dialogs.settings_dialog import SettingsDialog
 from mlops_desktop.ui.models.navigator_model import Scope
 from mlops_desktop.ui.notifications import (
     NotificationCenter,
@@ -40,11 +43,13 @@ from mlops_desktop.ui.notifications import (
     NotificationStatusView,
 )
 from mlops_desktop.ui.pages.audit_page import AuditPage
+from mlops_desktop.ui.pages.compute_page import ComputePage
 from mlops_desktop.ui.pages.drift_page import DriftPage
 from mlops_desktop.ui.pages.endpoints_page import EndpointsPage
 from mlops_desktop.ui.pages.jobs_page import JobsPage
 from mlops_desktop.ui.pages.models_page import ModelsPage
 from mlops_desktop.ui.pages.placeholder_page import PlaceholderPage
+from mlops_desktop.ui.shortcuts_sheet import ShortcutsDialog
 from mlops_desktop.ui.sidebar import PageEntry, SidebarView
 from mlops_desktop.ui.tasks_endpoints import (
     ReattachSummary,
@@ -66,10 +71,7 @@ PAGES: tuple[PageEntry, ...] = (
 )
 
 #: What each page that a later feature fills will show.
-PLACEHOLDER_SENTENCES: dict[str, str] = {
-    "compute": "Compute use per workspace — clusters, instances and local serving processes — "
-    "arrives with the retraining feature.",
-}
+PLACEHOLDER_SENTENCES: dict[str, str] = {}
 
 DemoTask = Callable[..., Any]
 ConfigLoader = Callable[[], AppConfig]
@@ -172,6 +174,8 @@ class MainWindow(QMainWindow):
         pool: WorkerPool | None = None,
         notifications: NotificationCenter | None = None,
         remember_state: bool = True,
+        app_settings: Settings | None = None,
+        background: bool = False,
     ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
@@ -181,6 +185,8 @@ class MainWindow(QMainWindow):
         self._demo_task = demo_task or create_demo_workspaces
         self._demo: _DemoRun | None = None
         self._remember_state = remember_state
+        #: Start the compute sampler, event notifications and policy checks in start().
+        self._background = background
         if settings is None and remember_state:
             settings = open_ui_settings()
         self._settings = settings
@@ -205,18 +211,21 @@ class MainWindow(QMainWindow):
         self.endpoints_page = EndpointsPage(self.pool, opener=opener)
         self.jobs_page = JobsPage(self.pool)
         self.audit_page = AuditPage(self.pool)
+        self.compute_page = ComputePage(self.pool)
         self._endpoints_config: AppConfig | None = None
         self._pages: dict[str, QWidget] = {
             "models": self.models_page,
             "endpoints": self.endpoints_page,
             "drift": self.drift_page,
             "jobs": self.jobs_page,
+            "compute": self.compute_page,
             "audit": self.audit_page,
         }
         # What the stack holds per page: the page, or a scroll area around a wide one.
         self._frames: dict[str, QWidget] = {
             "drift": _scrollable(self.drift_page),
             "endpoints": _scrollable(self.endpoints_page),
+            "compute": _scrollable(self.compute_page),
         }
         for entry in PAGES:
             page = self._pages.get(entry.key)
@@ -240,6 +249,18 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._connect()
+        # Notification list and tray now; sampler, event polls and policy checks at start().
+        self.background = BackgroundServices(self)
+        # Settings → Refresh: workspaces reload on their own only when asked to.
+        self._auto_refresh = QTimer(self)
+        self._auto_refresh.timeout.connect(self._auto_refresh_due)
+        settings_problem = None
+        if app_settings is None:
+            app_settings, settings_problem = load_settings_or_defaults()
+        self.app_settings: Settings = app_settings
+        self.apply_settings(app_settings)
+        if settings_problem:
+            self.notifications.warning(settings_problem)
         self.show_page("models")
         self.resize(1400, 860)
         if remember_state:
@@ -281,8 +302,14 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
         file_menu.addAction(self.add_workspace_action)
         file_menu.addAction(self.create_demo_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -291,6 +318,10 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.refresh_action.triggered.connect(self.refresh)
         view_menu.addAction(self.refresh_action)
+        self.find_action = QAction(style.icon("search"), "&Find…", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.focus_search)
+        view_menu.addAction(self.find_action)
         view_menu.addSeparator()
         self.page_actions: dict[str, QAction] = {}
         for number, entry in enumerate(PAGES, start=1):
@@ -300,7 +331,21 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
             self.page_actions[entry.key] = action
 
+        actions_menu = menu.addMenu("&Actions")
+        self.promote_action = QAction("&Promote selected version…", self)
+        self.promote_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.promote_action.triggered.connect(self.promote_selected)
+        self.export_drift_action = QAction("&Export drift report…", self)
+        self.export_drift_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_drift_action.triggered.connect(self.export_drift_report)
+        actions_menu.addAction(self.promote_action)
+        actions_menu.addAction(self.export_drift_action)
+
         help_menu = menu.addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setShortcuts([QKeySequence("Ctrl+/"), QKeySequence("F1")])
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
         self.about_action = QAction("&About MLOps Desktop", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.show_about)
@@ -310,6 +355,7 @@ class MainWindow(QMainWindow):
         self.sidebar.pageRequested.connect(self.show_page)
         self.sidebar.addWorkspaceRequested.connect(self.add_workspace)
         self.navigator.scopeChanged.connect(self._scope_changed)
+        self.navigator.signInRequested.connect(self.sign_in_to_workspace)
         self.loader.configChanged.connect(self._config_changed)
         self.loader.connectionChanged.connect(self._connection_changed)
         self.loader.loadStarted.connect(self._load_started)
@@ -350,6 +396,11 @@ class MainWindow(QMainWindow):
             lambda error: self.notifications.report_exception(error, context="Audit")
         )
         self.loader.configChanged.connect(self.audit_page.set_config)
+        self.compute_page.dataLoaded.connect(self._page_loaded)
+        self.compute_page.errorOccurred.connect(
+            lambda error: self.notifications.report_exception(error, context="Compute")
+        )
+        self.loader.configChanged.connect(self.compute_page.set_config)
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -415,6 +466,8 @@ class MainWindow(QMainWindow):
         self.reload_config()
         self._reattach_endpoints()
         self._recover_promotions()
+        if self._background:  # a person's session (not --screenshot, not tests): sample, watch
+            self.background.start()
 
     def _recover_promotions(self) -> None:
         """Finish or roll back promotions a crash interrupted (in a worker; see
@@ -494,6 +547,21 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """F5: re-read the configuration and reload (a running load is superseded)."""
         self.reload_config()
+
+    def sign_in_to_workspace(self, name: str) -> None:
+        """Navigator *Sign in…*: the Azure sign-in dialog; reload once signed in."""
+        from mlops_desktop.ui.dialogs.azure_sign_in import AzureSignInDialog
+
+        try:
+            workspace = self.loader.config.workspace(name)
+        except MlopsError as exc:
+            self.notifications.report_exception(exc, context="Sign in")
+            return
+        dialog = AzureSignInDialog(workspace, self.pool, opener=self._opener, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.signedIn.connect(lambda _identity: self.refresh())
+        dialog.show()
+        dialog.start()
 
     def _config_changed(self, config: AppConfig) -> None:
         self.navigator.set_config(config)
@@ -645,6 +713,79 @@ class MainWindow(QMainWindow):
             self.reload_config()
         self.demoFinished.emit(succeeded)
 
+    # -- settings, shortcuts, common actions ----------------------------------------------------
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use ``settings``: refresh intervals now, theme when it changed."""
+        previous = getattr(self, "app_settings", None)
+        self.app_settings = settings
+        never = 2**31 - 1  # 0 means "only on F5": a timer interval Qt will never reach
+        refresh = settings.refresh
+        self.endpoints_page.set_refresh_interval(refresh.endpoints_seconds * 1000 or never)
+        self.jobs_page.refresh_timer.setInterval(refresh.jobs_seconds * 1000 or never)
+        if refresh.workspaces_seconds:
+            self._auto_refresh.start(refresh.workspaces_seconds * 1000)
+        else:
+            self._auto_refresh.stop()
+        if previous is not None and previous.theme != settings.theme:
+            from PySide6.QtWidgets import QApplication
+
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                style.apply_theme(app, settings.theme)
+            self._retint_icons()
+
+    def _retint_icons(self) -> None:
+        """Icons are tinted per theme: hand the menus and sidebar this theme's."""
+        self.refresh_action.setIcon(style.icon("refresh"))
+        self.find_action.setIcon(style.icon("search"))
+        for entry in PAGES:
+            self.page_actions[entry.key].setIcon(style.icon(entry.icon))
+            self.sidebar.page_button(entry.key).setIcon(style.icon(entry.icon))
+
+    def _auto_refresh_due(self) -> None:
+        if not self.loader.is_loading:
+            self.refresh()
+
+    def open_settings(self) -> SettingsDialog:
+        """Open the Settings dialog (Ctrl+,); applied settings take effect at once."""
+        dialog = SettingsDialog(self.app_settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.settingsApplied.connect(self.apply_settings)
+        dialog.open()
+        return dialog
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """The keyboard shortcuts sheet, built from this window's menus."""
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def focus_search(self) -> None:
+        """Ctrl+F: put the cursor in the current page's search or filter box."""
+        page = self.page(self.current_page_key())
+        edit = getattr(page, "search_edit", None) or getattr(page, "filter_edit", None)
+        if edit is not None:
+            edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            edit.selectAll()
+
+    def promote_selected(self) -> None:
+        """Promote the version selected on the Models page (its gated dialog)."""
+        self.show_page("models")
+        if self.models_page.selected_version() is None:
+            self.notifications.info("Select a model version to promote")
+            return
+        self.models_page.open_promote_dialog()
+
+    def export_drift_report(self) -> None:
+        """Export the Drift page's result (compute it first)."""
+        self.show_page("drift")
+        if self.drift_page.result is None:
+            self.notifications.info("Compute drift first, then export the report")
+            return
+        self.drift_page.ask_export()
+
     # -- dialogs ------------------------------------------------------------------------------
 
     def add_workspace(self) -> AddWorkspaceDialog:
@@ -747,6 +888,7 @@ class MainWindow(QMainWindow):
         self.loader.cancel()
         if self._demo is not None:
             self._demo.worker.cancel()
+        self.background.stop()
         self._shutdown_clean = self.pool.shutdown(timeout_ms)
         return self._shutdown_clean
 

@@ -12,6 +12,7 @@ delivered in the GUI thread.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import traceback
@@ -41,6 +42,8 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.errors import Cancelled, MlopsError
 from mlops_desktop.ui import style
 
+_log = logging.getLogger("mlops_desktop.crash")
+
 
 class NotificationLevel(StrEnum):
     """How serious a notification is."""
@@ -61,6 +64,9 @@ class Notification:
     #: True for exceptions nobody handled (bugs): the details dialog opens by itself.
     unexpected: bool = False
     created_at: datetime = field(default_factory=datetime.now)
+    #: For events (ui/event_watch.py): a short title and the page that shows the subject.
+    title: str = ""
+    page: str = ""
 
     @property
     def has_details(self) -> bool:
@@ -96,12 +102,17 @@ class NotificationCenter(QObject):
 
     notified = Signal(object)
     _posted = Signal(object)
+    #: An exception nobody caught, delivered in the GUI thread: (error, context). The crash
+    #: dialog (ui/crash_dialog.py) listens; ordinary errors never emit it.
+    crashed = Signal(object, str)
+    _crash_posted = Signal(object, str)
 
     def __init__(self, parent: QObject | None = None, *, history_size: int = 200) -> None:
         super().__init__(parent)
         self._history: deque[Notification] = deque(maxlen=history_size)
         # Always queued: post() from a worker thread is delivered in this object's thread.
         self._posted.connect(self.notify, Qt.ConnectionType.QueuedConnection)
+        self._crash_posted.connect(self.crashed, Qt.ConnectionType.QueuedConnection)
         self._previous_hooks: tuple[Any, Any] | None = None
 
     # -- posting ------------------------------------------------------------------------------
@@ -189,7 +200,9 @@ class NotificationCenter(QObject):
         self._post_unexpected(error, f"Unexpected error in {name}")
 
     def _post_unexpected(self, error: BaseException, context: str) -> None:
+        _log.error("%s", context, exc_info=(type(error), error, error.__traceback__))
         self.post(notification_from_exception(error, context=context, unexpected=True))
+        self._crash_posted.emit(error, context)
 
 
 class NotificationStatusView(QWidget):

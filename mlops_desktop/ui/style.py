@@ -1,20 +1,28 @@
 """Look and feel: stage and state colours, icons, fonts and the application style sheet.
 
 Stage colours are the product's visual language: dev is blue, staging amber, prod green.
+The module-level colours below are those of the theme in force (:mod:`mlops_desktop.ui.theme`);
+:func:`apply_style` swaps them, so read them as ``style.TEXT`` at draw time, not at import.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 from functools import cache
+from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from mlops_desktop.core import paths
 from mlops_desktop.core.entities import ConnectionState
+from mlops_desktop.core.files import atomic_write_text
 from mlops_desktop.core.resources import resource_path
 from mlops_desktop.core.stages import Stage
+from mlops_desktop.ui import theme
+from mlops_desktop.ui.theme import ThemePalette
 
 #: Strong colour of each stage (text, borders, dots).
 STAGE_COLORS: dict[Stage, str] = {
@@ -73,7 +81,9 @@ def stage_color(stage: Stage | None) -> QColor:
 
 def stage_tint(stage: Stage | None) -> QColor:
     """The light tint of ``stage``."""
-    return QColor(STAGE_TINTS[stage]) if stage is not None else QColor("#EEF1F4")
+    return (
+        QColor(STAGE_TINTS[stage]) if stage is not None else QColor(themed("#EEF1F4", text=False))
+    )
 
 
 def stage_shade(stage: Stage | None) -> QColor:
@@ -142,54 +152,195 @@ def level_icon(level: str) -> QIcon:
     return dot_icon(LEVEL_COLORS.get(level, TEXT_MUTED))
 
 
+#: Colours the shipped monochrome icons are drawn in (replaced by the theme's icon colours).
+_ICON_STROKES = {"#57606A": "icon", "#8C959F": "icon_faint"}
+
+
+def icon_folder(palette: ThemePalette | None = None) -> Any:
+    """Folder of the shipped SVG icons tinted for ``palette`` (the light ones as shipped).
+
+    Dark icons are written once into the cache dir; SVG keeps them sharp at any device pixel
+    ratio.
+    """
+    palette = palette or theme.current()
+    shipped = resource_path("icons")
+    if not palette.dark:
+        return shipped
+    folder = paths.cache_dir() / "icons" / palette.name
+    for source in shipped.glob("*.svg"):
+        text = source.read_text(encoding="utf-8")
+        for light, role in _ICON_STROKES.items():
+            text = text.replace(light, getattr(palette, role))
+        target = folder / source.name
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            atomic_write_text(target, text, fsync=False)
+    return folder
+
+
 @cache
-def icon(name: str) -> QIcon:
-    """A shipped SVG icon from ``resources/icons`` (empty icon when missing)."""
-    path = resource_path("icons", f"{name}.svg")
+def _icon(name: str, palette_name: str) -> QIcon:
+    palette = theme.DARK if palette_name == "dark" else theme.LIGHT
+    path = icon_folder(palette) / f"{name}.svg"
     return QIcon(str(path)) if path.exists() else QIcon()
 
 
-def style_sheet() -> str:
-    """The application style sheet (``resources/styles/app.qss``), icon paths resolved."""
+def icon(name: str) -> QIcon:
+    """A shipped SVG icon from ``resources/icons``, tinted for the theme in force (empty icon
+    when missing)."""
+    return _icon(name, theme.current().name)
+
+
+def style_sheet(palette: ThemePalette | None = None) -> str:
+    """The application style sheet (``resources/styles/app.qss``) in ``palette``'s colours,
+    icon paths resolved."""
+    palette = palette or theme.current()
     path = resource_path("styles", "app.qss")
     if not path.exists():
         return ""
-    icons = resource_path("icons").as_posix()
-    return path.read_text(encoding="utf-8").replace("@ICONS@", icons)
+    icons = icon_folder(palette).as_posix()
+    sheet = path.read_text(encoding="utf-8").replace("@ICONS@", icons)
+    return theme.translate_style_sheet(sheet, palette)
+
+
+def _set_colors(palette: ThemePalette) -> None:
+    """Point the module-level colours at ``palette`` (read at draw time by delegates)."""
+    global TEXT, TEXT_MUTED, TEXT_FAINT, BORDER, ACCENT, SURFACE, SIDEBAR, ROW_ALT, SELECTION
+    TEXT, TEXT_MUTED, TEXT_FAINT = palette.text, palette.text_muted, palette.text_faint
+    BORDER, ACCENT, SURFACE = palette.border, palette.accent, palette.surface
+    SIDEBAR, ROW_ALT, SELECTION = palette.sidebar, palette.row_alt, palette.selection
+    STAGE_COLORS.update(palette.stage_colors)
+    STAGE_TINTS.update(palette.stage_tints)
+    STAGE_SHADES.update(palette.stage_shades)
+
+
+def themed(color: str, *, text: bool = True) -> str:
+    """The theme's counterpart of a light-theme colour literal (text or background)."""
+    palette = theme.current()
+    return palette.foreground(color) if text else palette.background(color)
+
+
+def style_plot(plot: Any) -> None:
+    """Colour a pyqtgraph ``PlotWidget`` for the theme in force, and again on every change.
+
+    The connection is made with ``plot`` as context, so it ends when the plot is deleted.
+    """
+    _paint_plot(plot, theme.current())
+    follower = _PlotThemeFollower(plot)
+    theme.manager().changed.connect(follower.repaint)
+
+
+def set_themed_style_sheet(widget: Any, sheet: str) -> None:
+    """Give ``widget`` a style sheet written in light-theme colours, translated to the theme in
+    force now and again on every theme change (for pages with their own sheet)."""
+    widget.setStyleSheet(theme.translate_style_sheet(sheet, theme.current()))
+    follower = _SheetThemeFollower(widget, sheet)
+    theme.manager().changed.connect(follower.restyle)
+
+
+class _SheetThemeFollower(QObject):
+    """Child of a widget that re-translates its own style sheet on theme changes."""
+
+    def __init__(self, widget: Any, sheet: str) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._sheet = sheet
+
+    def restyle(self, palette: ThemePalette) -> None:
+        import shiboken6
+
+        if shiboken6.isValid(self._widget):
+            self._widget.setStyleSheet(theme.translate_style_sheet(self._sheet, palette))
+
+
+class _PlotThemeFollower(QObject):
+    """Child of a plot that repaints it on theme changes; dies (and disconnects) with it."""
+
+    def __init__(self, plot: Any) -> None:
+        super().__init__(plot)
+        self._plot = plot
+
+    def repaint(self, palette: ThemePalette) -> None:
+        import shiboken6
+
+        if shiboken6.isValid(self._plot):
+            _paint_plot(self._plot, palette)
+
+
+def _paint_plot(plot: Any, palette: ThemePalette) -> None:
+    import pyqtgraph as pg
+
+    item = plot.getPlotItem()
+    if item is None:  # closed, not yet deleted
+        return
+    plot.setBackground(palette.chart_background)
+    for name in ("left", "bottom", "right", "top"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(palette.chart_axis))
+        axis.setTextPen(pg.mkPen(palette.chart_foreground))
+    legend = item.legend
+    if legend is not None:
+        legend.setLabelTextColor(palette.chart_foreground)
+        background = pg.mkColor(palette.chart_background)
+        background.setAlpha(225)
+        legend.setBrush(pg.mkBrush(background))
+        legend.setPen(pg.mkPen(palette.chart_axis))
+
+
+def apply_theme(app: QApplication, preference: Any) -> None:
+    """Use Settings → Theme ``preference`` (system/light/dark) and restyle the application."""
+    manager = theme.manager()
+    manager.set_preference(preference)
+    apply_style(app)
 
 
 def apply_style(app: QApplication) -> None:
-    """Fusion style, a light palette, a readable UI font and the style sheet."""
+    """Fusion style, the theme's palette, a readable UI font and the style sheet."""
+    palette_in_force = theme.current()
+    _set_colors(palette_in_force)
     app.setStyle("Fusion")
     palette = QPalette()
+    p = palette_in_force
     colors = {
-        QPalette.ColorRole.Window: SURFACE,
-        QPalette.ColorRole.WindowText: TEXT,
-        QPalette.ColorRole.Base: SURFACE,
-        QPalette.ColorRole.AlternateBase: ROW_ALT,
-        QPalette.ColorRole.Text: TEXT,
-        QPalette.ColorRole.Button: "#F6F8FA",
-        QPalette.ColorRole.ButtonText: TEXT,
-        QPalette.ColorRole.Highlight: SELECTION,
-        QPalette.ColorRole.HighlightedText: TEXT,
-        QPalette.ColorRole.ToolTipBase: "#1F2328",
-        QPalette.ColorRole.ToolTipText: "#FFFFFF",
-        QPalette.ColorRole.PlaceholderText: TEXT_FAINT,
-        QPalette.ColorRole.Link: ACCENT,
+        QPalette.ColorRole.Window: p.surface,
+        QPalette.ColorRole.WindowText: p.text,
+        QPalette.ColorRole.Base: p.surface,
+        QPalette.ColorRole.AlternateBase: p.row_alt,
+        QPalette.ColorRole.Text: p.text,
+        QPalette.ColorRole.Button: p.button,
+        QPalette.ColorRole.ButtonText: p.text,
+        QPalette.ColorRole.Highlight: p.selection,
+        QPalette.ColorRole.HighlightedText: p.text,
+        QPalette.ColorRole.ToolTipBase: p.tooltip,
+        QPalette.ColorRole.ToolTipText: p.tooltip_text,
+        QPalette.ColorRole.PlaceholderText: p.text_faint,
+        QPalette.ColorRole.Link: p.accent,
+        QPalette.ColorRole.BrightText: p.text,
+        QPalette.ColorRole.Light: p.surface,
+        QPalette.ColorRole.Midlight: p.button,
+        QPalette.ColorRole.Mid: p.border,
+        QPalette.ColorRole.Dark: p.border,
     }
     for role, value in colors.items():
         palette.setColor(role, QColor(value))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(TEXT_FAINT))
-    palette.setColor(
-        QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor(TEXT_FAINT)
-    )
-    palette.setColor(
-        QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor(TEXT_FAINT)
-    )
-    app.setPalette(palette)
-    if sys.platform.startswith("linux"):
-        font = QFont()
-        font.setFamilies(_UI_FONTS)
-        font.setPointSizeF(10)
-        app.setFont(font)
-    app.setStyleSheet(style_sheet())
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(p.text_faint))
+    sheet = style_sheet()
+    # Restyling walks every widget and runs Python event handlers; if the garbage collector
+    # ran then, it could delete a widget caught in a reference cycle in the middle of the walk
+    # (a crash inside Qt). Collect first, and not during.
+    gc.collect()
+    gc.disable()
+    try:
+        app.setPalette(palette)
+        if sys.platform.startswith("linux"):
+            font = QFont()
+            font.setFamilies(_UI_FONTS)
+            font.setPointSizeF(10)
+            app.setFont(font)
+        app.setStyleSheet(sheet)
+    finally:
+        gc.enable()

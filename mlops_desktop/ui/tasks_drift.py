@@ -115,6 +115,7 @@ def list_drift_sources(ctx: TaskContext, config: AppConfig) -> DriftSources:
 
 def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftRequest) -> Any:
     """Resolve the sources and run the drift engine with progress and cancel."""
+    from mlops_desktop.drift.config import default_drift_config
     from mlops_desktop.drift.engine import compute_drift
     from mlops_desktop.monitoring.sources import load_source
 
@@ -134,6 +135,7 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
     result = compute_drift(
         reference,
         current,
+        default_drift_config(),  # thresholds from Settings → Drift
         target=request.target or None,
         prediction=request.prediction or None,
         timestamp=request.timestamp or None,

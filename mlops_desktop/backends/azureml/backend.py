@@ -24,9 +24,19 @@ from mlops_desktop.backends.azureml.credentials import (
     save_authentication_record,
     token_claims,
 )
+from mlops_desktop.backends.azureml.endpoint_actions import AzureEndpointActions
 from mlops_desktop.backends.azureml.errors import Offline, translated_errors
+from mlops_desktop.backends.azureml.job_actions import AzureJobActions
 from mlops_desktop.backends.azureml.last_known import LastKnownVersions
+from mlops_desktop.backends.azureml.permissions import (
+    PERMISSIONS_API_VERSION,
+    PermissionCheck,
+    WorkspacePermissions,
+    parse_permissions,
+)
 from mlops_desktop.backends.azureml.reads import AzureResourceReads
+from mlops_desktop.backends.azureml.registry_writes import AzureRegistryWrites
+from mlops_desktop.backends.azureml.schedule_actions import AzureScheduleActions
 from mlops_desktop.backends.azureml.settings import AzureSettings
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.entities import (
@@ -47,7 +57,13 @@ log = logging.getLogger(__name__)
 _TERMINAL_JOB_STATES = {"Completed", "Failed", "Canceled"}
 
 
-class AzureMlBackend(AzureResourceReads):
+class AzureMlBackend(
+    AzureResourceReads,
+    AzureEndpointActions,
+    AzureJobActions,
+    AzureScheduleActions,
+    AzureRegistryWrites,
+):
     """Implements :class:`mlops_desktop.backends.base.Backend` for Azure Machine Learning.
 
     ``settings`` default to :meth:`AzureSettings.from_env`. Construction does no network I/O.
@@ -63,6 +79,7 @@ class AzureMlBackend(AzureResourceReads):
         #: Set when the last ``list_model_versions`` answered from the last-known cache.
         self.served_from_cache: LastKnownVersions | None = None
         self._runs: dict[str, Run] = {}
+        self._permissions: WorkspacePermissions | None = None
         self.client = self._make_client()
 
     def _make_client(self) -> Any:
@@ -106,17 +123,25 @@ class AzureMlBackend(AzureResourceReads):
         """Reads models, runs and compute; the endpoint and job features are local-only yet.
 
         The app's endpoints page drives local endpoints (``serving``) and its jobs page local
-        runs; declaring them here would send an Azure workspace there. Azure online endpoints
-        and jobs are readable through :meth:`list_online_endpoints` and :meth:`list_runs`.
+        runs; declaring them here would send an Azure workspace there. Azure online endpoints,
+        jobs and schedules are read and changed through this backend's own methods (and the
+        CLI): :meth:`create_deployment`, :meth:`submit_retraining_job`, … .
         """
         return Capabilities(
             write_registry=Capability(
-                False, "registering and promoting Azure ML models arrives with promotion"
+                False,
+                "promoting Azure ML model versions is not part of the promotion workflow yet",
             ),
             endpoints=Capability(
-                False, "Azure ML online endpoints are read-only in this version (no page yet)"
+                False,
+                "Azure ML online endpoints are managed from the command line "
+                "(`mlops-desktop endpoints … -w WORKSPACE`); this page shows local endpoints",
             ),
-            jobs=Capability(False, "submitting Azure ML jobs arrives with retraining"),
+            jobs=Capability(
+                False,
+                "Azure ML jobs are submitted from the command line "
+                "(`mlops-desktop jobs submit -w WORKSPACE`); this page shows local runs",
+            ),
             compute=Capability(True),
         )
 
@@ -167,6 +192,56 @@ class AzureMlBackend(AzureResourceReads):
             self.credential.replace(interactive_credential(kind, azure, self.cloud, record))
             self.credential.get_token(self.cloud.scope)
         return self.identity
+
+    # -- permissions ---------------------------------------------------------------------
+
+    @property
+    def arm_id(self) -> str:
+        """``/subscriptions/…/providers/Microsoft.MachineLearningServices/workspaces/NAME``."""
+        azure = self.workspace.azure
+        assert azure is not None
+        return (
+            f"/subscriptions/{azure.subscription_id}/resourceGroups/{azure.resource_group}"
+            f"/providers/Microsoft.MachineLearningServices/workspaces/{azure.workspace_name}"
+        )
+
+    def permissions(self, *, refresh: bool = False) -> WorkspacePermissions:
+        """The signed-in identity's effective RBAC permissions on this workspace.
+
+        Read once per backend (ARM's ``Microsoft.Authorization/permissions``); ``refresh``
+        reads again (after a role change or signing in as someone else).
+        """
+        if self._permissions is None or refresh:
+            from mlops_desktop.backends.azureml.arm import arm_get_pages
+
+            path = f"{self.arm_id}/providers/Microsoft.Authorization/permissions"
+            with self._call("read your permissions"):
+                pages = arm_get_pages(
+                    self.credential, self.cloud, self.settings, path, PERMISSIONS_API_VERSION
+                )
+            self._permissions = parse_permissions(
+                pages, workspace=self.workspace.name, scope=self.arm_id, identity=self.identity
+            )
+        return self._permissions
+
+    def check_permission(self, operation: str) -> PermissionCheck:
+        """Whether the identity may do ``operation`` (an app operation or an Azure action)."""
+        return self.permissions().check(operation)
+
+    def require_permission(self, operation: str) -> None:
+        """Raise ``PermissionDenied`` naming the missing action before a doomed write."""
+        check = self.check_permission(operation)
+        if not check.allowed:
+            from mlops_desktop.backends.azureml.errors import describe_workspace
+            from mlops_desktop.core.errors import PermissionDenied
+
+            who = self.identity or "the signed-in identity"
+            raise PermissionDenied(
+                f"{who} may not {operation.replace('_', ' ')} in "
+                f"{describe_workspace(self.workspace)}: {check.reason}",
+                hint=f"ask an Owner of the workspace for a role that grants "
+                f"{', '.join(check.missing)} (e.g. AzureML Data Scientist)",
+            )
 
     # -- models --------------------------------------------------------------------------
 

@@ -120,3 +120,43 @@ class AzureSchedule:
     job_display_name: str = ""
     tags: dict[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
+    #: ``job`` (submits a job, e.g. retraining) or ``monitor`` (model monitoring).
+    kind: str = "job"
+    #: For a monitor: the deployment it watches (ARM id or ``azureml:endpoint:deployment``).
+    monitor_target: str = ""
+    #: For a monitor: its signals, e.g. ``{"data-drift": "DataDrift"}``.
+    monitor_signals: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AzureJob:
+    """An Azure ML job (command, pipeline, sweep) with its status, timing and compute."""
+
+    name: str
+    display_name: str
+    experiment: str
+    status: str
+    job_type: str = ""
+    compute: str = ""
+    created_at: datetime | None = None
+    created_by: str = ""
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    #: Literal inputs (hyperparameters) as text.
+    parameters: dict[str, str] = field(default_factory=dict)
+    #: Asset inputs: name -> path/URI.
+    inputs: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    studio_url: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """True once Azure ML reports a terminal state."""
+        return self.status in ("Completed", "Failed", "Canceled", "NotResponding")
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Run time, from start to end (or None while unknown)."""
+        if self.start_time is None or self.end_time is None:
+            return None
+        return (self.end_time - self.start_time).total_seconds()

@@ -97,8 +97,23 @@ def _service_error(exc: object) -> tuple[str, str]:
     code = str(getattr(error, "code", "") or "")
     message = str(getattr(error, "message", "") or "")
     if not message:
+        # Some SDK operations raise without parsing the body: read ARM's error from it.
+        code, message = _body_error(getattr(exc, "response", None)) or (code, "")
+    if not message:
         message = str(getattr(exc, "message", "") or exc).splitlines()[0]
     return code, message.strip()
+
+
+def _body_error(response: object) -> tuple[str, str] | None:
+    """(code, message) of an ARM error body ``{"error": {"code", "message"}}``, if any."""
+    import json
+
+    try:
+        body = json.loads(response.text())  # type: ignore[union-attr]
+        error = body["error"]
+        return str(error.get("code") or ""), str(error.get("message") or "")
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return None
 
 
 def _auth_error(exc: object, action: str, where: str) -> AuthError:

@@ -188,6 +188,9 @@ def schedule_from_azure(schedule: Any) -> AzureSchedule:
     if not expression and trigger is not None:
         expression = _describe_recurrence(trigger)
     job = getattr(schedule, "create_job", None)
+    monitor = getattr(schedule, "create_monitor", None)
+    target = getattr(monitor, "monitoring_target", None)
+    signals = getattr(monitor, "monitoring_signals", None) or {}
     return AzureSchedule(
         name=str(schedule.name),
         display_name=str(getattr(schedule, "display_name", "") or schedule.name),
@@ -203,6 +206,9 @@ def schedule_from_azure(schedule: Any) -> AzureSchedule:
         job_display_name=str(getattr(job, "display_name", "") or "") if job is not None else "",
         tags={k: text(v) for k, v in (getattr(schedule, "tags", None) or {}).items()},
         created_at=created_at(schedule),
+        kind="monitor" if monitor is not None else "job",
+        monitor_target=str(getattr(target, "endpoint_deployment_id", "") or ""),
+        monitor_signals={str(k): text(getattr(v, "type", None)) for k, v in signals.items()},
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from mlops_desktop.ui import style
 from mlops_desktop.ui.models.flat_table_model import FlatTableModel
 
 STATUS_COLORS = {
@@ -93,7 +94,7 @@ class DriftFeaturesModel(FlatTableModel):
                 return float("inf") if raw is None else float(raw)
             return str(raw)
         if role == Qt.ItemDataRole.ForegroundRole and column == 5:
-            return QColor(STATUS_COLORS.get(feature.status, "#1F2328"))
+            return QColor(style.themed(STATUS_COLORS.get(feature.status, "#1F2328")))
         if role == Qt.ItemDataRole.ForegroundRole and column >= 6 and raw:
             name = ("null_rate", "type_error_rate", "out_of_bounds_rate")[column - 6]
             if name in quality.violations:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import paths
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled
+from mlops_desktop.ui import style
 from mlops_desktop.ui.models.drift_features_model import SORT_ROLE, DriftFeaturesModel
 from mlops_desktop.ui.tasks_drift import (
     DriftRequest,
@@ -223,6 +224,7 @@ class DriftPage(QWidget):
         for plot in (self.distribution_plot, self.time_plot):
             # Metric values are small numbers: show them as they are, not as "x0.001" units.
             plot.getAxis("left").enableAutoSIPrefix(False)
+            style.style_plot(plot)  # light/dark background and axes, following the theme
         self.time_plot.addItem(self.threshold_line)
         self.charts_layout.addWidget(QLabel("Reference vs current distribution"))
         self.charts_layout.addWidget(self.distribution_plot, 3)
@@ -480,11 +482,27 @@ class DriftPage(QWidget):
     # -- export -------------------------------------------------------------------------------
 
     def _ask_export(self) -> None:
+        self.ask_export()
+
+    def ask_export(self) -> None:
+        """Ask where to export (Settings → Reports give the default folder and format)."""
+        from mlops_desktop.core.settings import Settings, SettingsError, load_settings
+
+        try:
+            reports = load_settings().reports
+        except SettingsError:
+            reports = Settings().reports
+        filters = {
+            "html": "HTML report (*.html)",
+            "pdf": "PDF report (*.pdf)",
+            "json": "JSON (*.json)",
+        }
+        chosen = filters[reports.format.value]
         path, _ = QFileDialog.getSaveFileName(
             self,
             "Export drift report",
-            str(Path.home() / "drift-report.html"),
-            "HTML report (*.html);;PDF report (*.pdf);;JSON (*.json)",
+            str(reports.folder() / f"drift-report.{reports.format.value}"),
+            ";;".join([chosen, *(f for f in filters.values() if f != chosen)]),
         )
         if path:
             self.export(Path(path))
@@ -534,6 +552,8 @@ _WINDOW_ADJECTIVES = {"hour": "hourly", "day": "daily", "week": "weekly"}
 
 
 def _banner_style(background: str, color: str) -> str:
+    # Light-theme literals, mapped to the theme in force (dark banners on a dark window).
+    background, color = style.themed(background, text=False), style.themed(color)
     return (
         f"QLabel#driftBanner {{ background: {background}; color: {color}; "
         "border-radius: 6px; padding: 8px 12px; font-size: 13px; }"

@@ -217,6 +217,7 @@ class EndpointMonitorView(QWidget):
                 axis.setTextPen(pg.mkPen(style.TEXT_MUTED))
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.getAxis("left").setWidth(38)
+            style.style_plot(plot)  # light/dark background and axes, following the theme
             return plot
 
         self.requests_plot = make_plot()
@@ -252,6 +253,7 @@ class EndpointMonitorView(QWidget):
             pen=style.BORDER,
         )
         self.latency_legend.setColumnCount(2)
+        style.style_plot(self.latency_plot)  # the legend too, light or dark
         self.charts_row.removeWidget(self.placeholder)
         self.placeholder.hide()
         self.charts_row.addWidget(self._chart_panel("Requests / min", self.requests_plot), 1)

@@ -185,6 +185,7 @@ def glyph_icon(kind: str, color: str = "#57606A", size: int = 16) -> QIcon:
 
 
 def _pill_style(background: str, color: str) -> str:
+    background, color = style.themed(background, text=False), style.themed(color)
     return (
         f"background: {background}; color: {color}; border-radius: 10px; padding: 2px 10px; "
         "font-weight: 600;"
@@ -246,8 +247,8 @@ def _paint_workspace_row(painter: QPainter, option: QStyleOptionViewItem, index:
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     rect = QRectF(option.rect)
-    painter.fillRect(rect, QColor("#F6F8FA"))
-    painter.setPen(QColor("#E6EAEF"))
+    painter.fillRect(rect, QColor(style.themed("#F6F8FA", text=False)))
+    painter.setPen(QColor(style.themed("#E6EAEF", text=False)))
     painter.drawLine(rect.bottomLeft(), rect.bottomRight())
     stage = _stage_of(index.data(STAGE_ROLE))
     font = QFont(option.font)
@@ -308,7 +309,7 @@ def _paint_traffic(
     bar_width = 64.0
     bar = QRectF(rect.left(), rect.center().y() - 3, bar_width, 6)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("#E6EAEF"))
+    painter.setBrush(QColor(style.themed("#E6EAEF", text=False)))
     painter.drawRoundedRect(bar, 3, 3)
     x = bar.left()
     clip = QPainterPath()
@@ -446,7 +447,7 @@ class EndpointsPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("EndpointsPage")
-        self.setStyleSheet(PAGE_STYLE)
+        style.set_themed_style_sheet(self, PAGE_STYLE)  # light or dark, following the theme
         self._pool = pool
         self._opener = opener
         self._config = AppConfig()

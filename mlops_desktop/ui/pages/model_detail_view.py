@@ -123,7 +123,7 @@ class LineageStripView(QWidget):
                 painter.setBrush(style.stage_tint(stage))
                 painter.setPen(QPen(color, 2.0 if is_current else 1.0))
             else:
-                painter.setBrush(QColor("#FAFBFC"))
+                painter.setBrush(QColor(style.themed("#FAFBFC", text=False)))
                 pen = QPen(QColor(style.BORDER), 1.0)
                 pen.setStyle(Qt.PenStyle.DashLine)
                 painter.setPen(pen)
@@ -197,9 +197,9 @@ class LineageStripView(QWidget):
             if x + chip > right:
                 break
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(ALIAS_TINT))
+            painter.setBrush(QColor(style.themed(ALIAS_TINT, text=False)))
             painter.drawRoundedRect(QRectF(x, y, chip, height), height / 2, height / 2)
-            painter.setPen(QColor(ALIAS_TEXT))
+            painter.setPen(QColor(style.themed(ALIAS_TEXT)))
             painter.drawText(QRectF(x, y, chip, height), int(Qt.AlignmentFlag.AlignCenter), text)
             x += chip + 4
 
@@ -609,7 +609,9 @@ class ModelVersionDetailView(QStackedWidget):
                 )
             )
         for alias in version.aliases:
-            self._chips.addWidget(_chip(f"@{alias}", ALIAS_TINT, ALIAS_TEXT))
+            self._chips.addWidget(
+                _chip(f"@{alias}", style.themed(ALIAS_TINT, text=False), style.themed(ALIAS_TEXT))
+            )
         self._chips.addStretch(1)
 
 

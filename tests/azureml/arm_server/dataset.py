@@ -98,6 +98,27 @@ class Dataset:
         """Claims of a named principal from ``subscription.json`` (e.g. ``ml-lead``)."""
         return dict(self.principals[key])
 
+    def permissions_for(self, object_id: str, scope: str) -> list[dict[str, Any]]:
+        """``Microsoft.Authorization/permissions`` entries: one per role assigned at/above scope."""
+        scope_l = scope.lower().rstrip("/")
+        entries = []
+        for assignment in self.role_assignments:
+            assigned = assignment["scope"].lower().rstrip("/")
+            if assignment["principalId"] != object_id:
+                continue
+            if scope_l != assigned and not scope_l.startswith(assigned + "/"):
+                continue
+            role = self.roles[assignment["role"]]
+            entries.append(
+                {
+                    "actions": list(role["actions"]),
+                    "notActions": list(role["notActions"]),
+                    "dataActions": [],
+                    "notDataActions": [],
+                }
+            )
+        return entries
+
     def is_allowed(self, object_id: str, action: str, scope: str) -> bool:
         """Azure RBAC, simplified: some assignment at or above ``scope`` grants ``action``."""
         scope_l = scope.lower().rstrip("/")

@@ -36,6 +36,11 @@ class Operations:
         self._lock = lock
         self._operations: dict[str, _Operation] = {}
 
+    @property
+    def lock(self) -> threading.Lock:
+        """The server's data lock (writers hold it while changing the data set)."""
+        return self._lock
+
     def status(self, op_id: str) -> Response:
         """``GET …/locations/L/mfeOperationsStatus/ID``."""
         with self._lock:
@@ -48,7 +53,7 @@ class Operations:
                     operation.polls_left -= 1
         if operation is None:
             return Response(404, arm_error("OperationNotFound", f"Operation {op_id} not found."))
-        headers = {"Retry-After": str(self.retry_after)} if operation.status == "InProgress" else {}
+        headers = self._retry_headers() if operation.status == "InProgress" else {}
         return Response(200, {"id": op_id, "name": op_id, "status": operation.status}, headers)
 
     def put_endpoint(
@@ -83,22 +88,32 @@ class Operations:
             stored["systemData"].update(
                 lastModifiedAt=now, lastModifiedBy=who, lastModifiedByType="User"
             )
-            op_id = uuid.uuid4().hex
 
             def done(endpoint: dict[str, Any] = stored) -> None:
                 endpoint["properties"]["provisioningState"] = "Succeeded"
 
-            self._operations[op_id] = _Operation(self.polls, done)
+            headers = self.start_locked(ws, api_version, done)
+        return Response(201, present(ws, "onlineEndpoints", stored), headers)
+
+    def start_locked(
+        self, ws: WorkspaceData, api_version: str, on_done: Callable[[], None]
+    ) -> dict[str, str]:
+        """Register an operation (caller holds the lock); the LRO headers of the answer."""
+        op_id = uuid.uuid4().hex
+        self._operations[op_id] = _Operation(self.polls, on_done)
         status_url = (
             f"{self.base_url}/subscriptions/{ws.subscription_id}/providers/"
             f"Microsoft.MachineLearningServices/locations/{ws.location}/mfeOperationsStatus/"
             f"{op_id}?api-version={api_version}"
         )
-        return Response(
-            201,
-            present(ws, "onlineEndpoints", stored),
-            {"Azure-AsyncOperation": status_url, "Retry-After": str(self.retry_after)},
-        )
+        return {"Azure-AsyncOperation": status_url, **self._retry_headers()}
+
+    def _retry_headers(self) -> dict[str, str]:
+        # azure-core treats ``Retry-After: 0`` as "not said" (then the SDK's own 5–10 s interval
+        # applies) and reads ``retry-after-ms`` without one: retry_after=0 polls after 20 ms.
+        if self.retry_after <= 0:
+            return {"retry-after-ms": "20"}
+        return {"Retry-After": str(self.retry_after)}
 
 
 def _check_traffic(ws: WorkspaceData, name: str, props: dict[str, Any]) -> str:
@@ -123,9 +138,8 @@ def _stored_endpoint(ws: WorkspaceData, name: str, now: str, who: str) -> dict[s
         stored = {
             "name": name,
             "location": ws.location,
-            "properties": {
-                "scoringUri": f"https://{name}.{ws.location}.inference.ml.azure.com/score"
-            },
+            # Relative to the server: a placeholder the reader fills in when it answers.
+            "properties": {"scoringUri": f"${{baseUrl}}/inference/{ws.name}/{name}/score"},
             "systemData": {"createdAt": now, "createdBy": who, "createdByType": "User"},
         }
         endpoints.append(stored)

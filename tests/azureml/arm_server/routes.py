@@ -20,29 +20,53 @@ WORKSPACE_ROUTES: dict[str, dict[str, frozenset[str]]] = {
     "models": {"GET": frozenset({"2023-08-01-preview", STABLE})},
     "models/*": {"GET": frozenset({"2023-08-01-preview", STABLE})},
     "models/*/versions": {"GET": frozenset({"2023-08-01-preview", STABLE})},
-    "models/*/versions/*": {"GET": frozenset({"2023-08-01-preview", STABLE})},
+    "models/*/versions/*": {
+        "GET": frozenset({"2023-08-01-preview", STABLE}),
+        "PUT": frozenset({"2023-08-01-preview", STABLE}),
+    },
     "jobs": {"GET": frozenset({"2024-01-01-preview", STABLE})},
-    "jobs/*": {"GET": frozenset({"2024-01-01-preview", STABLE})},
+    "jobs/*": {
+        "GET": frozenset({"2024-01-01-preview", STABLE}),
+        "PUT": frozenset({"2025-01-01-preview", STABLE}),
+    },
+    "jobs/*/cancel": {"POST": frozenset({"2023-04-01-preview", STABLE})},
     "onlineendpoints": {"GET": frozenset({"2022-02-01-preview", STABLE})},
     "onlineendpoints/*": {
-        "GET": frozenset({"2022-02-01-preview", STABLE}),
+        "GET": frozenset({"2022-02-01-preview", "2023-04-01-preview", STABLE}),
         "PUT": frozenset({"2022-02-01-preview", STABLE}),
     },
     "onlineendpoints/*/deployments": {
         "GET": frozenset({"2023-04-01-preview", "2022-02-01-preview", STABLE})
     },
-    "onlineendpoints/*/deployments/*": {"GET": frozenset({"2023-04-01-preview", STABLE})},
+    "onlineendpoints/*/deployments/*": {
+        "GET": frozenset({"2023-04-01-preview", STABLE}),
+        "PUT": frozenset({"2023-04-01-preview", STABLE}),
+    },
+    "onlineendpoints/*/deployments/*/getlogs": {"POST": frozenset({"2023-04-01-preview", STABLE})},
+    "onlineendpoints/*/listkeys": {"POST": frozenset({"2022-02-01-preview", STABLE})},
     "computes": {"GET": frozenset({"2023-08-01-preview", STABLE})},
     "computes/*": {"GET": frozenset({"2023-08-01-preview", STABLE})},
     "computes/*/listnodes": {"POST": frozenset({"2023-08-01-preview", STABLE})},
     "schedules": {"GET": frozenset({"2023-06-01-preview", STABLE})},
-    "schedules/*": {"GET": frozenset({"2023-06-01-preview", STABLE})},
+    "schedules/*": {
+        "GET": frozenset({"2023-06-01-preview", STABLE}),
+        "PUT": frozenset({"2023-06-01-preview", "2024-01-01-preview", STABLE}),
+    },
+    "components/*/versions/*": {
+        "GET": frozenset({"2024-01-01-preview", STABLE}),
+        "PUT": frozenset({"2024-01-01-preview", STABLE}),
+    },
+    # Microsoft.Authorization/permissions at the workspace scope (effective RBAC of the caller).
+    "providers/*/permissions": {"GET": frozenset({"2022-04-01"})},
 }
 
 #: Subscription-level routes under ``providers/Microsoft.MachineLearningServices/locations/L``.
 LOCATION_ROUTES: dict[str, dict[str, frozenset[str]]] = {
     "usages": {"GET": frozenset({"2023-08-01-preview", STABLE})},
-    "mfeoperationsstatus/*": {"GET": frozenset({"2022-02-01-preview", STABLE})},
+    # The status URL carries the api-version of the write that started the operation.
+    "mfeoperationsstatus/*": {
+        "GET": frozenset({"2022-02-01-preview", "2023-04-01-preview", "2023-06-01-preview", STABLE})
+    },
 }
 
 _WORKSPACE_RE = re.compile(

@@ -22,8 +22,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from .asset_writes import AssetWrites
 from .auth import authenticate, forbidden, principal_name
-from .dataset import Dataset, load_dataset
+from .dataset import Dataset, WorkspaceData, load_dataset
+from .deployments import API_VERSIONS, DEPLOYMENT_RE, TemplateDeployments
+from .deployments import ACTION as DEPLOY_ACTION
+from .deployments import WORKSPACE_ACTION
+from .endpoint_writes import EndpointWrites
+from .job_writes import JobWrites
 from .operations import Operations
 from .reads import Reader
 from .responses import Response, arm_error, mfe_error
@@ -100,6 +106,10 @@ class ArmTestServer:
         }
         self.reader = Reader(self.base_url, variables, page_size)
         self.operations = Operations(self.base_url, lro_polls, lro_retry_after, self._lock)
+        self.endpoints = EndpointWrites(self.dataset, self.operations, self.reader)
+        self.jobs = JobWrites(self.operations, self.reader)
+        self.assets = AssetWrites(self.operations, self.reader)
+        self.template_deployments = TemplateDeployments(self.dataset)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -199,8 +209,11 @@ class ArmTestServer:
         fault = self._take_fault(method, parts.path)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
+        scored = None if fault is not None else self.endpoints.score(parts.path, headers, body)
         if fault is not None and fault.status is not None:
             response = _fault_response(fault)
+        elif scored is not None:  # an endpoint's scoring URI: key auth, not ARM
+            response = scored
         else:
             claims, response = authenticate(
                 headers.get("authorization", ""),
@@ -236,6 +249,9 @@ class ArmTestServer:
     def _route(
         self, method: str, path: str, query: dict[str, str], claims: dict[str, Any], body: bytes
     ) -> Response:
+        deployment = DEPLOYMENT_RE.match(path)
+        if deployment is not None:
+            return self._template_deployment(method, path, query, claims, body, deployment)
         route = parse_route(path)
         version = query.get("api-version", "")
         if route is None:
@@ -275,6 +291,26 @@ class ArmTestServer:
             return self._location_route(method, route, query, claims)
         return self._workspace_route(method, route, query, claims, body)
 
+    def _template_deployment(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        claims: dict[str, Any],
+        body: bytes,
+        match: re.Match[str],
+    ) -> Response:
+        if query.get("api-version") not in API_VERSIONS:
+            self._unknown_route(method, path, query, "unmodelled api-version")
+            return Response(400, arm_error("InvalidApiVersionParameter", "Unsupported api-version."))
+        scope = f"/subscriptions/{match['sub']}/resourceGroups/{match['rg']}"
+        if method == "PUT":
+            for action in (DEPLOY_ACTION, WORKSPACE_ACTION):
+                if not self.dataset.is_allowed(str(claims.get("oid")), action, scope):
+                    return forbidden(claims, action, scope)
+        with self._lock:
+            return self.template_deployments.handle(method, match, body, claims)
+
     def _location_route(
         self, method: str, route: Route, query: dict[str, str], claims: dict[str, Any]
     ) -> Response:
@@ -298,12 +334,31 @@ class ArmTestServer:
         ws = self.dataset.workspace(route.subscription, route.resource_group, route.workspace)
         if ws is None:
             return _missing_workspace(self.dataset, route)
+        if route.pattern == "providers/*/permissions":
+            return self._permissions(ws, route, claims)
         scope = ws.arm_id + "".join("/" + s for s in route.segments)
         action = route.action(method)
         if not self.dataset.is_allowed(str(claims.get("oid")), action, scope):
             return forbidden(claims, action, scope)
         if not route.segments:
             return Response(200, self.reader.present(ws, "", ws.resource))
+        who = principal_name(claims)
+        if route.pattern == "onlineendpoints/*/deployments/*" and method == "PUT":
+            return self.endpoints.put_deployment(
+                ws, route.segments, body, who, query["api-version"]
+            )
+        if route.pattern == "onlineendpoints/*/deployments/*/getlogs":
+            return self.endpoints.get_logs(ws, route.segments, body)
+        if route.pattern == "jobs/*" and method == "PUT":
+            return self.jobs.put_job(ws, route.segments, body, who)
+        if route.pattern in ("models/*/versions/*", "components/*/versions/*") and method == "PUT":
+            return self.assets.put_version(ws, route.segments, body, who)
+        if route.pattern == "schedules/*" and method == "PUT":
+            return self.jobs.put_schedule(ws, route.segments, body, who, query["api-version"])
+        if route.pattern == "jobs/*/cancel":
+            return self.jobs.cancel(ws, route.segments, query["api-version"])
+        if route.pattern == "onlineendpoints/*/listkeys":
+            return self.endpoints.list_keys(ws, route.segments)
         if method == "PUT":
             return self.operations.put_endpoint(
                 ws,
@@ -318,6 +373,16 @@ class ArmTestServer:
         if route.is_collection:
             return self.reader.list_collection(ws, route, query)
         return self.reader.get_item(ws, route)
+
+    def _permissions(self, ws: WorkspaceData, route: Route, claims: dict[str, Any]) -> Response:
+        # Anyone signed in may read their own effective permissions; no role means none listed.
+        if route.segments[1].lower() != "microsoft.authorization":
+            return Response(
+                404,
+                arm_error("InvalidResourceType", f"The resource type was not found: {route.path}"),
+            )
+        entries = self.dataset.permissions_for(str(claims.get("oid")), ws.arm_id)
+        return Response(200, {"value": entries})
 
 
 def _fault_response(fault: Fault) -> Response:

@@ -1,0 +1,160 @@
+"""``mlops-desktop endpoints …`` for Azure ML workspaces: managed online endpoints.
+
+``endpoints.py`` hands a command here when its ``--workspace`` is an Azure ML workspace; the
+actions go through :class:`~mlops_desktop.backends.azureml.backend.AzureMlBackend` (the real
+azure-ai-ml SDK), check the signed-in identity's permissions first and audit traffic changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from mlops_desktop.cli.azure_support import open_azure_backend
+from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
+from mlops_desktop.core.errors import InvalidInput
+from mlops_desktop.core.serialize import to_jsonable
+from mlops_desktop.core.tasks import TaskContext
+
+
+def is_azure_workspace(name: str) -> bool:
+    """True when the configured workspace ``name`` is an Azure ML workspace."""
+    from mlops_desktop.cli.azure_support import is_azure
+
+    return is_azure(load_app_config().workspace(name))
+
+
+def _backend(args: argparse.Namespace) -> Any:
+    return open_azure_backend(load_app_config().workspace(args.workspace))
+
+
+def _print_endpoint(endpoint: Any, as_json: bool, message: str) -> None:
+    if as_json:
+        print_json(to_jsonable(asdict(endpoint)))
+        return
+    print(message)
+    rows = [
+        [
+            d.name,
+            d.provisioning_state,
+            f"{d.registered_model} v{d.version}" if d.registered_model else d.model_id,
+            f"{d.traffic}%",
+            f"{d.mirror_traffic}%" if d.mirror_traffic else "",
+            f"{d.instance_type} x{d.instance_count}" if d.instance_count else d.instance_type,
+        ]
+        for d in endpoint.deployments
+    ]
+    print_table(["DEPLOYMENT", "STATE", "MODEL", "TRAFFIC", "MIRROR", "INSTANCES"], rows)
+
+
+def create_deployment(args: argparse.Namespace) -> int:
+    """Deploy a model version (or alias) behind an Azure ML endpoint at 0 % traffic."""
+    backend = _backend(args)
+    try:
+        backend.require_permission("create_deployment")
+        version = str(args.version)
+        if not version.isdigit():  # an alias such as champion
+            version = backend.get_model_version_by_alias(args.model, version).version
+        ctx = TaskContext(progress_printer(quiet=args.json))
+        backend.create_deployment(
+            args.name,
+            args.deployment,
+            args.model,
+            version,
+            instance_type=args.instance_type,
+            instance_count=args.instance_count,
+            ctx=ctx,
+        )
+        endpoint = backend.get_online_endpoint(args.name)
+    finally:
+        backend.close()
+    _print_endpoint(
+        endpoint,
+        args.json,
+        f"deployment {args.deployment!r} of {args.model} v{version} created in {args.name!r} "
+        "(0 % traffic; shift it with `endpoints traffic`)",
+    )
+    return 0
+
+
+def set_traffic(
+    args: argparse.Namespace, weights: dict[str, int] | None, mirror: dict[str, int] | None
+) -> int:
+    """Set live and/or mirrored traffic of an Azure ML endpoint; audited."""
+    from mlops_desktop.core.audit import record_traffic_change
+
+    backend = _backend(args)
+    try:
+        backend.require_permission("set_traffic")
+        before = backend.get_online_endpoint(args.name)
+        ctx = TaskContext(progress_printer(quiet=args.json))
+        endpoint = backend.set_endpoint_traffic(
+            args.name, weights if weights is not None else dict(before.traffic), mirror, ctx
+        )
+    finally:
+        backend.close()
+    record_traffic_change(
+        workspace=args.workspace,
+        model=", ".join(sorted({d.registered_model for d in endpoint.deployments} - {""})),
+        endpoint=endpoint.name,
+        before=dict(before.traffic),
+        after=dict(endpoint.traffic),
+        mirror_before=dict(before.mirror_traffic),
+        mirror_after=dict(endpoint.mirror_traffic),
+        reason="endpoints traffic (CLI, Azure ML)",
+    )
+    split = " ".join(f"{k}={v}" for k, v in endpoint.traffic.items())
+    mirrored = " ".join(f"{k}={v}" for k, v in endpoint.mirror_traffic.items()) or "none"
+    _print_endpoint(
+        endpoint, args.json, f"traffic of {endpoint.name!r}: {split}; mirror: {mirrored}"
+    )
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    """Score a JSON request on an Azure ML endpoint (or one deployment); prints the answer."""
+    if not args.data:
+        raise InvalidInput(
+            "Azure ML endpoints need a request body",
+            hint="give --data request.json, e.g. "
+            '{"input_data": {"columns": [...], "data": [[...]]}}',
+        )
+    raw = sys.stdin.read() if args.data == "-" else _read(args.data)
+    try:
+        payload = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{args.data} is not JSON: {exc}") from None
+    backend = _backend(args)
+    try:
+        answer = backend.invoke_endpoint(args.name, payload, deployment=args.deployment)
+    finally:
+        backend.close()
+    if isinstance(answer, str):
+        sys.stdout.write(answer.rstrip("\n") + "\n")
+    else:
+        print(json.dumps(answer))
+    return 0
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).expanduser().read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from None
+
+
+def logs(args: argparse.Namespace) -> int:
+    """Print the last lines of an Azure ML deployment's container log."""
+    backend = _backend(args)
+    try:
+        text = backend.deployment_logs(
+            args.name, args.deployment, lines=args.lines, container=args.container or ""
+        )
+    finally:
+        backend.close()
+    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    return 0

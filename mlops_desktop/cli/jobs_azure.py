@@ -1,0 +1,157 @@
+"""``mlops-desktop jobs submit|list|cancel`` for Azure ML workspaces.
+
+``jobs.py`` hands a command here when its ``--workspace`` is an Azure ML workspace. Submitting
+re-runs a template command job (``--from-job``, default the newest completed one of
+``--experiment``) with new ``--param`` values and ``--input NAME=URI`` data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from mlops_desktop.cli.azure_support import is_azure, open_azure_backend
+from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
+from mlops_desktop.core.errors import InvalidInput
+from mlops_desktop.core.serialize import to_jsonable
+from mlops_desktop.core.tasks import TaskContext
+
+
+def add_azure_submit_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options only Azure ML workspaces use (``jobs submit``)."""
+    azure = parser.add_argument_group("Azure ML workspaces")
+    azure.add_argument(
+        "--from-job",
+        metavar="JOB",
+        help="re-run this command job (default: newest completed one of --experiment)",
+    )
+    azure.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=URI",
+        help="replace a data input, e.g. training_data=azureml:churn-training:4 (repeatable)",
+    )
+    azure.add_argument("--compute", help="compute target (default: the template job's)")
+
+
+def wants_azure(workspace: str | None) -> bool:
+    """True when ``workspace`` names an Azure ML workspace."""
+    return bool(workspace) and is_azure(load_app_config().workspace(str(workspace)))
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    data: dict[str, Any] = to_jsonable(asdict(job))
+    data["duration_seconds"] = job.duration_seconds
+    return data
+
+
+def _backend(workspace: str) -> Any:
+    return open_azure_backend(load_app_config().workspace(workspace))
+
+
+def submit(args: argparse.Namespace) -> int:
+    """Submit a retraining command job to an Azure ML workspace."""
+    inputs: dict[str, str] = {}
+    for spec in args.input:
+        name, sep, uri = str(spec).partition("=")
+        if not sep or not name.strip() or not uri.strip():
+            raise InvalidInput(f"cannot read --input {spec!r}", hint="write NAME=URI")
+        inputs[name.strip()] = uri.strip()
+    if args.wait:
+        raise InvalidInput(
+            "--wait is not available for Azure ML jobs yet",
+            hint="follow the job with `jobs list -w WORKSPACE` or in Studio (its link is printed)",
+        )
+    backend = _backend(args.workspace)
+    try:
+        backend.require_permission("submit_job")
+        job = backend.submit_retraining_job(
+            template=args.from_job,
+            experiment=args.experiment,
+            parameters=dict(args.param),
+            inputs=inputs,
+            compute=args.compute,
+            tags={"mlops.trigger": "manual"},
+        )
+    finally:
+        backend.close()
+    if args.json:
+        print_json(_job_json(job))
+        return 0
+    params = " ".join(f"{k}={v}" for k, v in sorted(job.parameters.items()))
+    print(f"submitted Azure ML job {job.name} ({job.status}) on {job.compute}: {params}")
+    if job.studio_url:
+        print(f"studio: {job.studio_url}")
+    return 0
+
+
+def list_jobs(args: argparse.Namespace) -> int:
+    """Jobs of an Azure ML workspace, newest first, with status, timing and compute."""
+    backend = _backend(args.workspace)
+    try:
+        jobs = backend.list_jobs(limit=args.limit)
+    finally:
+        backend.close()
+    if args.status:
+        wanted = {_STATUS.get(s, s) for s in args.status}
+        jobs = [j for j in jobs if j.status in wanted]
+    if args.json:
+        print_json([_job_json(j) for j in jobs])
+        return 0
+    if not jobs:
+        print("no jobs")
+        return 0
+    rows = [
+        [
+            j.name,
+            j.status,
+            j.experiment,
+            j.compute,
+            j.created_at.strftime("%Y-%m-%d %H:%M") if j.created_at else "",
+            "" if j.duration_seconds is None else f"{j.duration_seconds:.0f}s",
+            j.created_by,
+        ]
+        for j in jobs
+    ]
+    print_table(["JOB", "STATUS", "EXPERIMENT", "COMPUTE", "CREATED (UTC)", "TIME", "BY"], rows)
+    return 0
+
+
+#: The local status words ``jobs list --status`` accepts -> Azure ML's.
+_STATUS = {
+    "queued": "Queued",
+    "running": "Running",
+    "succeeded": "Completed",
+    "failed": "Failed",
+    "cancelled": "Canceled",
+}
+
+
+def cancel(args: argparse.Namespace) -> int:
+    """Cancel an Azure ML job and wait for Azure ML to confirm."""
+    backend = _backend(args.workspace)
+    try:
+        backend.require_permission("cancel_job")
+        job = backend.cancel_job(args.job_id, TaskContext(progress_printer()))
+    finally:
+        backend.close()
+    print(f"job {job.name}: {job.status}")
+    return 0 if job.finished else 2
+
+
+def logs(args: argparse.Namespace) -> int:
+    """Azure ML job logs live in the run history service, which the app does not read yet."""
+    backend = _backend(args.workspace)
+    try:
+        job = backend.get_job(args.job_id)
+    finally:
+        backend.close()
+    print(
+        f"job {job.name}: {job.status}. Its logs are in Azure ML Studio: "
+        f"{job.studio_url or '(no Studio link)'}",
+        file=sys.stderr,
+    )
+    return 2

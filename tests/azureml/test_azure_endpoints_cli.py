@@ -1,0 +1,61 @@
+"""``mlops-desktop endpoints create-deployment|traffic|invoke|logs`` on Azure ML workspaces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from arm_server import ArmTestServer, AzStandIn
+from test_azure_cli import _add_workspaces
+
+from mlops_desktop.cli import main
+from mlops_desktop.core.audit import AuditAction, AuditLog
+
+
+def test_deploy_shift_traffic_invoke_and_read_logs(
+    fresh_arm_server: ArmTestServer,
+    az: AzStandIn,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    _add_workspaces(fresh_arm_server, capsys)
+    argv = ["endpoints", "create-deployment", "churn-staging-ep", "-w", "staging"]
+    assert main([*argv, "-d", "canary", "--model", "churn", "--version", "champion", "--json"]) == 0
+    out = capsys.readouterr().out
+    created = {d["name"]: d for d in json.loads(out)["deployments"]}
+    assert (created["canary"]["version"], created["canary"]["traffic"]) == ("2", 0)
+
+    assert (
+        main(["endpoints", "traffic", "churn-staging-ep", "-w", "staging", "blue=80", "canary=20"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "traffic of 'churn-staging-ep': blue=80 canary=20" in out
+    (entry,) = AuditLog().find(AuditAction.TRAFFIC, endpoint="churn-staging-ep")
+    assert entry.workspace == "staging"
+    assert entry.details["to"] == {"blue": 80, "canary": 20}
+
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"input_data": {"columns": ["a"], "data": [[1.5], [2.25]]}}))
+    argv = ["endpoints", "invoke", "churn-staging-ep", "-w", "staging", "--data", str(request)]
+    assert main([*argv, "-d", "canary"]) == 0
+    assert json.loads(capsys.readouterr().out) == [0.5, 0.25]
+    assert fresh_arm_server.endpoints.scored[-1][2] == "canary"
+
+    assert main(["endpoints", "logs", "churn-staging-ep", "-w", "staging", "-d", "canary"]) == 0
+    assert "POST /score 200" in capsys.readouterr().out
+
+
+def test_azure_endpoint_commands_explain_missing_permissions_and_input(
+    arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_workspaces(arm_server, capsys)
+    data = arm_server.dataset
+    az.login(data.principal("auditor"), data.tenant_id, subscription=data.subscription_id)
+    assert main(["endpoints", "traffic", "churn-prod-ep", "-w", "prod", "blue=100"]) == 2
+    err = capsys.readouterr().err
+    assert "alex.kim@contoso.example may not set traffic" in err
+    assert "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write" in err
+    assert main(["endpoints", "invoke", "churn-prod-ep", "-w", "prod"]) == 2
+    assert "need a request body" in capsys.readouterr().err
