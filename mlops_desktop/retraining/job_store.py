@@ -55,13 +55,13 @@ class JobStore:
         # Switching to WAL needs an exclusive lock that SQLite does not wait for (no busy
         # handler), so two processes opening a new store at once could fail "database is
         # locked". A file lock serialises set-up; once in WAL mode nobody switches again.
-        with exclusive_lock(self.path.with_name(self.path.name + ".init.lock")):
-            with self._connect() as conn:
-                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        init_lock = self.path.with_name(self.path.name + ".init.lock")
+        with exclusive_lock(init_lock), self._connect() as conn:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def job_dir(self, job_id: str) -> Path:
         """The folder of one job (beside the database): its log and its outcome file."""
