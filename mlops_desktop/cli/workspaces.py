@@ -89,6 +89,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--replace", action="store_true")
     imp.set_defaults(handler=import_azure_config)
 
+    from mlops_desktop.cli.workspaces_azure import register_create_azure
+
+    register_create_azure(commands)
+
 
 def list_workspaces(args: argparse.Namespace) -> int:
     """Print the configured workspaces, optionally with their connection state."""

@@ -310,6 +310,9 @@ def open_welcome(window: Any) -> Any:
 
     wizard.finished.connect(done)
     wizard.open()
+    import logging
+
+    logging.getLogger("mlops_desktop.app").info("first run: welcome flow shown")
     window.welcome_wizard = wizard
     return wizard
 

@@ -43,8 +43,10 @@ def test_create_a_workspace_and_use_it(fresh_arm_server: ArmTestServer, az: AzSt
         "westeurope",
         "Churn (qa)",
     )
-    assert info.resource_id.endswith("/resourceGroups/rg-churn-staging/providers/"
-                                     "Microsoft.MachineLearningServices/workspaces/mlw-churn-qa")
+    assert info.resource_id.endswith(
+        "/resourceGroups/rg-churn-staging/providers/"
+        "Microsoft.MachineLearningServices/workspaces/mlw-churn-qa"
+    )
     backend = AzureMlBackend(_qa(fresh_arm_server), settings=quick_settings())
     assert backend.check_connection().state.value == "online"
     assert backend.list_model_versions() == []
@@ -57,7 +59,7 @@ def test_creating_needs_rights_and_a_valid_name(
         create_azure_workspace(_qa(fresh_arm_server, "x"), location="westeurope")
     data = fresh_arm_server.dataset
     az.login(data.principal("data-scientist"), data.tenant_id, subscription=data.subscription_id)
-    with pytest.raises(PermissionDenied, match="deployments/write|workspaces/write"):
+    with pytest.raises(PermissionDenied, match=r"deployments/write|workspaces/write"):
         create_azure_workspace(
             _qa(fresh_arm_server), location="westeurope", settings=quick_settings()
         )
@@ -71,7 +73,7 @@ def test_workspaces_create_azure_command(
     argv = ["workspaces", "create-azure", "qa", "--stage", "staging", "--location", "westeurope"]
     argv += ["--azure", subscription, "rg-churn-staging", "mlw-churn-qa"]
     # Point the new entry at the loopback cloud, as the other three.
-    argv += ["--cloud-metadata-from", "staging"]
+    argv += ["--cloud-from", "staging"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "created Azure ML workspace mlw-churn-qa" in out

@@ -17,9 +17,11 @@ from typing import Any
 from .dataset import Dataset, WorkspaceData
 from .responses import Response, arm_error, user_error
 
+# ARM also answers the legacy spelling without ``providers/Microsoft.Resources`` (the operations
+# list azure-ai-ml's vendored client sends uses it).
 DEPLOYMENT_RE = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/"
-    r"microsoft\.resources/deployments/(?P<name>[^/]+)(?P<ops>/operations)?/?$",
+    r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/(?:providers/"
+    r"microsoft\.resources/)?deployments/(?P<name>[^/]+)(?P<ops>/operations)?/?$",
     re.IGNORECASE,
 )
 API_VERSIONS = frozenset({"2020-06-01"})
@@ -68,7 +70,10 @@ class TemplateDeployments:
         workspace = _new_workspace(self.dataset, group, workspace_name, location, params, claims)
         self.dataset.workspaces.append(workspace)
         now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
-        deployment_id = f"/subscriptions/{match['sub']}/resourceGroups/{group}/providers/Microsoft.Resources/deployments/{name}"
+        deployment_id = (
+            f"/subscriptions/{match['sub']}/resourceGroups/{group}"
+            f"/providers/Microsoft.Resources/deployments/{name}"
+        )
         stored = {
             "id": deployment_id,
             "name": name,

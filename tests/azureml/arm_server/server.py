@@ -25,9 +25,8 @@ from urllib.parse import parse_qsl, urlsplit
 from .asset_writes import AssetWrites
 from .auth import authenticate, forbidden, principal_name
 from .dataset import Dataset, WorkspaceData, load_dataset
-from .deployments import API_VERSIONS, DEPLOYMENT_RE, TemplateDeployments
 from .deployments import ACTION as DEPLOY_ACTION
-from .deployments import WORKSPACE_ACTION
+from .deployments import API_VERSIONS, DEPLOYMENT_RE, WORKSPACE_ACTION, TemplateDeployments
 from .endpoint_writes import EndpointWrites
 from .job_writes import JobWrites
 from .operations import Operations
@@ -302,7 +301,9 @@ class ArmTestServer:
     ) -> Response:
         if query.get("api-version") not in API_VERSIONS:
             self._unknown_route(method, path, query, "unmodelled api-version")
-            return Response(400, arm_error("InvalidApiVersionParameter", "Unsupported api-version."))
+            return Response(
+                400, arm_error("InvalidApiVersionParameter", "Unsupported api-version.")
+            )
         scope = f"/subscriptions/{match['sub']}/resourceGroups/{match['rg']}"
         if method == "PUT":
             for action in (DEPLOY_ACTION, WORKSPACE_ACTION):
