@@ -241,6 +241,12 @@ class EndpointManager:
                 created = self._new_deployment(layout, deployment, model, version, ctx)
                 created.traffic = 100
                 record.deployments.append(created)
+                if port is None and not http_client.port_is_free(record.port):
+                    # Loading the model took a while and someone else took the port meanwhile;
+                    # the person asked for no port in particular, so take another free one.
+                    with locked(self.root / ".lock"):
+                        record.port = self._choose_port(None)
+                        save_record(layout, record)
                 router_control.start_router(layout, record)
             except BaseException:
                 self._discard(layout, record)
@@ -404,8 +410,9 @@ class EndpointManager:
             router_control.apply_state(layout, record)
         return False, restarted
 
-    def reattach(self, ctx: TaskContext | None = None) -> ReattachReport:
-        """Find the endpoints left running and restart what died (stopped ones stay stopped)."""
+    def reattach(self, ctx: TaskContext | None = None, *, probe: bool = True) -> ReattachReport:
+        """Find the endpoints left running and restart what died (stopped ones stay stopped);
+        ``probe=False`` skips pinging the deployments for the report (the periodic watchdog)."""
         ctx = ctx or TaskContext()
         routers: list[str] = []
         deployments: list[str] = []
@@ -413,12 +420,16 @@ class EndpointManager:
         found = self._records()
         for n, (layout, stored) in enumerate(found):
             ctx.progress(n, len(found), f"checking endpoint {stored.name!r}")
-            if stored.stopped:
+            if stored.stopped or not layout.state_file.is_file():
                 continue
             try:
                 with locked(layout.lock_file):
                     record = load_record(layout)
+                    if record.stopped:  # stopped since listed (the watchdog runs beside others)
+                        continue
                     router, restarted = self._revive(layout, record, ctx)
+            except NotFound:
+                continue  # deleted since listed
             except MlopsError as exc:
                 failures.append(f"{stored.name}: {exc}")
                 continue
@@ -427,7 +438,7 @@ class EndpointManager:
             deployments.extend(f"{record.name}/{d}" for d in restarted)
         ctx.progress(len(found), len(found), "endpoints checked")
         return ReattachReport(
-            endpoints=tuple(self.list_endpoints()),
+            endpoints=tuple(self.list_endpoints(probe=probe)),
             restarted_routers=tuple(routers),
             restarted_deployments=tuple(deployments),
             failures=tuple(failures),
