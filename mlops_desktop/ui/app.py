@@ -191,6 +191,8 @@ def _run(args: argparse.Namespace, qt_args: list[str]) -> int:
     app.setApplicationName("MLOps Desktop")
     app.setOrganizationName("mlops-desktop")
     app.setApplicationVersion(__version__)
+    # Wayland compositors find the window's icon and name through the .desktop file's id.
+    app.setDesktopFileName("io.github.mlopsdesktop.MLOpsDesktop")
     style.apply_theme(app, Theme(args.theme) if args.theme else settings.theme)
     app.setWindowIcon(style.icon("app"))
 
