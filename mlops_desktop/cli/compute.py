@@ -150,8 +150,19 @@ def sample_command(args: argparse.Namespace) -> int:
     from mlops_desktop.retraining.compute_watch import SamplingLoop, run_sampling
 
     loop = SamplingLoop(keep_days=args.keep_days)
+    waiting_for: list[int | None] = [None]  # the other sampler's pid, said once per change
 
-    def report(values: dict[str, float]) -> None:
+    def report(values: dict[str, float] | None) -> None:
+        if values is None:  # another sampler records; say so once, take over when it stops
+            if loop.other_sampler_pid != waiting_for[0]:
+                waiting_for[0] = loop.other_sampler_pid
+                print(
+                    f"another sampler is recording (pid {loop.other_sampler_pid or '?'}); "
+                    "waiting for it to stop",
+                    flush=True,
+                )
+            return
+        waiting_for[0] = None
         if args.quiet:
             return
         watched = sum(1 for k in values if k.endswith(".cpu") and k.startswith("process."))

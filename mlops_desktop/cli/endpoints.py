@@ -136,6 +136,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     delete.add_argument("--keep-data", action="store_true", help="keep the collected requests")
     delete.set_defaults(handler=delete_endpoint)
 
+    heal = commands.add_parser(
+        "heal", help="restart the dead deployments and routers of running local endpoints"
+    )
+    heal.add_argument("--workspace", "-w", help="only this workspace")
+    heal.add_argument("--json", action="store_true", help="machine-readable output")
+    heal.set_defaults(handler=heal_endpoints)
+
 
 def _register_azure_commands(commands: argparse._SubParsersAction) -> None:
     """``create-deployment`` and ``logs``: Azure ML managed online endpoints."""
@@ -190,14 +197,19 @@ def _endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
     return data
 
 
-def _print_endpoints(endpoints: list[Endpoint], as_json: bool) -> None:
+def _print_endpoints(
+    endpoints: list[Endpoint],
+    as_json: bool,
+    azure: tuple[list[dict[str, Any]], list[list[str]]] = ([], []),
+) -> None:
+    # ``azure``: JSON items and table rows of Azure ML endpoints (see endpoints_azure).
     if as_json:
-        print_json([_endpoint_json(e) for e in endpoints])
+        print_json([_endpoint_json(e) for e in endpoints] + azure[0])
         return
-    if not endpoints:
+    if not endpoints and not azure[1]:
         print("no endpoints")
         return
-    rows = []
+    rows = list(azure[1])
     for e in endpoints:
         for d in e.deployments or ():
             rows.append(
@@ -225,10 +237,14 @@ def list_endpoints(args: argparse.Namespace) -> int:
 
     config = load_app_config()
     workspaces = [config.workspace(args.workspace)] if args.workspace else config.workspaces
+    from mlops_desktop.cli import endpoints_azure
+
     endpoints: list[Endpoint] = []
+    azure = [ws for ws in workspaces if endpoints_azure.is_azure(ws)]
     for ws in workspaces:
-        endpoints.extend(EndpointManager(ws).list_endpoints())
-    _print_endpoints(endpoints, args.json)
+        if ws not in azure:
+            endpoints.extend(EndpointManager(ws).list_endpoints())
+    _print_endpoints(endpoints, args.json, endpoints_azure.azure_listing(azure))
     return 0
 
 
@@ -398,6 +414,10 @@ def start(args: argparse.Namespace) -> int:
 
 def delete_endpoint(args: argparse.Namespace) -> int:
     """Delete an endpoint or one deployment."""
+    from mlops_desktop.cli import endpoints_azure
+
+    if endpoints_azure.is_azure_workspace(args.workspace):
+        return endpoints_azure.delete_deployment(args)
     manager = _manager(args.workspace)
     if args.deployment:
         endpoint = manager.delete_deployment(args.name, args.deployment)
@@ -407,3 +427,26 @@ def delete_endpoint(args: argparse.Namespace) -> int:
     kept = " (collected data kept)" if args.keep_data else ""
     print(f"endpoint {args.name!r} deleted{kept}")
     return 0
+
+
+def heal_endpoints(args: argparse.Namespace) -> int:
+    """Restart what died of every running local endpoint (the app's watchdog, for a timer);
+    exit status 1 when something could not be restarted."""
+    from mlops_desktop.serving.heal import heal_endpoints as heal
+
+    config = load_app_config()
+    if args.workspace:
+        config.workspace(args.workspace)  # an unknown name is an error, not "nothing to heal"
+    reports = heal(config, workspace=args.workspace)
+    if args.json:
+        print_json(to_jsonable(reports))
+    else:
+        for report in reports:
+            for line in report.restarted:
+                print(f"{report.workspace}: {line}")
+            for line in report.failures:
+                print(f"{report.workspace}: could not restart: {line}", file=sys.stderr)
+        checked = sum(r.endpoints for r in reports)
+        restarted = sum(len(r.restarted) for r in reports)
+        print(f"{checked} endpoint(s) checked, {restarted} process(es) restarted")
+    return 1 if any(r.failures for r in reports) else 0

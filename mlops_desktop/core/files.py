@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> Path:
@@ -61,3 +62,82 @@ def exclusive_lock(path: Path) -> Iterator[None]:
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class ProcessLock:
+    """An exclusive advisory lock on ``path`` that is never waited for: :meth:`acquire` says at
+    once whether this process got it. Held until :meth:`release` or the process ends.
+
+    The holder writes its pid into the file, so others can say who holds it
+    (:meth:`owner_pid`). Two ``ProcessLock`` objects on one path exclude each other even in
+    one process (each opens the file anew).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: Any = None
+
+    @property
+    def held(self) -> bool:
+        """True while this object holds the lock."""
+        return self._fh is not None
+
+    def acquire(self) -> bool:
+        """Take the lock if free (True); False at once when another holder has it."""
+        if self._fh is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+b")  # noqa: SIM115 - kept open while the lock is held
+        try:
+            if sys.platform == "win32":  # pragma: no cover - Windows
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return False
+        # Byte 0 is the locked byte (Windows); the pid follows it so others can read it.
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f" {os.getpid()}\n".encode())
+        fh.flush()
+        self._fh = fh
+        return True
+
+    def release(self) -> None:
+        """Give the lock up (nothing when not held)."""
+        fh, self._fh = self._fh, None
+        if fh is None:
+            return
+        try:
+            if sys.platform == "win32":  # pragma: no cover - Windows
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            fh.close()
+
+    def owner_pid(self) -> int | None:
+        """The pid the last holder wrote (it may have ended since); None when unknown."""
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(1)
+                return int(fh.read(32).strip() or b"0") or None
+        except (OSError, ValueError):
+            return None
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

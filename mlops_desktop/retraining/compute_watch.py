@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from mlops_desktop.core.config import AppConfig, BackendKind, load_config
 from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.files import ProcessLock
 from mlops_desktop.retraining.compute_samples import (
     MACHINE_CPU,
     MACHINE_MEMORY,
@@ -114,8 +115,18 @@ def discover_processes() -> dict[str, list[int]]:
     return found
 
 
+#: The lock file (in the store's root) held by the one sampler that writes.
+SAMPLER_LOCK = "sampler.lock"
+
+
 class SamplingLoop:
-    """One sample at a time into a store; prunes old days about once an hour."""
+    """One sample at a time into a store; prunes old days about once an hour.
+
+    Only one sampler writes to a store: the loop takes the store's ``sampler.lock`` without
+    waiting and keeps it; while another process (the app, ``compute sample``) holds it, each
+    tick records nothing (two samplers would double every sample on the charts) and
+    :attr:`other_sampler_pid` says who records. When the other stops, the next tick takes over.
+    """
 
     PRUNE_EVERY_SECONDS = 3600.0
 
@@ -133,9 +144,27 @@ class SamplingLoop:
         self.keep_days = keep_days or DEFAULT_RETENTION_DAYS
         self.sampler = ComputeSampler()
         self._last_prune = 0.0
+        self.lock = ProcessLock(self.store.root / SAMPLER_LOCK)
+        #: The pid of the sampler recording instead of this one (None: this one records).
+        self.other_sampler_pid: int | None = None
 
-    def sample_once(self, now: float | None = None) -> dict[str, float]:
-        """Discover, sample, append; returns the values recorded."""
+    def claim(self) -> bool:
+        """Hold the store's sampler lock (True), else note who holds it (False)."""
+        if self.lock.acquire():
+            self.other_sampler_pid = None
+            return True
+        self.other_sampler_pid = self.lock.owner_pid() or 0
+        return False
+
+    def close(self) -> None:
+        """Let another sampler record."""
+        self.lock.release()
+
+    def sample_once(self, now: float | None = None) -> dict[str, float] | None:
+        """Discover, sample, append; returns the values recorded, or None (nothing recorded)
+        while another sampler holds the store's lock."""
+        if not self.claim():
+            return None
         stamp = now if now is not None else time.time()
         values = self.sampler.sample(self.discover())
         self.store.append(stamp, values)
@@ -161,6 +190,11 @@ class BackgroundSampler:
         self._stop = threading.Event()
         self._sampled = threading.Condition()
         self._thread: threading.Thread | None = None
+
+    @property
+    def other_sampler_pid(self) -> int | None:
+        """The pid of another process recording instead of this one (0: pid unknown)."""
+        return self.loop.other_sampler_pid
 
     @property
     def running(self) -> bool:
@@ -197,6 +231,7 @@ class BackgroundSampler:
                 self.samples_taken += 1
                 self._sampled.notify_all()
             self._stop.wait(self.interval)
+        self.loop.close()
 
 
 @dataclass(frozen=True)
@@ -282,16 +317,21 @@ def run_sampling(
     *,
     interval: float,
     count: int | None = None,
-    on_sample: Callable[[dict[str, float]], None] | None = None,
+    on_sample: Callable[[dict[str, float] | None], None] | None = None,
 ) -> int:
-    """Sample ``count`` times (forever when None) every ``interval`` s; returns samples taken."""
-    taken = 0
-    with contextlib.suppress(KeyboardInterrupt):
-        while count is None or taken < count:
-            values = loop.sample_once()
-            taken += 1
-            if on_sample is not None:
-                on_sample(values)
-            if count is None or taken < count:
-                time.sleep(interval)
-    return taken
+    """Tick ``count`` times (forever when None) every ``interval`` s; returns samples recorded
+    (ticks while another sampler holds the store's lock record nothing: ``on_sample(None)``)."""
+    ticks = recorded = 0
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            while count is None or ticks < count:
+                values = loop.sample_once()
+                ticks += 1
+                recorded += values is not None
+                if on_sample is not None:
+                    on_sample(values)
+                if count is None or ticks < count:
+                    time.sleep(interval)
+    finally:
+        loop.close()
+    return recorded

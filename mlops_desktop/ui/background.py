@@ -1,9 +1,9 @@
 """What the window runs in the background: the compute sampler, event notifications (in-app
-list + system tray) and the periodic retraining policy check.
+list + system tray), the periodic retraining policy check and the endpoint watchdog.
 
 The notification button and list always exist; :meth:`BackgroundServices.start` starts the
-sampler, the event polls and the policy checks — the window calls it only when it runs for a
-person (not for ``--screenshot`` nor in tests that do not ask for it).
+sampler, the event polls, the policy checks and the watchdog — the window calls it only when it
+runs for a person (not for ``--screenshot`` nor in tests that do not ask for it).
 """
 
 from __future__ import annotations
@@ -11,17 +11,23 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from mlops_desktop.core.config import AppConfig
+from mlops_desktop.core.errors import Cancelled
+from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.ui.event_watch import EventWatchService, PolicyCheckService
 from mlops_desktop.ui.notification_list import NotificationButton, NotificationListDialog
-from mlops_desktop.ui.notifications import Notification
+from mlops_desktop.ui.notifications import Notification, NotificationCenter, NotificationLevel
 from mlops_desktop.ui.tray import TrayNotifier
+from mlops_desktop.ui.workers import Worker, WorkerPool
 
 #: Seconds between compute samples; ``MLOPS_DESKTOP_COMPUTE_INTERVAL`` changes it.
 COMPUTE_INTERVAL_ENV = "MLOPS_DESKTOP_COMPUTE_INTERVAL"
 #: Days of compute samples kept; ``MLOPS_DESKTOP_COMPUTE_KEEP_DAYS`` changes it.
 COMPUTE_KEEP_DAYS_ENV = "MLOPS_DESKTOP_COMPUTE_KEEP_DAYS"
+#: Seconds between endpoint watchdog checks (0: off); ``MLOPS_DESKTOP_ENDPOINT_WATCH_SECONDS``.
+ENDPOINT_WATCH_ENV = "MLOPS_DESKTOP_ENDPOINT_WATCH_SECONDS"
 
 
 def _env_number(name: str, default: float) -> float:
@@ -29,6 +35,109 @@ def _env_number(name: str, default: float) -> float:
         return max(float(os.environ.get(name, "") or default), 0.0)
     except ValueError:
         return default
+
+
+def heal_task(ctx: TaskContext, config: AppConfig) -> list[Any]:
+    """Task body of the watchdog: restart what died of the running local endpoints."""
+    from mlops_desktop.serving.heal import heal_endpoints
+
+    return heal_endpoints(config, ctx)
+
+
+class EndpointWatchdog(QObject):
+    """Every ``seconds``, restarts the dead deployments and routers of running local endpoints
+    in a worker (a tick while the previous check runs is skipped) and posts a notification per
+    restart; a failure is said once until it changes.
+
+    Endpoints run detached and outlive the app, so one that crashes while the window is open
+    would otherwise stay down until the next start re-attaches it.
+    """
+
+    #: A check finished: its ``HealReport`` list.
+    checked = Signal(list)
+
+    def __init__(
+        self,
+        pool: WorkerPool,
+        center: NotificationCenter,
+        config: Any,
+        *,
+        seconds: float | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._pool = pool
+        self._center = center
+        self._config = config  # a callable giving the configuration in force
+        self.seconds = _env_number(ENDPOINT_WATCH_ENV, 30.0) if seconds is None else seconds
+        self._worker: Worker | None = None
+        self._said_failures: set[str] = set()
+        self.checks_started = 0
+        self.checks_skipped = 0
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.check_now)
+
+    @property
+    def enabled(self) -> bool:
+        """False when the interval is 0."""
+        return self.seconds > 0
+
+    @property
+    def running(self) -> bool:
+        """True while a check runs."""
+        return self._worker is not None
+
+    def start(self) -> None:
+        """Check every ``seconds`` (start-up re-attaching covers the first moments)."""
+        if self.enabled:
+            self.timer.start(int(self.seconds * 1000))
+
+    def stop(self) -> None:
+        """No more checks (a running one is cancelled with the pool at quit)."""
+        self.timer.stop()
+
+    def check_now(self) -> bool:
+        """Start a check in a worker; False (skipped) while the previous one runs."""
+        if self._worker is not None:
+            self.checks_skipped += 1
+            return False
+        self.checks_started += 1
+        worker = self._pool.submit(heal_task, self._config(), name="endpoint watchdog")
+        self._worker = worker
+        worker.signals.result.connect(self._on_result)
+        worker.signals.error.connect(self._on_error)
+        worker.signals.finished.connect(self._on_finished)
+        return True
+
+    def _on_result(self, reports: list[Any]) -> None:
+        failures = set()
+        for report in reports:
+            for line in report.restarted:
+                self._center.notify(
+                    Notification(
+                        NotificationLevel.WARNING,
+                        f"{report.workspace}: {line}",
+                        title="Endpoint restarted",
+                        page="endpoints",
+                    )
+                )
+            failures.update(f"{report.workspace}: {line}" for line in report.failures)
+        for line in sorted(failures - self._said_failures):
+            self._center.warning(
+                f"Could not restart a local endpoint — {line}",
+                hint="see the endpoint's router.log and deployments/*.log",
+            )
+        self._said_failures = failures
+        self.checked.emit(reports)
+
+    def _on_error(self, error: BaseException) -> None:
+        if isinstance(error, Cancelled) or str(error) in self._said_failures:
+            return
+        self._said_failures = {str(error)}
+        self._center.report_exception(error, context="Endpoint watchdog")
+
+    def _on_finished(self) -> None:
+        self._worker = None
 
 
 class BackgroundServices(QObject):
@@ -47,6 +156,9 @@ class BackgroundServices(QObject):
         self.events = EventWatchService(window.pool, center, parent=self)
         self.policy_checks = PolicyCheckService(window.pool, center, parent=self)
         self.policy_checks.checked.connect(lambda _decisions: self.events.poll())
+        self.watchdog = EndpointWatchdog(
+            window.pool, center, lambda: window.loader.config, parent=self
+        )
         self.sampler: Any = None
         self.sample_interval = _env_number(COMPUTE_INTERVAL_ENV, 5.0) or 5.0
         self.keep_days = int(_env_number(COMPUTE_KEEP_DAYS_ENV, 7)) or 7
@@ -65,19 +177,32 @@ class BackgroundServices(QObject):
         self.sampler.start()
         self.events.start()
         self.policy_checks.start()
+        self.watchdog.start()
+        # Another process (``compute sample``) may hold the store: the label says who records.
+        self.sampler_status_timer = QTimer(self)
+        self.sampler_status_timer.timeout.connect(self.show_sampler_status)
+        self.sampler_status_timer.start(max(int(self.sample_interval * 1000), 1000))
+        self.show_sampler_status()
+
+    def show_sampler_status(self) -> None:
+        """Say on the Compute page how samples are recorded (by this app or another sampler)."""
         checks = (
             f"policies checked every {self.policy_checks.minutes:g} min"
             if self.policy_checks.enabled
             else "background policy checks off"
         )
-        self.window.compute_page.set_sampler_status(
-            f"Sampling every {self.sample_interval:g} s, kept {self.keep_days} d · {checks}"
-        )
+        other = self.sampler.other_sampler_pid if self.sampler is not None else None
+        if other is None:
+            sampling = f"Sampling every {self.sample_interval:g} s, kept {self.keep_days} d"
+        else:
+            sampling = f"Another sampler is recording (pid {other or '?'})"
+        self.window.compute_page.set_sampler_status(f"{sampling} · {checks}")
 
     def stop(self) -> None:
         """Stop everything (quit); the sampler thread is joined briefly."""
         self.events.stop()
         self.policy_checks.stop()
+        self.watchdog.stop()
         if self.sampler is not None:
             self.sampler.stop()
         self.tray.hide()

@@ -3,6 +3,7 @@ page opening) and the background policy check, all with real stores."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -11,8 +12,10 @@ from collections.abc import Iterator
 import pytest
 
 from mlops_desktop.core.config import AppConfig
+from mlops_desktop.core.files import ProcessLock
+from mlops_desktop.retraining.compute_runs import RunSystemMetrics
 from mlops_desktop.retraining.compute_samples import SampleStore
-from mlops_desktop.retraining.compute_watch import SamplingLoop
+from mlops_desktop.retraining.compute_watch import SAMPLER_LOCK, BackgroundSampler, SamplingLoop
 from mlops_desktop.retraining.decisions import Decision, DecisionLog, Outcome, TriggerVerdict
 from mlops_desktop.retraining.jobs import Trigger
 from mlops_desktop.ui.event_watch import EventWatchService, PolicyCheckService
@@ -71,6 +74,11 @@ def test_page_shows_machine_and_process_samples(qtbot, pool, sampled) -> None:
     assert "No Azure ML workspace is configured" in page.azure_view.status_label.text()
     assert not page.azure_view.compute_table.isVisible()
     assert "No job with an MLflow run" in page.run_label.text()
+    # Percent charts keep 0-100 in view; the legend sits outside the plots and names each line.
+    low, high = page.memory_plot.getPlotItem().viewRange()[1]
+    assert low < 0 and 100 < high < 110
+    assert "machine" in page.cpu_legend.text() and "dev.churn" in page.cpu_legend.text()
+    assert page.cpu_plot.getPlotItem().legend is None
 
     # The window selector re-reads: a sample 3 h old shows in 24 h, not in 1 h.
     assert page.window_seconds() == 15 * 60
@@ -80,6 +88,28 @@ def test_page_shows_machine_and_process_samples(qtbot, pool, sampled) -> None:
         page.set_window(window)
         qtbot.waitUntil(lambda: page.local is not None, timeout=10_000)
         assert page.local.machine.samples == expected, window
+
+
+def test_run_metrics_are_plotted_against_time_since_the_run_started(qtbot, pool) -> None:
+    page = ComputePage(pool)
+    qtbot.addWidget(page)
+    start = 1_800_000_000.0
+    series = {
+        "system/cpu_utilization_percentage": ([start + 2, start + 12], [40.0, 90.0]),
+        "system/system_memory_usage_percentage": ([start, start + 10], [20.0, 21.0]),
+    }
+    page._on_run_metrics(RunSystemMetrics("job-1", "run-1", series, {"cpu_seconds": 3.0}))
+    curves = page.run_plot.getPlotItem().listDataItems()
+    assert [list(c.getOriginalDataset()[0]) for c in curves] == [[2.0, 12.0], [0.0, 10.0]]
+    assert page.run_plot.getAxis("bottom").labelText == "seconds since the run started"
+    assert "CPU %" in page.run_legend.text() and "memory %" in page.run_legend.text()
+    assert "2 system samples" in page.run_label.text()
+
+    hours = {"system/cpu_utilization_percentage": ([start, start + 7200], [1.0, 2.0])}
+    page._on_run_metrics(RunSystemMetrics("job-2", "run-2", hours))
+    (curve,) = page.run_plot.getPlotItem().listDataItems()
+    assert list(curve.getOriginalDataset()[0]) == [0.0, 120.0]
+    assert page.run_plot.getAxis("bottom").labelText == "minutes since the run started"
 
 
 def _fired(n: int) -> Decision:
@@ -150,3 +180,24 @@ def test_window_list_click_uses_details_for_plain_notifications(qtbot, make_wind
     assert window.details_dialog is not None and window.details_dialog.isVisible()
     assert window.details_dialog.shown.message == "something odd"
     dialog.close()
+
+
+def test_compute_page_says_when_another_sampler_records(qtbot, make_window) -> None:
+    window = make_window(start=False)
+    services = window.background
+    services.sampler = BackgroundSampler(SamplingLoop(discover=dict))
+    services.show_sampler_status()
+    assert window.compute_page.sampler_label.text().startswith("Sampling every 5 s")
+    other = ProcessLock(SampleStore().root / SAMPLER_LOCK)  # another sampler's hold
+    assert other.acquire()
+    try:
+        assert services.sampler.loop.sample_once() is None
+        services.show_sampler_status()
+        label = window.compute_page.sampler_label.text()
+        assert label.startswith(f"Another sampler is recording (pid {os.getpid()})")
+    finally:
+        other.release()
+    assert services.sampler.loop.sample_once() is not None  # it takes over
+    services.show_sampler_status()
+    assert window.compute_page.sampler_label.text().startswith("Sampling every")
+    services.sampler.loop.close()

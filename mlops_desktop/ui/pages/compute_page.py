@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -54,11 +55,30 @@ PAGE_STYLE = """
 QFrame#ChartPanel { background: #FFFFFF; border: 1px solid #E1E6EB; border-radius: 8px; }
 #ChartTitle { color: #3D444D; font-weight: 600; }
 #SectionTitle { color: #1F2328; font-weight: 600; font-size: 10.5pt; }
+#ChartLegend { color: #59636E; font-size: 8pt; }
 """
+#: A run longer than this is plotted in minutes since its start, a shorter one in seconds.
+RUN_MINUTES_AFTER_S = 900.0
 RUN_METRIC_LABELS = {
     "system/cpu_utilization_percentage": "CPU %",
     "system/system_memory_usage_percentage": "memory %",
 }
+
+
+def legend_html(entries: list[tuple[str, str]]) -> str:
+    """A one-line legend: a coloured bar per (colour, name). Legends sit above the charts, not
+    inside them, so they never cover data."""
+    return " &nbsp; ".join(
+        f"<span style='color:{color}'>&#9644;</span>&nbsp;{name}" for color, name in entries
+    )
+
+
+def run_time_axis(times: list[float], start: float) -> tuple[list[float], str]:
+    """Run metric times as offsets since ``start``: seconds, or minutes for a long run."""
+    span = (times[-1] - start) if times else 0.0
+    if span > RUN_MINUTES_AFTER_S:
+        return [(t - start) / 60 for t in times], "minutes since the run started"
+    return [t - start for t in times], "seconds since the run started"
 
 
 def _number_item(value: float, digits: int = 1) -> QTableWidgetItem:
@@ -134,6 +154,8 @@ class ComputePage(QWidget):
         toolbar.addWidget(self.refresh_button)
         layout.addLayout(toolbar)
 
+        self.charts_legend_box = QVBoxLayout()
+        layout.addLayout(self.charts_legend_box)
         self.charts_row = QHBoxLayout()
         self.charts_row.setSpacing(8)
         self.placeholder = QLabel("Loading samples…")
@@ -158,7 +180,9 @@ class ComputePage(QWidget):
         self.process_table.setAlternatingRowColors(True)
         header = self.process_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # The name takes what is left (elided when narrow), so every column shows at 1280 px.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.process_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.process_table.setMinimumHeight(150)
         left.addWidget(self.process_table, 1)
         self.process_hint = QLabel("")
@@ -196,10 +220,12 @@ class ComputePage(QWidget):
             return
         import pyqtgraph as pg
 
-        def make_plot(y_max: float | None) -> Any:
-            plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=None)})
-            plot.setMinimumHeight(170)
-            plot.setMaximumHeight(240)
+        def make_plot(y_max: float | None, *, clock: bool = True) -> Any:
+            # Sample times are epoch seconds: a clock axis in local time (utcOffset=None).
+            bottom = pg.DateAxisItem(utcOffset=None) if clock else pg.AxisItem("bottom")
+            plot = pg.PlotWidget(axisItems={"bottom": bottom})
+            plot.setMinimumHeight(150)
+            plot.setMaximumHeight(230)
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=True, y=False)
             plot.hideButtons()
@@ -209,20 +235,30 @@ class ComputePage(QWidget):
             plot.setClipToView(True)
             plot.getAxis("left").enableAutoSIPrefix(False)
             plot.getAxis("left").setWidth(40)
-            if y_max is not None:
-                plot.setYRange(0, y_max, padding=0.02)
+            if y_max is not None:  # percent of the whole: fixed, so 0 and 100 both show
+                plot.enableAutoRange(axis="y", enable=False)
+                plot.setYRange(0, y_max, padding=0.05)
             style.style_plot(plot)
             return plot
 
         self.cpu_plot = make_plot(None)
         self.memory_plot = make_plot(100)
         self.rss_plot = make_plot(None)
-        self.run_plot = make_plot(100)
-        self.run_plot.setMinimumHeight(150)
+        self.run_plot = make_plot(100, clock=False)
+        self.run_plot.setMinimumHeight(120)
+        # The page's preferred height is what the scroll area shows: keep it within 1400x860.
+        self.run_plot.setMaximumHeight(185)
+        self.run_plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.run_plot.setLabel("bottom", "seconds since the run started")
         self.memory_plot.setXLink(self.cpu_plot)
         self.rss_plot.setXLink(self.cpu_plot)
-        self.cpu_legend = self.cpu_plot.addLegend(offset=(4, 2), labelTextSize="8pt")
-        self.run_legend = self.run_plot.addLegend(offset=(4, 2), labelTextSize="8pt")
+        self.cpu_legend = _legend_label()
+        self.run_legend = _legend_label()
+        self.run_legend.setText(
+            legend_html(
+                [(LINE_COLORS[i], label) for i, label in enumerate(RUN_METRIC_LABELS.values())]
+            )
+        )
         pen = pg.mkPen(MACHINE_COLOR, width=1.5)
         self.machine_cpu_curve = self.cpu_plot.plot([], [], pen=pen, name="machine")
         self.machine_memory_curve = self.memory_plot.plot(
@@ -230,13 +266,16 @@ class ComputePage(QWidget):
         )
         self.charts_row.removeWidget(self.placeholder)
         self.placeholder.hide()
+        # One legend above the row: the CPU and RSS charts (and the table) share the colours.
+        self.charts_legend_box.addWidget(self.cpu_legend)
         for title, plot in (
             ("CPU % (100 = one core for processes)", self.cpu_plot),
             ("Machine memory %", self.memory_plot),
             ("Process memory (RSS MB)", self.rss_plot),
         ):
             self.charts_row.addWidget(_chart_panel(title, plot), 1)
-        self.run_chart_box.addWidget(self.run_plot)
+        self.run_chart_box.addWidget(self.run_legend)
+        self.run_chart_box.addWidget(self.run_plot, 1)
         self._charts_built = True
 
     # -- state --------------------------------------------------------------------------------
@@ -298,7 +337,7 @@ class ComputePage(QWidget):
             color = LINE_COLORS[index % len(LINE_COLORS)]
             pen = pg.mkPen(color, width=1.5)
             if process.label not in self._curves:
-                cpu_curve = self.cpu_plot.plot([], [], pen=pen, name=process.name)
+                cpu_curve = self.cpu_plot.plot([], [], pen=pen)
                 rss_curve = self.rss_plot.plot([], [], pen=pen)
                 self._curves[process.label] = (cpu_curve, rss_curve)
             cpu_curve, rss_curve = self._curves[process.label]
@@ -306,6 +345,15 @@ class ComputePage(QWidget):
             rss_curve.setPen(pen)
             cpu_curve.setData(*local.process_cpu.get(process.label, ([], [])))
             rss_curve.setData(*local.process_rss.get(process.label, ([], [])))
+        self.cpu_legend.setText(
+            legend_html(
+                [(MACHINE_COLOR, "machine")]
+                + [
+                    (LINE_COLORS[i % len(LINE_COLORS)], p.name)
+                    for i, p in enumerate(local.processes)
+                ]
+            )
+        )
         for plot in (self.cpu_plot, self.memory_plot, self.rss_plot):
             plot.setXRange(local.since, local.until, padding=0)
         self.cpu_plot.enableAutoRange(axis="y")
@@ -337,7 +385,9 @@ class ComputePage(QWidget):
             kind = QTableWidgetItem(p.kind)
             kind.setIcon(style.dot_icon(color.name()))
             table.setItem(row, 0, kind)
-            table.setItem(row, 1, QTableWidgetItem(p.name))
+            name = QTableWidgetItem(p.name)
+            name.setToolTip(p.label)  # the column elides long names
+            table.setItem(row, 1, name)
             table.setItem(row, 2, _number_item(p.cpu))
             table.setItem(row, 3, _number_item(p.rss_mb, 0))
             table.setItem(row, 4, _number_item(p.peak_cpu))
@@ -402,12 +452,16 @@ class ComputePage(QWidget):
         self._build_charts()
         self.run_metrics = metrics
         self.run_plot.clear()
-        self.run_legend.clear()
+        starts = [metrics.series[n][0][0] for n in RUN_METRIC_LABELS if metrics.series.get(n)]
+        start = min(starts, default=0.0)
+        unit = "seconds since the run started"
         for index, (name, label) in enumerate(RUN_METRIC_LABELS.items()):
             times, values = metrics.series.get(name, ([], []))
             if times:
+                offsets, unit = run_time_axis(times, start)
                 pen = pg.mkPen(LINE_COLORS[index], width=1.5)
-                self.run_plot.addItem(pg.PlotDataItem(times, values, pen=pen, name=label))
+                self.run_plot.addItem(pg.PlotDataItem(offsets, values, pen=pen, name=label))
+        self.run_plot.setLabel("bottom", unit)
         self.run_plot.enableAutoRange(axis="x")
         cpu_s = metrics.resources.get("cpu_seconds")
         rss = metrics.resources.get("peak_rss_mb")
@@ -474,6 +528,14 @@ class ComputePage(QWidget):
         """Stop polling while hidden."""
         super().hideEvent(event)
         self.refresh_timer.stop()
+
+
+def _legend_label() -> QLabel:
+    label = QLabel("")
+    label.setObjectName("ChartLegend")
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    return label
 
 
 def _chart_panel(title: str, plot: Any) -> QWidget:
