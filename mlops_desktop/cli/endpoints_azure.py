@@ -14,17 +14,46 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.cli.azure_support import open_azure_backend
+from mlops_desktop.cli.azure_support import is_azure, open_azure_backend
 from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.tasks import TaskContext
 
 
+def azure_listing(workspaces: list[Any]) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """JSON items and table rows of the Azure ML workspaces' online endpoints.
+
+    An unreachable workspace is reported on stderr; the others are still listed.
+    """
+    from mlops_desktop.core.errors import MlopsError
+
+    items: list[dict[str, Any]] = []
+    rows: list[list[str]] = []
+    for ws in workspaces:
+        try:
+            backend = open_azure_backend(ws)
+            try:
+                found = backend.list_online_endpoints()
+            finally:
+                backend.close()
+        except MlopsError as exc:
+            print(f"{ws.name}: {exc.message}", file=sys.stderr)
+            continue
+        for e in found:
+            items.append({"backend": "azureml", **to_jsonable(asdict(e))})
+            for d in e.deployments:
+                model = f"{d.registered_model} v{d.version}" if d.registered_model else d.model_id
+                mirror = f"{d.mirror_traffic}%" if d.mirror_traffic else ""
+                endpoint = [e.name, ws.name, e.scoring_uri, e.provisioning_state]
+                rows.append(
+                    [*endpoint, d.name, model, f"{d.traffic}%", mirror, d.provisioning_state]
+                )
+    return items, rows
+
+
 def is_azure_workspace(name: str) -> bool:
     """True when the configured workspace ``name`` is an Azure ML workspace."""
-    from mlops_desktop.cli.azure_support import is_azure
-
     return is_azure(load_app_config().workspace(name))
 
 
@@ -145,6 +174,24 @@ def _read(path: str) -> str:
         return Path(path).expanduser().read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc}") from None
+
+
+def delete_deployment(args: argparse.Namespace) -> int:
+    """Delete one deployment (without traffic) of an Azure ML endpoint."""
+    if not args.deployment:
+        raise InvalidInput(
+            "deleting a whole Azure ML endpoint is not supported by the app",
+            hint="delete one deployment with --deployment D, or the endpoint in Azure ML Studio",
+        )
+    backend = _backend(args)
+    try:
+        backend.require_permission("delete_deployment")
+        backend.delete_deployment(args.name, args.deployment, TaskContext(progress_printer()))
+        endpoint = backend.get_online_endpoint(args.name)
+    finally:
+        backend.close()
+    _print_endpoint(endpoint, False, f"deployment {args.deployment!r} deleted")
+    return 0
 
 
 def logs(args: argparse.Namespace) -> int:

@@ -60,11 +60,6 @@ def submit(args: argparse.Namespace) -> int:
         if not sep or not name.strip() or not uri.strip():
             raise InvalidInput(f"cannot read --input {spec!r}", hint="write NAME=URI")
         inputs[name.strip()] = uri.strip()
-    if args.wait:
-        raise InvalidInput(
-            "--wait is not available for Azure ML jobs yet",
-            hint="follow the job with `jobs list -w WORKSPACE` or in Studio (its link is printed)",
-        )
     backend = _backend(args.workspace)
     try:
         backend.require_permission("submit_job")
@@ -76,16 +71,24 @@ def submit(args: argparse.Namespace) -> int:
             compute=args.compute,
             tags={"mlops.trigger": "manual"},
         )
+        if not args.json:
+            params = " ".join(f"{k}={v}" for k, v in sorted(job.parameters.items()))
+            print(f"submitted Azure ML job {job.name} ({job.status}) on {job.compute}: {params}")
+            if job.studio_url:
+                print(f"studio: {job.studio_url}")
+        if args.wait:
+            ctx = TaskContext(progress_printer(quiet=args.json))
+            job = backend.wait_for_job(job.name, timeout=args.timeout, ctx=ctx)
     finally:
         backend.close()
     if args.json:
         print_json(_job_json(job))
+    elif args.wait:
+        print(f"job {job.name}: {job.status}")
+    if not args.wait:
         return 0
-    params = " ".join(f"{k}={v}" for k, v in sorted(job.parameters.items()))
-    print(f"submitted Azure ML job {job.name} ({job.status}) on {job.compute}: {params}")
-    if job.studio_url:
-        print(f"studio: {job.studio_url}")
-    return 0
+    # As for local jobs: 1 when the waited-for job failed or was cancelled.
+    return 0 if job.status == "Completed" else 1
 
 
 def list_jobs(args: argparse.Namespace) -> int:

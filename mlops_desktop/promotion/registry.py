@@ -31,7 +31,9 @@ def open_mlflow_backend(workspace: WorkspaceConfig) -> MlflowBackend:
     backend = open_backend(workspace)
     if not isinstance(backend, MlflowBackend):
         raise InvalidInput(
-            f"workspace {workspace.name!r}: promotion supports MLflow workspaces in this version"
+            f"workspace {workspace.name!r}: promotion supports MLflow workspaces in this version",
+            hint="for Azure ML workspaces, deploy and shift traffic step by step: "
+            "`endpoints create-deployment`, `endpoints invoke -d`, `endpoints traffic` (-w W)",
         )
     return backend
 

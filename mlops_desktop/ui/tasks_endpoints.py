@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.core.config import AppConfig, WorkspaceConfig
+from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
 from mlops_desktop.core.entities import Capability
 from mlops_desktop.core.errors import InvalidInput, MlopsError
 from mlops_desktop.core.stages import Stage
@@ -55,6 +55,8 @@ class WorkspaceEndpoints:
     endpoints: tuple[Endpoint, ...] = ()
     #: Listing failed (the endpoints folder could not be read): the message.
     error: str = ""
+    #: An Azure ML workspace: its online endpoints, not local ones (nothing to create here).
+    azure: bool = False
 
     @property
     def key(self) -> tuple[str]:
@@ -264,6 +266,9 @@ def list_workspace_endpoints(
     for n, workspace in enumerate(workspaces):
         ctx.progress(n, len(workspaces), f"{workspace.name}: listing endpoints")
         stage = _workspace_stage(workspace)
+        if _is_azure(workspace):
+            found.append(_azure_workspace_endpoints(workspace, stage, opener))
+            continue
         capability = (known or {}).get(workspace.name) or endpoint_capability(workspace, opener)
         if not capability:
             found.append(WorkspaceEndpoints(workspace.name, stage, False, capability.reason or ""))
@@ -279,6 +284,36 @@ def list_workspace_endpoints(
         found.append(WorkspaceEndpoints(workspace.name, stage, True, endpoints=endpoints))
     ctx.progress(len(workspaces), len(workspaces), "endpoints listed")
     return found
+
+
+def _is_azure(workspace: WorkspaceConfig) -> bool:
+    return workspace.backend == BackendKind.AZUREML
+
+
+def _azure_workspace_endpoints(
+    workspace: WorkspaceConfig, stage: Stage | None, opener: BackendOpener | None
+) -> WorkspaceEndpoints:
+    """An Azure ML workspace's online endpoints (an unreachable one is an ``error`` row).
+
+    A backend without online endpoints (``list_online_endpoints``) is listed as unsupported,
+    with the reason its capabilities give.
+    """
+    from mlops_desktop.ui.tasks_azure_endpoints import list_azure_endpoints
+    from mlops_desktop.ui.tasks_models import default_backend_opener
+
+    try:
+        with _OPEN_LOCK:
+            backend: Any = (opener or default_backend_opener)(workspace)
+        if not hasattr(backend, "list_online_endpoints"):
+            reason = backend.capabilities().endpoints.reason or ""
+            getattr(backend, "close", lambda: None)()
+            return WorkspaceEndpoints(workspace.name, stage, False, reason)
+        endpoints = list_azure_endpoints(workspace, opener=lambda _ws: backend)
+    except MlopsError as exc:
+        return WorkspaceEndpoints(
+            workspace.name, stage, True, error=describe_error(exc), azure=True
+        )
+    return WorkspaceEndpoints(workspace.name, stage, True, endpoints=endpoints, azure=True)
 
 
 def workspaces_with_endpoints(config: AppConfig) -> list[WorkspaceConfig]:
@@ -400,6 +435,9 @@ def load_input_example(
 ) -> str:
     """The model's logged input example, formatted for the Test panel's editor."""
     ctx.check()
+    if _is_azure(workspace):
+        # Azure ML keeps no input example the app can read: start from the request shape.
+        return format_request_json({"input_data": {"columns": [], "data": [[]]}})
     raw = (manager_factory or default_manager)(workspace).input_example(name, deployment)
     try:
         return format_request_json(json.loads(raw))
@@ -419,6 +457,10 @@ def invoke_endpoint(
 ) -> InvocationResult:
     """Send ``body`` through the endpoint's router (or to one deployment by header)."""
     ctx.check()
+    if _is_azure(workspace):
+        from mlops_desktop.ui.tasks_azure_endpoints import invoke_azure_endpoint
+
+        return invoke_azure_endpoint(ctx, workspace, name, body, deployment)
     manager = (manager_factory or default_manager)(workspace)
     return manager.invoke(name, body, deployment=deployment or None, timeout=timeout)
 
@@ -433,6 +475,10 @@ def apply_traffic(
     manager_factory: ManagerFactory | None = None,
 ) -> Endpoint:
     """Set the live split and the mirror; returns once the router routes by them."""
+    if _is_azure(workspace):
+        from mlops_desktop.ui.tasks_azure_endpoints import apply_azure_traffic
+
+        return apply_azure_traffic(ctx, workspace, name, traffic, mirror)
     ctx.progress(0, 2, f"applying the traffic split of {name}")
     manager = (manager_factory or default_manager)(workspace)
     manager.set_traffic(name, dict(traffic), dict(mirror))

@@ -66,3 +66,15 @@ def test_deployment_errors_name_what_is_wrong(
     reader = _backend(fresh_arm_server, Stage.STAGING)
     with pytest.raises(PermissionDenied, match="listKeys/action"):
         reader.invoke_endpoint("churn-staging-ep", {"input_data": {"data": [[1]]}})
+
+
+def test_delete_a_deployment_without_traffic(
+    fresh_arm_server: ArmTestServer, az: AzStandIn
+) -> None:
+    backend = _backend(fresh_arm_server, Stage.STAGING)
+    backend.create_deployment("churn-staging-ep", "canary", "churn", "2")
+    backend.delete_deployment("churn-staging-ep", "canary")
+    names = {d.name for d in backend.get_online_endpoint("churn-staging-ep").deployments}
+    assert names == {"blue", "green"}
+    with pytest.raises(InvalidInput, match="still takes 10 % mirrored traffic"):
+        backend.delete_deployment("churn-staging-ep", "green")

@@ -59,3 +59,39 @@ def test_azure_endpoint_commands_explain_missing_permissions_and_input(
     assert "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write" in err
     assert main(["endpoints", "invoke", "churn-prod-ep", "-w", "prod"]) == 2
     assert "need a request body" in capsys.readouterr().err
+
+
+def test_endpoints_list_includes_azure_endpoints(
+    arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_workspaces(arm_server, capsys)
+    assert main(["endpoints", "list", "-w", "prod", "--json"]) == 0
+    (prod,) = json.loads(capsys.readouterr().out)
+    assert prod["name"] == "churn-prod-ep" and prod["traffic"] == {"blue": 90, "green": 10}
+    assert main(["endpoints", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "churn-staging-ep" in out and "churn-prod-ep" in out
+
+
+def test_promote_between_azure_workspaces_says_what_to_do_instead(
+    arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_workspaces(arm_server, capsys)
+    assert main(["promote", "churn", "6", "--from", "dev", "--to", "staging", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "promotion supports MLflow workspaces" in err
+    assert "endpoints create-deployment" in err
+
+
+def test_delete_an_azure_deployment_from_the_command_line(
+    fresh_arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_workspaces(fresh_arm_server, capsys)
+    argv = ["endpoints", "create-deployment", "churn-staging-ep", "-w", "staging", "-d", "canary"]
+    assert main([*argv, "--model", "churn", "--version", "2"]) == 0
+    capsys.readouterr()
+    assert main(["endpoints", "delete", "churn-staging-ep", "-w", "staging", "-d", "canary"]) == 0
+    out = capsys.readouterr().out
+    assert "deployment 'canary' deleted" in out and "canary" not in out.split("deleted", 1)[1]
+    assert main(["endpoints", "delete", "churn-staging-ep", "-w", "staging"]) == 2
+    assert "whole Azure ML endpoint" in capsys.readouterr().err

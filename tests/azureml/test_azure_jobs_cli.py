@@ -44,3 +44,24 @@ def test_submit_explains_bad_parameters_and_missing_permission(
     az.login(data.principal("auditor"), data.tenant_id, subscription=data.subscription_id)
     assert main(["jobs", "submit", "-w", "prod"]) == 2
     assert "workspaces/jobs/write" in capsys.readouterr().err
+
+
+def test_submit_and_wait_returns_the_jobs_outcome(
+    fresh_arm_server: ArmTestServer,
+    az: AzStandIn,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _add_workspaces(fresh_arm_server, capsys)
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_POLL_INTERVAL", "0.01")
+    # Each read of the new job moves it on: Queued, Running, then the outcome.
+    fresh_arm_server.jobs.progression = ["Queued", "Running", "Completed"]
+    assert main(["jobs", "submit", "-w", "dev", "--wait", "--json"]) == 0
+    job = json.loads(capsys.readouterr().out)
+    assert job["status"] == "Completed" and job["duration_seconds"] is not None
+    fresh_arm_server.jobs.progression = ["Running", "Failed"]
+    assert main(["jobs", "submit", "-w", "dev", "--wait"]) == 1
+    assert capsys.readouterr().out.rstrip().endswith(": Failed")
+    fresh_arm_server.jobs.progression = []  # never moves
+    assert main(["jobs", "submit", "-w", "dev", "--wait", "--timeout", "0"]) == 2
+    assert "still NotStarted after 0 s" in capsys.readouterr().err

@@ -85,6 +85,28 @@ class AzureEndpointActions:
         mirror = {k: int(v) for k, v in (endpoint_entity.mirror_traffic or {}).items()}
         return resources.deployment_from_azure(created, traffic, mirror)
 
+    def delete_deployment(
+        self, endpoint: str, deployment: str, ctx: TaskContext | None = None
+    ) -> None:
+        """Delete a deployment that takes no live or mirrored traffic; waits for Azure ML."""
+        with self._call(f"read online endpoint {endpoint}"):
+            entity = self.client.online_endpoints.get(endpoint)
+        shares = {
+            "live": int((entity.traffic or {}).get(deployment, 0) or 0),
+            "mirrored": int((entity.mirror_traffic or {}).get(deployment, 0) or 0),
+        }
+        busy = [f"{v} % {k}" for k, v in shares.items() if v]
+        if busy:
+            raise InvalidInput(
+                f"deployment {deployment!r} of {endpoint!r} still takes {' and '.join(busy)} "
+                "traffic",
+                hint="shift its traffic to another deployment first (`endpoints traffic`)",
+            )
+        with sdk_progress_dots_silenced():
+            with self._call(f"delete deployment {deployment} of {endpoint}"):
+                poller = self.client.online_deployments.begin_delete(deployment, endpoint)
+            wait_for(poller, ctx, f"delete {deployment}", self._call)
+
     def invoke_endpoint(self, endpoint: str, payload: Any, *, deployment: str | None = None) -> Any:
         """Score ``payload`` (JSON-serialisable) on the endpoint, or on one deployment.
 

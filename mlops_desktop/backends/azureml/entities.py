@@ -152,7 +152,7 @@ class AzureJob:
     @property
     def finished(self) -> bool:
         """True once Azure ML reports a terminal state."""
-        return self.status in ("Completed", "Failed", "Canceled", "NotResponding")
+        return self.status in ("Completed", "Failed", "Canceled")
 
     @property
     def duration_seconds(self) -> float | None:

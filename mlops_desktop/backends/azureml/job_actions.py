@@ -9,6 +9,7 @@ compute are already assets in the workspace, so nothing is uploaded (Studio's *C
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -16,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.backends.azureml.endpoint_actions import sdk_progress_dots_silenced, wait_for
 from mlops_desktop.backends.azureml.entities import AzureJob
 from mlops_desktop.backends.azureml.mapping import _input_data, created_at, text
-from mlops_desktop.core.errors import InvalidInput, NotFound
+from mlops_desktop.core.errors import InvalidInput, NotFound, Unavailable
 from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
+    from mlops_desktop.backends.azureml.settings import AzureSettings
     from mlops_desktop.core.config import WorkspaceConfig
 
 _LITERAL_TYPES = (str, int, float, bool)
@@ -30,6 +32,7 @@ class AzureJobActions:
 
     client: Any
     workspace: WorkspaceConfig
+    settings: AzureSettings
 
     def _call(self, action: str) -> contextlib.AbstractContextManager[None]:  # pragma: no cover
         raise NotImplementedError
@@ -167,6 +170,37 @@ class AzureJobActions:
         newest = max(candidates, key=lambda j: (created_at(j) or datetime.min).timestamp())
         with self._call(f"read job {newest.name}"):
             return self.client.jobs.get(newest.name)  # the list omits some details
+
+    def wait_for_job(
+        self,
+        name: str,
+        *,
+        timeout: float | None = None,
+        poll_seconds: float | None = None,
+        ctx: TaskContext | None = None,
+    ) -> AzureJob:
+        """Poll a job until Azure ML reports it finished (``Unavailable`` after ``timeout``)."""
+        interval = poll_seconds if poll_seconds is not None else self.settings.polling_interval
+        deadline = None if timeout is None else time.monotonic() + timeout
+        polls = 0
+        while True:
+            job = self.get_job(name)
+            if job.finished:
+                return job
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Unavailable(
+                    f"job {name} is still {job.status} after {timeout:g} s",
+                    hint="wait longer (--timeout) or follow it in Azure ML Studio",
+                )
+            polls += 1
+            if ctx:
+                ctx.progress(0, 1, f"job {name}: {job.status} (poll {polls})")
+            # Sleep in short slices so cancelling the context is noticed quickly.
+            until = time.monotonic() + interval
+            while time.monotonic() < until:
+                if ctx:
+                    ctx.check()
+                time.sleep(min(0.2, max(0.0, until - time.monotonic())))
 
     def cancel_job(self, name: str, ctx: TaskContext | None = None) -> AzureJob:
         """Cancel a queued or running job; waits for Azure ML to confirm."""

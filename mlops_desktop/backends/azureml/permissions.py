@@ -25,6 +25,7 @@ WORKSPACE_ACTIONS: dict[str, str] = {
     "read_endpoints": f"{_ML}/onlineEndpoints/read",
     "set_traffic": f"{_ML}/onlineEndpoints/write",
     "create_deployment": f"{_ML}/onlineEndpoints/deployments/write",
+    "delete_deployment": f"{_ML}/onlineEndpoints/deployments/delete",
     "deployment_logs": f"{_ML}/onlineEndpoints/deployments/getLogs/action",
     # Key-auth endpoints (the default): the SDK reads the key before it scores.
     "invoke_endpoint": f"{_ML}/onlineEndpoints/listKeys/action",

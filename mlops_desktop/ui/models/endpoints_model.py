@@ -22,6 +22,11 @@ from mlops_desktop.serving.entities import (
     EndpointStatus,
 )
 from mlops_desktop.ui import style
+from mlops_desktop.ui.tasks_azure_endpoints import (
+    azure_endpoint_summary,
+    instances_text,
+    is_azure_endpoint,
+)
 from mlops_desktop.ui.tasks_endpoints import WorkspaceEndpoints
 
 Index = QModelIndex | QPersistentModelIndex
@@ -390,9 +395,11 @@ class EndpointsModel(QAbstractItemModel):
             models = sorted({d.registered_model for d in endpoint.deployments})
             versions = sorted({d.version for d in endpoint.deployments}, key=_version_key)
             mirror = endpoint.mirror_traffic
+            azure_state = getattr(endpoint, "provisioning_state", "")
             values = {
                 Column.NAME: endpoint.name,
-                Column.STATUS: status_text(status),
+                # Azure ML: its provisioning state (Succeeded, Updating, …) says more.
+                Column.STATUS: azure_state or status_text(status),
                 Column.MODEL: models[0] if len(models) == 1 else f"{len(models)} models",
                 Column.VERSION: ", ".join(f"v{v}" for v in versions),
                 Column.TRAFFIC: _split_text(endpoint),
@@ -421,14 +428,16 @@ class EndpointsModel(QAbstractItemModel):
         if role == TRAFFIC_ROLE and column is Column.TRAFFIC:
             return [(deployment.name, deployment.traffic, color)]
         if role == Qt.ItemDataRole.DisplayRole:
+            azure_state = getattr(deployment, "provisioning_state", "")
             values = {
                 Column.NAME: deployment.name,
-                Column.STATUS: status_text(status),
+                Column.STATUS: azure_state or status_text(status),
                 Column.MODEL: deployment.registered_model,
                 Column.VERSION: f"v{deployment.version}",
                 Column.TRAFFIC: f"{deployment.traffic} %",
                 Column.MIRROR: f"{deployment.mirror} %" if deployment.mirror else "—",
-                Column.URL: deployment.url or "not running",
+                Column.URL: deployment.url
+                or (instances_text(deployment) if azure_state else "not running"),
             }
             return values[column]
         if role == Qt.ItemDataRole.DecorationRole:
@@ -456,6 +465,14 @@ def _status_icon(status: str) -> QIcon:
 
 
 def _endpoint_tooltip(endpoint: Endpoint) -> str:
+    if is_azure_endpoint(endpoint):
+        return "<br>".join(
+            [
+                f"<b>{endpoint.name}</b> — Azure ML, {getattr(endpoint, 'provisioning_state', '')}",
+                f"Scoring URI: {endpoint.scoring_uri}",
+                azure_endpoint_summary(endpoint),  # type: ignore[arg-type]
+            ]
+        )
     lines = [
         f"<b>{endpoint.name}</b> — {endpoint.status.value}",
         f"Scoring URI: {endpoint.scoring_uri}",
@@ -468,6 +485,15 @@ def _endpoint_tooltip(endpoint: Endpoint) -> str:
 
 
 def _deployment_tooltip(deployment: Deployment) -> str:
+    if getattr(deployment, "provisioning_state", ""):
+        return "<br>".join(
+            [
+                f"<b>{deployment.name}</b> — {getattr(deployment, 'provisioning_state', '')}",
+                f"{deployment.registered_model} version {deployment.version}",
+                f"Traffic {deployment.traffic} %, mirror {deployment.mirror} %",
+                f"Instances: {instances_text(deployment) or 'unknown'}",
+            ]
+        )
     lines = [
         f"<b>{deployment.name}</b> — {deployment.status.value}",
         f"{deployment.registered_model} version {deployment.version}",

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 
 from mlops_desktop.retraining.jobs import Job, JobStatus
 from mlops_desktop.ui.models.flat_table_model import FlatTableModel
+from mlops_desktop.ui.tasks_azure_jobs import is_azure_job
 from mlops_desktop.ui.tasks_jobs import format_duration
 
 STATUS_COLORS: dict[JobStatus, str] = {
@@ -28,9 +29,12 @@ COLUMNS = (
     "Duration",
     "Exit code",
     "Run / new version",
+    "Compute",
     "Job id",
 )
-STATUS, WORKSPACE, MODEL, TRIGGER, STARTED, DURATION, EXIT, RESULT, JOB_ID = range(len(COLUMNS))
+STATUS, WORKSPACE, MODEL, TRIGGER, STARTED, DURATION, EXIT, RESULT, COMPUTE, JOB_ID = range(
+    len(COLUMNS)
+)
 #: Role holding the raw sort key (numbers sort as numbers, missing values last).
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Role holding the row's :class:`Job`.
@@ -51,6 +55,20 @@ def _local_time(text: str | None) -> str:
 def job_model_name(job: Job) -> str:
     """The registered model a job trains (or its script when it registers none)."""
     return job.registered_model or job.spec.model or job.spec.script.rsplit("/", 1)[-1]
+
+
+def job_compute(job: Job) -> str:
+    """Where the job runs: the Azure ML compute target, or this machine."""
+    if is_azure_job(job):
+        return str(job.handle.get("compute", ""))
+    return "local"
+
+
+def job_trigger(job: Job) -> str:
+    """The trigger, "" for an Azure job that does not say (not every job has our tag)."""
+    if is_azure_job(job) and not job.handle.get("trigger_known"):
+        return ""
+    return job.trigger.value
 
 
 def job_result(job: Job) -> str:
@@ -140,7 +158,7 @@ class JobsModel(FlatTableModel):
         if column == MODEL:
             return job_model_name(job)
         if column == TRIGGER:
-            return job.trigger.value
+            return job_trigger(job)
         if column == STARTED:
             return _local_time(job.started_at or job.created_at)
         if column == DURATION:
@@ -149,7 +167,10 @@ class JobsModel(FlatTableModel):
             return "" if job.exit_code is None else str(job.exit_code)
         if column == RESULT:
             return job_result(job)
-        return job.id
+        if column == COMPUTE:
+            return job_compute(job)
+        # Azure ML jobs: the name Studio and `jobs cancel JOB -w W` use.
+        return str(job.handle.get("azure_name") or job.id) if is_azure_job(job) else job.id
 
     @staticmethod
     def _sort_key(job: Job, column: int) -> Any:
@@ -164,11 +185,15 @@ class JobsModel(FlatTableModel):
 
     @staticmethod
     def _tooltip(job: Job, column: int) -> str:
+        if column == TRIGGER and is_azure_job(job) and job.trigger_detail:
+            return f"re-run of Azure ML job {job.trigger_detail}"
         if column == TRIGGER and (job.trigger_detail or job.policy):
             policy = f"policy {job.policy}: " if job.policy else ""
             return policy + job.trigger_detail
         if column == STATUS and job.error:
             return job.error
+        if column == STATUS and is_azure_job(job):
+            return f"Azure ML: {job.handle.get('azure_status', '')}"
         if column == RESULT and job.run_id:
             return f"MLflow run {job.run_id}"
         return ""

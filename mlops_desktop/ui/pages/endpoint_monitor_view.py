@@ -366,6 +366,13 @@ class EndpointMonitorView(QWidget):
         if not telemetry.total_requests:
             self.caption.setText(f"No requests in the {words} — send one from the Test tab")
 
+    def show_unavailable(self, text: str) -> None:
+        """No local telemetry for this endpoint (Azure ML): empty figures and ``text``."""
+        self.clear()
+        self.show_note(text)
+        if not self._charts_built:
+            self.placeholder.setText(text)
+
     def show_note(self, text: str) -> None:
         """A line above the charts (e.g. why telemetry could not be read)."""
         self.caption.setText(text)

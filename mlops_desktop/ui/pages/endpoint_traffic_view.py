@@ -380,14 +380,24 @@ class EndpointTrafficView(QWidget):
         self._update_buttons()
         return self._valid
 
+    def blocked_reason(self) -> str:
+        """Why the signed-in identity may not set this (Azure ML) endpoint's traffic, or ""."""
+        return str(getattr(self._endpoint, "traffic_blocked", "") or "")
+
     def _update_buttons(self) -> None:
         valid = self._valid
         dirty = self.is_dirty()
-        self.apply_button.setEnabled(valid and dirty and not self._busy)
-        self.reset_button.setEnabled(dirty and not self._busy)
+        blocked = self.blocked_reason()
+        locked = self._busy or bool(blocked)
+        self.apply_button.setEnabled(valid and dirty and not locked)
+        self.reset_button.setEnabled(dirty and not locked)
         for spin in self.spins.values():
-            spin.setEnabled(not self._busy)
-        self.mirror_combo.setEnabled(not self._busy and self._endpoint is not None)
+            spin.setEnabled(not locked)
+        self.mirror_combo.setEnabled(not locked and self._endpoint is not None)
+        # Azure RBAC: say which action is missing rather than fail on Apply.
+        tip = f"You may not change this endpoint's traffic: {blocked}" if blocked else ""
+        for widget in (self.apply_button, *self.spins.values(), self.mirror_combo):
+            widget.setToolTip(tip)
 
     def apply(self) -> None:
         """Ask the page to apply the edited split (when valid)."""

@@ -85,6 +85,11 @@ from mlops_desktop.ui.models.endpoints_model import (
 from mlops_desktop.ui.pages.endpoint_monitor_view import EndpointMonitorView
 from mlops_desktop.ui.pages.endpoint_test_view import EndpointTestView
 from mlops_desktop.ui.pages.endpoint_traffic_view import EndpointTrafficView
+from mlops_desktop.ui.tasks_azure_endpoints import (
+    AZURE_TELEMETRY_NOTE,
+    azure_endpoint_summary,
+    is_azure_endpoint,
+)
 from mlops_desktop.ui.tasks_models import BackendOpener, describe_error
 from mlops_desktop.ui.workers import LatestRequest, Worker, WorkerPool
 
@@ -754,6 +759,12 @@ class EndpointsPage(QWidget):
         if target is None:
             return
         self._telemetry_request.begin()
+        if is_azure_endpoint(self.selected_endpoint()):
+            # Requests to Azure endpoints are not collected here: nothing local to chart.
+            self.monitor_view.show_unavailable(AZURE_TELEMETRY_NOTE)
+            if self._awaiting_telemetry:
+                self._mark_loaded()
+            return
         self._telemetry_busy = True
         worker = self._pool.submit(
             tasks.endpoint_telemetry,
@@ -772,6 +783,7 @@ class EndpointsPage(QWidget):
         if endpoint is None:
             return []
         idle = not self._actions
+        local = not is_azure_endpoint(endpoint)  # Azure ML endpoints are no local processes
         running = endpoint.status is EndpointStatus.RUNNING
         stopped = endpoint.status is EndpointStatus.STOPPED
         deployment = self._selected_key[2] if len(self._selected_key) > 2 else ""
@@ -782,8 +794,8 @@ class EndpointsPage(QWidget):
             ("Copy scoring URI", self.copy_scoring_uri, True),
             (test_text, self.show_test, not stopped),
             ("Edit traffic…", lambda: self.tabs.setCurrentWidget(self.traffic_view), True),
-            ("Start", self.start_selected, idle and not running),
-            ("Stop…", lambda: self.stop_selected(), idle and not stopped),
+            ("Start", self.start_selected, idle and local and not running),
+            ("Stop…", lambda: self.stop_selected(), idle and local and not stopped),
         ]
 
     def _tree_menu(self, position: Any) -> None:
@@ -978,7 +990,9 @@ class EndpointsPage(QWidget):
         status = endpoint.status.value
         self.detail_title.setText(endpoint.name)
         background, color = _STATUS_TINTS.get(status, ("#EEF1F4", "#57606A"))
-        self.status_pill.setText(f"● {status_text(status)}")
+        # Azure ML: its provisioning state, as the tree shows it.
+        azure_state = getattr(endpoint, "provisioning_state", "")
+        self.status_pill.setText(f"● {azure_state or status_text(status)}")
         self.status_pill.setStyleSheet(_pill_style(background, color))
         item = self.model.workspace_at(self.model.index_of(self._selected_key[:1]))
         stage = item.stage if item is not None else None
@@ -993,11 +1007,14 @@ class EndpointsPage(QWidget):
         self.url_label.setText(endpoint.scoring_uri)
         models = sorted({f"{d.registered_model} v{d.version}" for d in endpoint.deployments})
         healthy = sum(1 for d in endpoint.deployments if d.status.value == "healthy")
-        self.detail_subtitle.setText(
-            f"Workspace {endpoint.workspace} · {len(endpoint.deployments)} deployment(s), "
-            f"{healthy} healthy · serves {', '.join(models) or 'nothing'}"
-            + (f" · router pid {endpoint.router_pid}" if endpoint.router_pid else "")
-        )
+        if is_azure_endpoint(endpoint):
+            self.detail_subtitle.setText(azure_endpoint_summary(endpoint))
+        else:
+            self.detail_subtitle.setText(
+                f"Workspace {endpoint.workspace} · {len(endpoint.deployments)} deployment(s), "
+                f"{healthy} healthy · serves {', '.join(models) or 'nothing'}"
+                + (f" · router pid {endpoint.router_pid}" if endpoint.router_pid else "")
+            )
         self.test_view.set_endpoint(endpoint)
         self.traffic_view.set_endpoint(endpoint, colors, force=force)
         self._update_actions()
@@ -1007,9 +1024,12 @@ class EndpointsPage(QWidget):
         busy = bool(self._actions)
         stopped = endpoint is not None and endpoint.status is EndpointStatus.STOPPED
         needs_start = endpoint is not None and endpoint.status is not EndpointStatus.RUNNING
-        self.start_button.setEnabled(endpoint is not None and needs_start and not busy)
-        self.stop_button.setEnabled(endpoint is not None and not stopped and not busy)
-        supported = any(i.supported for i in self.model.workspaces())
+        # Azure ML endpoints are not local processes: nothing to start or stop here.
+        local = endpoint is not None and not is_azure_endpoint(endpoint)
+        self.start_button.setEnabled(local and needs_start and not busy)
+        self.stop_button.setEnabled(local and not stopped and not busy)
+        # Local endpoints only: Azure ML deployments are made with `endpoints create-deployment`.
+        supported = any(i.supported and not i.azure for i in self.model.workspaces())
         self.create_button.setEnabled(supported and not busy)
 
     # -- telemetry ----------------------------------------------------------------------------
@@ -1181,7 +1201,7 @@ class EndpointsPage(QWidget):
     def start_selected(self) -> None:
         """Start the selected endpoint (or restart what died in it)."""
         endpoint, target = self.selected_endpoint(), self._target()
-        if endpoint is None or target is None:
+        if endpoint is None or target is None or is_azure_endpoint(endpoint):
             return
         self._run_action(
             tasks.start_endpoint,
@@ -1193,7 +1213,7 @@ class EndpointsPage(QWidget):
     def stop_selected(self, *, confirm: bool = True) -> None:
         """Stop the selected endpoint (after asking, unless ``confirm`` is False)."""
         endpoint, target = self.selected_endpoint(), self._target()
-        if endpoint is None or target is None:
+        if endpoint is None or target is None or is_azure_endpoint(endpoint):
             return
         if confirm and not self.confirm(
             f"Stop {endpoint.name}?",
@@ -1228,7 +1248,9 @@ class EndpointsPage(QWidget):
         from mlops_desktop.ui.dialogs.create_endpoint_dialog import CreateEndpointDialog
 
         supported = [
-            self._config.workspace(i.workspace) for i in self.model.workspaces() if i.supported
+            self._config.workspace(i.workspace)
+            for i in self.model.workspaces()
+            if i.supported and not i.azure
         ]
         taken = {i.workspace: {e.name for e in i.endpoints} for i in self.model.workspaces()}
         dialog = CreateEndpointDialog(

@@ -3,6 +3,9 @@
 Every read (the job list, a log tail) and every action (submit, cancel) runs in a worker; the
 latest request wins. While the page is visible the list refreshes every few seconds; while the
 selected job is active its log tail is polled every second.
+
+Azure ML workspaces' jobs are listed beside the local ones, read less often (each read is a few
+ARM calls); their logs live in Azure ML Studio, so the log view shows the Studio link.
 """
 
 from __future__ import annotations
@@ -37,6 +40,17 @@ from mlops_desktop.ui.models.jobs_model import (
     job_model_name,
     job_result,
 )
+from mlops_desktop.ui.tasks_azure_jobs import (
+    AzureJobsRead,
+    azure_job_status_task,
+    azure_log_lines,
+    azure_workspaces,
+    cancel_azure_job_task,
+    cancel_blocked_reason,
+    is_azure_job,
+    list_azure_jobs,
+    studio_url,
+)
 from mlops_desktop.ui.tasks_jobs import (
     LogTail,
     cancel_job_task,
@@ -51,6 +65,8 @@ from mlops_desktop.ui.workers import LatestRequest, WorkerPool
 REFRESH_MS = 3000
 #: Milliseconds between log polls while the selected job is active.
 LOG_POLL_MS = 1000
+#: Milliseconds between reads of the Azure ML workspaces' jobs while the page is visible.
+AZURE_REFRESH_MS = 30_000
 ALL_WORKSPACES = ""
 
 
@@ -78,6 +94,9 @@ class JobsPage(QWidget):
         self._log_request = LatestRequest(self)
         self._action_request = LatestRequest(self)
         self._log_busy = False
+        self._azure_request = LatestRequest(self)
+        self._local_jobs: list[Job] = []
+        self._azure_jobs: list[Job] = []
         self._build()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
@@ -85,6 +104,9 @@ class JobsPage(QWidget):
         self.log_timer = QTimer(self)
         self.log_timer.setInterval(LOG_POLL_MS)
         self.log_timer.timeout.connect(self._poll_log)
+        self.azure_timer = QTimer(self)
+        self.azure_timer.setInterval(AZURE_REFRESH_MS)
+        self.azure_timer.timeout.connect(self.refresh_azure)
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -104,14 +126,19 @@ class JobsPage(QWidget):
         self.workspace_filter = QComboBox()
         self.workspace_filter.setAccessibleName("Workspace filter")
         self.workspace_filter.addItem("All workspaces", ALL_WORKSPACES)
-        self.workspace_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.workspace_filter.currentIndexChanged.connect(lambda _i: self.refresh_all())
         toolbar.addWidget(self.workspace_filter)
         self.count_label = QLabel("")
         self.count_label.setObjectName("CountLabel")
         toolbar.addWidget(self.count_label)
+        self.azure_problem_label = QLabel("")
+        self.azure_problem_label.setObjectName("AzureProblem")
+        self.azure_problem_label.setStyleSheet("color: #B45309;")
+        self.azure_problem_label.setVisible(False)
+        toolbar.addWidget(self.azure_problem_label)
         toolbar.addStretch(1)
         self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh_all)
         self.cancel_button = QPushButton("Cancel job")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_selected)
@@ -152,7 +179,8 @@ class JobsPage(QWidget):
         self.detail_label.setStyleSheet("QLabel#JobDetail { font-size: 13px; }")
         self.detail_label.setTextFormat(Qt.TextFormat.RichText)
         self.detail_label.setWordWrap(True)
-        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.detail_label.setOpenExternalLinks(True)
         log_layout.addWidget(self.detail_label)
         self.log_view = QPlainTextEdit()
         self.log_view.setObjectName("JobLog")
@@ -190,7 +218,12 @@ class JobsPage(QWidget):
             self.workspace_filter.addItem(ws.name, ws.name)
         self.workspace_filter.setCurrentIndex(max(0, self.workspace_filter.findData(current)))
         self.workspace_filter.blockSignals(False)
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        """Reload local and Azure ML jobs."""
         self.refresh()
+        self.refresh_azure()
 
     def refresh(self) -> None:
         """Reload the job list in a worker (supersedes a running reload)."""
@@ -201,7 +234,34 @@ class JobsPage(QWidget):
         self._list_request.connect(worker.signals.result, self._on_jobs)
         self._list_request.connect(worker.signals.error, self._on_list_error)
 
+    def refresh_azure(self) -> None:
+        """Re-read the Azure ML workspaces' jobs in a worker (supersedes a running read)."""
+        self._azure_request.begin()
+        workspaces = azure_workspaces(self._config, self.workspace_filter.currentData() or None)
+        if not workspaces:
+            self._on_azure_jobs(AzureJobsRead())
+            return
+        worker = self._pool.submit(list_azure_jobs, workspaces, name="list Azure ML jobs")
+        self._azure_request.track(worker)
+        self._azure_request.connect(worker.signals.result, self._on_azure_jobs)
+        self._azure_request.connect(worker.signals.error, self._on_list_error)
+
+    def _on_azure_jobs(self, read: AzureJobsRead) -> None:
+        self._azure_jobs = list(read.jobs)
+        self.azure_problem_label.setVisible(bool(read.problems))
+        self.azure_problem_label.setText(
+            f"{len(read.problems)} Azure workspace(s) unreadable" if read.problems else ""
+        )
+        self.azure_problem_label.setToolTip("\n".join(read.problems))
+        if self._loaded:  # else the local list (still coming) shows both
+            self._show_jobs()
+
     def _on_jobs(self, jobs: list[Job]) -> None:
+        self._local_jobs = list(jobs)
+        self._show_jobs()
+
+    def _show_jobs(self) -> None:
+        jobs = self._local_jobs + self._azure_jobs
         self.jobs_model.set_jobs(jobs)
         running = sum(1 for j in jobs if not j.status.finished)
         text = f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}"
@@ -275,6 +335,7 @@ class JobsPage(QWidget):
         if job is None:
             self.detail_label.setText("Select a job to see its log.")
             self.cancel_button.setEnabled(False)
+            self.cancel_button.setToolTip("")
             self.log_timer.stop()
             return
         self._update_detail(job)
@@ -282,23 +343,37 @@ class JobsPage(QWidget):
 
     def _update_detail(self, job: Job) -> None:
         color = STATUS_COLORS[job.status]
+        azure = is_azure_job(job)
         parts = [
-            f"<b>{job_model_name(job)}</b> in <b>{job.workspace}</b>",
+            f"<b>{_escape(job_model_name(job))}</b> in <b>{job.workspace}</b>",
             f"<span style='color:{color}'>● {job.status.value}</span>",
-            f"trigger {job.trigger.value}",
         ]
+        if azure:
+            parts.append(f"Azure ML on {_escape(str(job.handle.get('compute') or '?'))}")
+        if not azure or job.handle.get("trigger_known"):
+            parts.append(f"trigger {job.trigger.value}")
         if job.duration_seconds is not None:
             parts.append(format_duration(job.duration_seconds))
         result = job_result(job)
         if result:
             parts.append(result)
-        parts.append(f"<span style='color:#656D76'>job {job.id}</span>")
+        parts.append(f"<span style='color:#656D76'>job {_escape(job.id)}</span>")
+        url = studio_url(job)
+        if url:
+            parts.append(f"<a href='{_escape(url)}'>open in Azure ML Studio</a>")
         text = " · ".join(parts)
         if job.error:
             text += f"<br><span style='color:#DC2626'>{_escape(job.error)}</span>"
         self.detail_label.setText(text)
-        self.cancel_button.setEnabled(not job.status.finished and not job.cancel_requested)
-        if job.status.finished:
+        blocked = cancel_blocked_reason(job) if azure else ""
+        self.cancel_button.setEnabled(
+            not job.status.finished and not job.cancel_requested and not blocked
+        )
+        # Why Cancel is off when the identity lacks the Azure RBAC action.
+        self.cancel_button.setToolTip(
+            f"You may not cancel this Azure ML job: {blocked}" if blocked else ""
+        )
+        if job.status.finished or azure:  # Azure jobs: the list refresh reads their status
             self.log_timer.stop()
         elif self.isVisible() and not self.log_timer.isActive():
             self.log_timer.start()
@@ -307,6 +382,18 @@ class JobsPage(QWidget):
         if self._selected_id is None or self._log_busy:
             return
         self._log_busy = True
+        job = self.selected_job()
+        if job is not None and is_azure_job(job):
+            worker = self._pool.submit(
+                azure_job_status_task, self._config, job, name="Azure ML job status"
+            )
+            self._log_request.track(worker)
+            self._log_request.connect(
+                worker.signals.result,
+                lambda fresh: self._on_log(LogTail(fresh, azure_log_lines(fresh))),
+            )
+            self._log_request.connect(worker.signals.error, self._on_log_error)
+            return
         worker = self._pool.submit(tail_log_task, self._selected_id, name="job log")
         self._log_request.track(worker)
         self._log_request.connect(worker.signals.result, self._on_log)
@@ -340,7 +427,12 @@ class JobsPage(QWidget):
         if job is None or job.status.finished:
             return
         self.cancel_button.setEnabled(False)
-        worker = self._pool.submit(cancel_job_task, job.id, name="cancel job")
+        if is_azure_job(job):
+            worker = self._pool.submit(
+                cancel_azure_job_task, self._config, job, name="cancel Azure ML job"
+            )
+        else:
+            worker = self._pool.submit(cancel_job_task, job.id, name="cancel job")
         worker.signals.result.connect(self._on_cancelled)
         worker.signals.error.connect(self._on_action_error)
         self.infoPosted.emit(f"Cancelling job {job.id}…")
@@ -351,7 +443,7 @@ class JobsPage(QWidget):
         if job.id == self._selected_id:
             self._update_detail(job)
             self._poll_log()
-        self.refresh()
+        self.refresh_all()
 
     def open_retrain_dialog(self) -> RetrainDialog:
         """Open the *Retrain…* dialog (non-blocking); an accepted form is submitted."""
@@ -402,8 +494,9 @@ class JobsPage(QWidget):
         """Refresh now and every few seconds while visible; resume the log poll."""
         super().showEvent(event)
         self.refresh_timer.start()
+        self.azure_timer.start()
         if self._loaded:
-            self.refresh()
+            self.refresh_all()
         job = self.selected_job()
         if job is not None and not job.status.finished:
             self.log_timer.start()
@@ -412,6 +505,7 @@ class JobsPage(QWidget):
         """Stop polling while hidden."""
         super().hideEvent(event)
         self.refresh_timer.stop()
+        self.azure_timer.stop()
         self.log_timer.stop()
 
 

@@ -114,6 +114,34 @@ class EndpointWrites:
             headers = self.operations.start_locked(ws, version, done)
         return Response(201, self.reader.present(ws, collection, stored), headers)
 
+    def delete_deployment(
+        self, ws: WorkspaceData, segments: tuple[str, ...], version: str
+    ) -> Response:
+        """``DELETE …/deployments/D``: 202, gone when the operation completes; refused (400)
+        while the deployment takes traffic, as Azure ML does."""
+        endpoint_name, name = segments[1], segments[3]
+        with self.operations.lock:
+            endpoint = _find(ws.collection("onlineEndpoints"), endpoint_name)
+            deployments = ws.collection(f"onlineEndpoints/{endpoint_name}/deployments") or []
+            deployment = _find(deployments, name)
+            if endpoint is None or deployment is None:
+                return Response(204, None)  # ARM: deleting what is not there succeeds
+            props = endpoint["properties"]
+            shares = {**(props.get("mirrorTraffic") or {}), **(props.get("traffic") or {})}
+            if any(k.lower() == name.lower() and int(v) for k, v in shares.items()):
+                return user_error(
+                    f"Deployment {name} has traffic and cannot be deleted.",
+                    inner="BadArgument",
+                    location=ws.location,
+                )
+            deployment["properties"]["provisioningState"] = "Deleting"
+
+            def done(items: list[dict[str, Any]] = deployments) -> None:
+                items[:] = [d for d in items if str(d["name"]).lower() != name.lower()]
+
+            headers = self.operations.start_locked(ws, version, done)
+        return Response(202, None, {**headers, "Location": headers["Azure-AsyncOperation"]})
+
     def get_logs(self, ws: WorkspaceData, segments: tuple[str, ...], body: bytes) -> Response:
         """``POST …/deployments/D/getLogs`` with ``{"tail": N, "containerType": …}``."""
         endpoint, name = segments[1], segments[3]

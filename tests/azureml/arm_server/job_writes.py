@@ -16,7 +16,7 @@ from .operations import Operations
 from .reads import Reader
 from .responses import Response, user_error
 
-_TERMINAL = {"Completed", "Failed", "Canceled", "NotResponding"}
+_TERMINAL = {"Completed", "Failed", "Canceled"}
 
 
 def _now() -> str:
@@ -29,6 +29,21 @@ class JobWrites:
     def __init__(self, operations: Operations, reader: Reader) -> None:
         self.operations = operations
         self.reader = reader
+        #: Statuses a submitted job takes, one per read of it (e.g. Running, Completed):
+        #: a deterministic job life for tests that wait for a job.
+        self.progression: list[str] = []
+        self._reads: dict[str, int] = {}
+
+    def advance_on_read(self, ws: WorkspaceData, name: str) -> None:
+        """Move a job submitted here one step along :attr:`progression` (``GET jobs/NAME``)."""
+        with self.operations.lock:
+            job = _named(ws.collection("jobs"), name)
+            if job is None or not self.progression or name not in self._reads:
+                return
+            step = self._reads[name]
+            if step < len(self.progression):
+                _set_status(job, self.progression[step])
+                self._reads[name] = step + 1
 
     def put_job(
         self, ws: WorkspaceData, segments: tuple[str, ...], body: bytes, who: str
@@ -76,6 +91,7 @@ class JobWrites:
                 },
             }
             jobs.append(stored)
+            self._reads[name] = 0
         return Response(201, self.reader.present(ws, "jobs", stored))
 
     def cancel(self, ws: WorkspaceData, segments: tuple[str, ...], version: str) -> Response:

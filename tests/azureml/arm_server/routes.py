@@ -41,6 +41,7 @@ WORKSPACE_ROUTES: dict[str, dict[str, frozenset[str]]] = {
     "onlineendpoints/*/deployments/*": {
         "GET": frozenset({"2023-04-01-preview", STABLE}),
         "PUT": frozenset({"2023-04-01-preview", STABLE}),
+        "DELETE": frozenset({"2023-04-01-preview", STABLE}),
     },
     "onlineendpoints/*/deployments/*/getlogs": {"POST": frozenset({"2023-04-01-preview", STABLE})},
     "onlineendpoints/*/listkeys": {"POST": frozenset({"2022-02-01-preview", STABLE})},

@@ -348,6 +348,8 @@ class ArmTestServer:
             return self.endpoints.put_deployment(
                 ws, route.segments, body, who, query["api-version"]
             )
+        if route.pattern == "onlineendpoints/*/deployments/*" and method == "DELETE":
+            return self.endpoints.delete_deployment(ws, route.segments, query["api-version"])
         if route.pattern == "onlineendpoints/*/deployments/*/getlogs":
             return self.endpoints.get_logs(ws, route.segments, body)
         if route.pattern == "jobs/*" and method == "PUT":
@@ -371,6 +373,8 @@ class ArmTestServer:
             )
         if method == "POST":
             return self.reader.list_nodes(ws, route)
+        if route.pattern == "jobs/*" and method == "GET":
+            self.jobs.advance_on_read(ws, route.segments[1])
         if route.is_collection:
             return self.reader.list_collection(ws, route, query)
         return self.reader.get_item(ws, route)
