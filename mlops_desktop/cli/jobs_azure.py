@@ -62,14 +62,12 @@ def submit(args: argparse.Namespace) -> int:
         inputs[name.strip()] = uri.strip()
     backend = _backend(args.workspace)
     try:
-        backend.require_permission("submit_job")
-        job = backend.submit_retraining_job(
+        job = backend.submit_manual_retraining(
             template=args.from_job,
             experiment=args.experiment,
             parameters=dict(args.param),
             inputs=inputs,
             compute=args.compute,
-            tags={"mlops.trigger": "manual"},
         )
         if not args.json:
             params = " ".join(f"{k}={v}" for k, v in sorted(job.parameters.items()))

@@ -37,6 +37,9 @@ class AzureJobActions:
     def _call(self, action: str) -> contextlib.AbstractContextManager[None]:  # pragma: no cover
         raise NotImplementedError
 
+    def require_permission(self, operation: str) -> None:  # pragma: no cover
+        raise NotImplementedError
+
     def list_jobs(self, *, experiment: str | None = None, limit: int = 50) -> list[AzureJob]:
         """Jobs, newest first (optionally of one experiment)."""
         with self._call("list jobs"):
@@ -79,6 +82,31 @@ class AzureJobActions:
         )
         with self._call(f"submit a retraining job from {source}"):
             return job_from_azure(self.client.jobs.create_or_update(job))
+
+    def submit_manual_retraining(
+        self,
+        *,
+        template: str | None = None,
+        experiment: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        inputs: dict[str, str] | None = None,
+        compute: str | None = None,
+        trigger: str = "manual",
+    ) -> AzureJob:
+        """Check ``submit_job`` permission, then :meth:`submit_retraining_job` tagged ``trigger``.
+
+        What ``jobs submit`` (CLI) and the *Retrain…* dialog (GUI) both do: a missing RBAC
+        action is a ``PermissionDenied`` naming it, before any write.
+        """
+        self.require_permission("submit_job")
+        return self.submit_retraining_job(
+            template=template,
+            experiment=experiment,
+            parameters=parameters,
+            inputs=inputs,
+            compute=compute,
+            tags={"mlops.trigger": trigger},
+        )
 
     def build_retraining_job(
         self,

@@ -448,11 +448,19 @@ class JobsPage(QWidget):
     def open_retrain_dialog(self) -> RetrainDialog:
         """Open the *Retrain…* dialog (non-blocking); an accepted form is submitted."""
         selected = self.selected_job()
+        # An Azure job selected: offer it as the template (when it is a completed command job).
+        template = (
+            str(selected.handle.get("azure_name", ""))
+            if selected is not None and is_azure_job(selected)
+            else None
+        )
         dialog = RetrainDialog(
             self._config,
             self,
             workspace=selected.workspace if selected else None,
             model=(selected.registered_model or selected.spec.model) if selected else None,
+            template=template,
+            pool=self._pool,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self._retrain_closed(dialog, result))
@@ -460,9 +468,13 @@ class JobsPage(QWidget):
         return dialog
 
     def _retrain_closed(self, dialog: RetrainDialog, result: int) -> None:
-        if result == QDialog.DialogCode.Accepted:
-            workspace, spec = dialog.request()
-            self.submit(workspace, spec)
+        if result != QDialog.DialogCode.Accepted:
+            return
+        if dialog.submitted_job is not None:  # Azure ML: the dialog submitted it already
+            self._on_azure_submitted(dialog.submitted_job)
+            return
+        workspace, spec = dialog.request()
+        self.submit(workspace, spec)
 
     def submit(self, workspace: object, spec: object) -> None:
         """Submit a job (``WorkspaceConfig``, ``JobSpec``) in a worker, then select it."""
@@ -479,6 +491,15 @@ class JobsPage(QWidget):
         self.infoPosted.emit(f"Job {job.id} submitted ({job.status.value})")
         self.jobSubmitted.emit(job)
         self.refresh()
+
+    def _on_azure_submitted(self, job: Job) -> None:
+        """Show the new Azure ML job at once (and select it), then re-read Azure's list."""
+        self._azure_jobs = [job, *(j for j in self._azure_jobs if j.id != job.id)]
+        self._pending_select = job.id
+        self.infoPosted.emit(f"Azure ML job {job.handle.get('azure_name', job.id)} submitted")
+        self.jobSubmitted.emit(job)
+        self._show_jobs()
+        self.refresh_azure()
 
     def _on_action_error(self, error: BaseException) -> None:
         self.retrain_button.setEnabled(True)
