@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.cli.azure_support import is_azure, open_azure_backend
+from mlops_desktop.cli.azure_support import is_azure, open_azure_backend, read_azure
 from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.serialize import to_jsonable
@@ -26,19 +26,11 @@ def azure_listing(workspaces: list[Any]) -> tuple[list[dict[str, Any]], list[lis
 
     An unreachable workspace is reported on stderr; the others are still listed.
     """
-    from mlops_desktop.core.errors import MlopsError
-
     items: list[dict[str, Any]] = []
     rows: list[list[str]] = []
     for ws in workspaces:
-        try:
-            backend = open_azure_backend(ws)
-            try:
-                found = backend.list_online_endpoints()
-            finally:
-                backend.close()
-        except MlopsError as exc:
-            print(f"{ws.name}: {exc.message}", file=sys.stderr)
+        found = read_azure(ws, lambda backend: backend.list_online_endpoints())
+        if found is None:
             continue
         for e in found:
             items.append({"backend": "azureml", **to_jsonable(asdict(e))})
@@ -114,27 +106,16 @@ def set_traffic(
     args: argparse.Namespace, weights: dict[str, int] | None, mirror: dict[str, int] | None
 ) -> int:
     """Set live and/or mirrored traffic of an Azure ML endpoint; audited."""
-    from mlops_desktop.core.audit import record_traffic_change
+    from mlops_desktop.backends.azureml.traffic import apply_traffic, record_azure_traffic_change
 
     backend = _backend(args)
     try:
-        backend.require_permission("set_traffic")
-        before = backend.get_online_endpoint(args.name)
         ctx = TaskContext(progress_printer(quiet=args.json))
-        endpoint = backend.set_endpoint_traffic(
-            args.name, weights if weights is not None else dict(before.traffic), mirror, ctx
-        )
+        before, endpoint = apply_traffic(backend, args.name, weights, mirror, ctx)
     finally:
         backend.close()
-    record_traffic_change(
-        workspace=args.workspace,
-        model=", ".join(sorted({d.registered_model for d in endpoint.deployments} - {""})),
-        endpoint=endpoint.name,
-        before=dict(before.traffic),
-        after=dict(endpoint.traffic),
-        mirror_before=dict(before.mirror_traffic),
-        mirror_after=dict(endpoint.mirror_traffic),
-        reason="endpoints traffic (CLI, Azure ML)",
+    record_azure_traffic_change(
+        args.workspace, before, endpoint, "endpoints traffic (CLI, Azure ML)"
     )
     split = " ".join(f"{k}={v}" for k, v in endpoint.traffic.items())
     mirrored = " ".join(f"{k}={v}" for k, v in endpoint.mirror_traffic.items()) or "none"

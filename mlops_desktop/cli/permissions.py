@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlops_desktop.cli.azure_support import is_azure, open_azure_backend
+from mlops_desktop.cli.azure_support import is_azure, read_azure
 from mlops_desktop.cli.output import load_app_config, print_json, print_table
-from mlops_desktop.core.errors import MlopsError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,14 +36,8 @@ def show_permissions(args: argparse.Namespace) -> int:
     data = []
     failed = False
     for ws in workspaces:
-        try:
-            backend = open_azure_backend(ws)
-            try:
-                perms = backend.permissions()
-            finally:
-                backend.close()
-        except MlopsError as exc:
-            print(f"{ws.name}: {exc.message}", file=sys.stderr)
+        perms = read_azure(ws, lambda backend: backend.permissions())
+        if perms is None:
             failed = True
             continue
         data.append(

@@ -14,11 +14,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from mlops_desktop.core.config import AppConfig
-from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.ui.event_watch import EventWatchService, PolicyCheckService
 from mlops_desktop.ui.notification_list import NotificationButton, NotificationListDialog
 from mlops_desktop.ui.notifications import Notification, NotificationCenter, NotificationLevel
+from mlops_desktop.ui.periodic_check import PeriodicCheck
 from mlops_desktop.ui.tray import TrayNotifier
 from mlops_desktop.ui.workers import Worker, WorkerPool
 
@@ -44,7 +44,7 @@ def heal_task(ctx: TaskContext, config: AppConfig) -> list[Any]:
     return heal_endpoints(config, ctx)
 
 
-class EndpointWatchdog(QObject):
+class EndpointWatchdog(PeriodicCheck):
     """Every ``seconds``, restarts the dead deployments and routers of running local endpoints
     in a worker (a tick while the previous check runs is skipped) and posts a notification per
     restart; a failure is said once until it changes.
@@ -65,49 +65,22 @@ class EndpointWatchdog(QObject):
         seconds: float | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._pool = pool
-        self._center = center
+        super().__init__(pool, center, parent)
         self._config = config  # a callable giving the configuration in force
         self.seconds = _env_number(ENDPOINT_WATCH_ENV, 30.0) if seconds is None else seconds
-        self._worker: Worker | None = None
-        self._said_failures: set[str] = set()
-        self.checks_started = 0
-        self.checks_skipped = 0
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.check_now)
 
     @property
     def enabled(self) -> bool:
         """False when the interval is 0."""
         return self.seconds > 0
 
-    @property
-    def running(self) -> bool:
-        """True while a check runs."""
-        return self._worker is not None
-
     def start(self) -> None:
         """Check every ``seconds`` (start-up re-attaching covers the first moments)."""
         if self.enabled:
             self.timer.start(int(self.seconds * 1000))
 
-    def stop(self) -> None:
-        """No more checks (a running one is cancelled with the pool at quit)."""
-        self.timer.stop()
-
-    def check_now(self) -> bool:
-        """Start a check in a worker; False (skipped) while the previous one runs."""
-        if self._worker is not None:
-            self.checks_skipped += 1
-            return False
-        self.checks_started += 1
-        worker = self._pool.submit(heal_task, self._config(), name="endpoint watchdog")
-        self._worker = worker
-        worker.signals.result.connect(self._on_result)
-        worker.signals.error.connect(self._on_error)
-        worker.signals.finished.connect(self._on_finished)
-        return True
+    def _submit(self) -> Worker:
+        return self._pool.submit(heal_task, self._config(), name="endpoint watchdog")
 
     def _on_result(self, reports: list[Any]) -> None:
         failures = set()
@@ -131,13 +104,7 @@ class EndpointWatchdog(QObject):
         self.checked.emit(reports)
 
     def _on_error(self, error: BaseException) -> None:
-        if isinstance(error, Cancelled) or str(error) in self._said_failures:
-            return
-        self._said_failures = {str(error)}
-        self._center.report_exception(error, context="Endpoint watchdog")
-
-    def _on_finished(self) -> None:
-        self._worker = None
+        self._report_failure_once(error, "Endpoint watchdog")
 
 
 class BackgroundServices(QObject):

@@ -15,9 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.ui.notifications import Notification, NotificationCenter, NotificationLevel
+from mlops_desktop.ui.periodic_check import PeriodicCheck
 from mlops_desktop.ui.workers import Worker, WorkerPool
 
 #: Seconds between event polls (cheap: a SQLite query and two appended files).
@@ -62,7 +62,7 @@ def notification_of(event: Any) -> Notification:
     )
 
 
-class EventWatchService(QObject):
+class EventWatchService(PeriodicCheck):
     """Polls for events every ``interval_s`` seconds and posts them as notifications."""
 
     #: New events (list of AppEvent), after they were posted.
@@ -76,54 +76,43 @@ class EventWatchService(QObject):
         interval_s: float = EVENT_POLL_SECONDS,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._pool = pool
-        self._center = center
+        super().__init__(pool, center, parent)
         self._watcher: Any = None
-        self._worker: Worker | None = None
-        self.timer = QTimer(self)
         self.timer.setInterval(int(interval_s * 1000))
-        self.timer.timeout.connect(self.poll)
 
     def start(self) -> None:
         """Poll now (records the present on a fresh home) and then periodically."""
         self.poll()
         self.timer.start()
 
-    def stop(self) -> None:
-        """Stop polling."""
-        self.timer.stop()
-
     @property
     def busy(self) -> bool:
         """True while a poll runs."""
-        return self._worker is not None
+        return self.running
 
     def poll(self) -> None:
         """Poll once in a worker, unless a poll is under way."""
-        if self._worker is not None:
-            return
-        worker = self._pool.submit(poll_events_task, self._watcher, name="poll events")
-        self._worker = worker
-        worker.signals.result.connect(self._on_events)
-        worker.signals.finished.connect(self._on_finished)
+        self.check_now()
 
-    def _on_events(self, result: tuple[Any, list[Any]]) -> None:
+    def _submit(self) -> Worker:
+        return self._pool.submit(poll_events_task, self._watcher, name="poll events")
+
+    def _on_result(self, result: tuple[Any, list[Any]]) -> None:
         self._watcher, events = result
         for event in events:
             self._center.notify(notification_of(event))
         if events:
             self.eventsArrived.emit(events)
 
-    def _on_finished(self) -> None:
-        self._worker = None
 
-
-class PolicyCheckService(QObject):
+class PolicyCheckService(PeriodicCheck):
     """Evaluates the retraining policies every ``minutes`` in a worker; skips while one runs."""
 
     #: A check finished: its decisions.
     checked = Signal(list)
+
+    #: What was said when no failure was: as before, a failure without a message is not said.
+    _NOTHING_SAID = frozenset({""})
 
     def __init__(
         self,
@@ -133,26 +122,14 @@ class PolicyCheckService(QObject):
         minutes: float | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._pool = pool
-        self._center = center
+        super().__init__(pool, center, parent)
         self.minutes = policy_check_minutes() if minutes is None else minutes
-        self._worker: Worker | None = None
-        self._last_error = ""
-        self.checks_started = 0
-        self.checks_skipped = 0
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.check_now)
+        self._said_failures = set(self._NOTHING_SAID)
 
     @property
     def enabled(self) -> bool:
         """False when the interval is 0."""
         return self.minutes > 0
-
-    @property
-    def running(self) -> bool:
-        """True while a check runs."""
-        return self._worker is not None
 
     def start(self, first_delay_ms: int = FIRST_CHECK_DELAY_MS) -> None:
         """Check after ``first_delay_ms``, then every ``minutes`` (nothing when disabled)."""
@@ -161,34 +138,13 @@ class PolicyCheckService(QObject):
         self.timer.start(int(self.minutes * 60_000))
         QTimer.singleShot(first_delay_ms, self, self.check_now)
 
-    def stop(self) -> None:
-        """No more checks (a running one is cancelled with the pool at quit)."""
-        self.timer.stop()
-
-    def check_now(self) -> bool:
-        """Start a check in a worker; False (skipped) while the previous one runs."""
-        if self._worker is not None:
-            self.checks_skipped += 1
-            return False
-        self.checks_started += 1
-        worker = self._pool.submit(check_policies_task, name="check retraining policies")
-        self._worker = worker
-        worker.signals.result.connect(self._on_result)
-        worker.signals.error.connect(self._on_error)
-        worker.signals.finished.connect(self._on_finished)
-        return True
+    def _submit(self) -> Worker:
+        return self._pool.submit(check_policies_task, name="check retraining policies")
 
     def _on_result(self, decisions: list[Any]) -> None:
-        self._last_error = ""
+        self._said_failures = set(self._NOTHING_SAID)
         self.checked.emit(decisions)
 
     def _on_error(self, error: BaseException) -> None:
-        if isinstance(error, Cancelled):
-            return
-        text = str(error)
-        if text != self._last_error:  # the same failure every few minutes is said once
-            self._last_error = text
-            self._center.report_exception(error, context="Background retraining check")
-
-    def _on_finished(self) -> None:
-        self._worker = None
+        # The same failure every few minutes is said once.
+        self._report_failure_once(error, "Background retraining check")

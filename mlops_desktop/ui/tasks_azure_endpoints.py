@@ -231,26 +231,15 @@ def apply_azure_traffic(
     opener: AzureOpener | None = None,
 ) -> AzureEndpoint:
     """Set live and mirrored traffic (permission checked first), audited; polls to the end."""
-    from mlops_desktop.core.audit import record_traffic_change
+    from mlops_desktop.backends.azureml.traffic import apply_traffic, record_azure_traffic_change
 
     ctx.progress(0, 2, f"applying the traffic split of {name} in Azure ML")
     backend = _open(workspace, opener)
     try:
-        backend.require_permission("set_traffic")
-        before = backend.get_online_endpoint(name)
-        endpoint = backend.set_endpoint_traffic(name, dict(traffic), dict(mirror), ctx)
+        before, endpoint = apply_traffic(backend, name, traffic, mirror, ctx)
         invoke = _reason(backend, "invoke_endpoint")
     finally:
         backend.close()
-    record_traffic_change(
-        workspace=workspace.name,
-        model=", ".join(sorted({d.registered_model for d in endpoint.deployments} - {""})),
-        endpoint=endpoint.name,
-        before=dict(before.traffic),
-        after=dict(endpoint.traffic),
-        mirror_before=dict(before.mirror_traffic),
-        mirror_after=dict(endpoint.mirror_traffic),
-        reason="Endpoints page (Azure ML)",
-    )
+    record_azure_traffic_change(workspace.name, before, endpoint, "Endpoints page (Azure ML)")
     ctx.progress(2, 2, "traffic applied")
     return endpoint_row(_with_names(endpoint, workspace.name), "", invoke)

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
-from arm_server import ArmTestServer
+import pytest
+from arm_server import ArmTestServer, AzStandIn, CertificateFiles
 
 from mlops_desktop.backends.azureml.settings import AzureSettings
 from mlops_desktop.core.config import AzureConnection, BackendKind, WorkspaceConfig
 from mlops_desktop.core.stages import Stage
 
+#: Variables that would point azure-identity at this machine's real Azure setup.
+AZURE_ENV = (
+    "AZURE_TOKEN_CREDENTIALS",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+    "AZURE_USERNAME",
+    "AZURE_PASSWORD",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+    "IDENTITY_ENDPOINT",
+    "MSI_ENDPOINT",
+)
+#: :data:`AZURE_ENV` and the app's own credential choice (the GUI tests clear it too).
+APP_AZURE_ENV = (*AZURE_ENV, "MLOPS_DESKTOP_AZURE_CREDENTIAL")
 #: Default-chain members that could read this machine's environment or touch the network.
 EXCLUDED_CHAIN = (
     "environment",
@@ -78,3 +95,33 @@ def closed_port_metadata() -> dict[str, str]:
         "storage_endpoint": "core.windows.net",
         "registry_discovery_endpoint": base,
     }
+
+
+def use_loopback_arm(
+    monkeypatch: pytest.MonkeyPatch,
+    cert: CertificateFiles,
+    *,
+    cleared: tuple[str, ...] = AZURE_ENV,
+) -> None:
+    """Trust the loopback CA, pin the credential chain (``cleared`` unset) and make retries
+    quick: the environment every test against the loopback ARM runs in."""
+    for name in cleared:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert.cert))
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_EXCLUDE", ",".join(EXCLUDED_CHAIN))
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_RETRIES", "1")
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_BACKOFF", "0.01")
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_CONNECT_TIMEOUT", "3")
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_READ_TIMEOUT", "10")
+    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_POLL_INTERVAL", "0.1")
+
+
+def sign_in_az(
+    server: ArmTestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, who: str = "ml-lead"
+) -> AzStandIn:
+    """The stand-in ``az`` installed under ``tmp_path``, first on PATH, signed in as ``who``."""
+    standin = AzStandIn.install(tmp_path / "az-bin")
+    data = server.dataset
+    standin.login(data.principal(who), data.tenant_id, subscription=data.subscription_id)
+    monkeypatch.setenv("PATH", standin.path_with_standin())
+    return standin

@@ -13,21 +13,7 @@ from pathlib import Path
 
 import pytest
 from arm_server import ArmTestServer, AzStandIn, CertificateFiles, make_self_signed_certificate
-from azure_helpers import EXCLUDED_CHAIN
-
-_AZURE_ENV = (
-    "AZURE_TOKEN_CREDENTIALS",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-    "AZURE_USERNAME",
-    "AZURE_PASSWORD",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_AUTHORITY_HOST",
-    "IDENTITY_ENDPOINT",
-    "MSI_ENDPOINT",
-)
-
+from azure_helpers import sign_in_az, use_loopback_arm
 
 _HERE = Path(__file__).parent
 
@@ -76,15 +62,7 @@ def azure_environment(
 
     Also fails a test during which the shared server saw a route it does not model.
     """
-    for name in _AZURE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(arm_cert.cert))
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_EXCLUDE", ",".join(EXCLUDED_CHAIN))
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_RETRIES", "1")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_BACKOFF", "0.01")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_CONNECT_TIMEOUT", "3")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_READ_TIMEOUT", "10")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_POLL_INTERVAL", "0.1")
+    use_loopback_arm(monkeypatch, arm_cert)
     before = len(arm_server.unknown_routes)
     yield
     assert arm_server.unknown_routes[before:] == [], "the SDK called unmodelled routes"
@@ -93,8 +71,4 @@ def azure_environment(
 @pytest.fixture
 def az(tmp_path: Path, arm_server: ArmTestServer, monkeypatch: pytest.MonkeyPatch) -> AzStandIn:
     """The stand-in ``az`` first on PATH, signed in as the ML lead (Contributor everywhere)."""
-    standin = AzStandIn.install(tmp_path / "az-bin")
-    data = arm_server.dataset
-    standin.login(data.principal("ml-lead"), data.tenant_id, subscription=data.subscription_id)
-    monkeypatch.setenv("PATH", standin.path_with_standin())
-    return standin
+    return sign_in_az(arm_server, tmp_path, monkeypatch)

@@ -60,26 +60,17 @@ from arm_server import (  # noqa: E402
     CertificateFiles,
     make_self_signed_certificate,
 )
-from azure_helpers import EXCLUDED_CHAIN, quick_settings  # noqa: E402
+from azure_helpers import (  # noqa: E402
+    APP_AZURE_ENV,
+    quick_settings,
+    sign_in_az,
+    use_loopback_arm,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallow4Warning")
 
 SUBSCRIPTION = "7d1c3f9e-2b4a-4c8e-9f1a-5e6d7c8b9a01"
 TENANT = "3f5c2a1b-8d9e-4f70-a1b2-c3d4e5f60718"
-#: Variables that would point azure-identity at this machine's real Azure setup.
-_AZURE_ENV = (
-    "AZURE_TOKEN_CREDENTIALS",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-    "AZURE_USERNAME",
-    "AZURE_PASSWORD",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_AUTHORITY_HOST",
-    "IDENTITY_ENDPOINT",
-    "MSI_ENDPOINT",
-    "MLOPS_DESKTOP_AZURE_CREDENTIAL",
-)
 
 
 def write_config_json(path: Path, **values: Any) -> Path:
@@ -562,19 +553,8 @@ def azure_env(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[AzStandIn]:
     """tests/azureml/conftest.py's environment, and its ``az`` stand-in signed in (ml-lead)."""
-    for name in _AZURE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(arm_cert.cert))
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_EXCLUDE", ",".join(EXCLUDED_CHAIN))
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_RETRIES", "1")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_BACKOFF", "0.01")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_CONNECT_TIMEOUT", "3")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_READ_TIMEOUT", "10")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_POLL_INTERVAL", "0.1")
-    standin = AzStandIn.install(tmp_path / "az-bin")
-    data = arm_server.dataset
-    standin.login(data.principal("ml-lead"), data.tenant_id, subscription=data.subscription_id)
-    monkeypatch.setenv("PATH", standin.path_with_standin())
+    use_loopback_arm(monkeypatch, arm_cert, cleared=APP_AZURE_ENV)
+    standin = sign_in_az(arm_server, tmp_path, monkeypatch)
     before = len(arm_server.unknown_routes)
     yield standin
     assert arm_server.unknown_routes[before:] == [], "the SDK called unmodelled routes"

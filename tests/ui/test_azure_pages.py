@@ -28,31 +28,19 @@ if _AZURE_TESTS not in sys.path:
 
 from arm_server import (  # noqa: E402
     ArmTestServer,
-    AzStandIn,
     CertificateFiles,
     make_self_signed_certificate,
 )
 from azure_helpers import (  # noqa: E402
-    EXCLUDED_CHAIN,
+    APP_AZURE_ENV,
     azure_workspace,
     closed_port_metadata,
+    sign_in_az,
+    use_loopback_arm,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallow4Warning")
 
-_AZURE_ENV = (
-    "AZURE_TOKEN_CREDENTIALS",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-    "AZURE_USERNAME",
-    "AZURE_PASSWORD",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_AUTHORITY_HOST",
-    "IDENTITY_ENDPOINT",
-    "MSI_ENDPOINT",
-    "MLOPS_DESKTOP_AZURE_CREDENTIAL",
-)
 WAIT_MS = 30_000
 
 
@@ -71,27 +59,12 @@ def arm_server(arm_cert: CertificateFiles) -> Iterator[ArmTestServer]:
     assert server.unknown_routes == [], "the SDK called routes the server does not model"
 
 
-def _sign_in(server: ArmTestServer, tmp_path: Path, mp: pytest.MonkeyPatch, who: str) -> None:
-    standin = AzStandIn.install(tmp_path / "az-bin")
-    data = server.dataset
-    standin.login(data.principal(who), data.tenant_id, subscription=data.subscription_id)
-    mp.setenv("PATH", standin.path_with_standin())
-
-
 @pytest.fixture
 def azure_env(
     arm_server: ArmTestServer, arm_cert: CertificateFiles, monkeypatch: pytest.MonkeyPatch
 ) -> ArmTestServer:
-    """tests/azureml/conftest.py's environment (sign in with :func:`_sign_in`)."""
-    for name in _AZURE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(arm_cert.cert))
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_EXCLUDE", ",".join(EXCLUDED_CHAIN))
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_RETRIES", "1")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_BACKOFF", "0.01")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_CONNECT_TIMEOUT", "3")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_READ_TIMEOUT", "10")
-    monkeypatch.setenv("MLOPS_DESKTOP_AZURE_POLL_INTERVAL", "0.1")
+    """tests/azureml/conftest.py's environment (sign in with :func:`sign_in_az`)."""
+    use_loopback_arm(monkeypatch, arm_cert, cleared=APP_AZURE_ENV)
     return arm_server
 
 
@@ -135,7 +108,7 @@ def test_jobs_page_lists_azure_jobs_and_cancels_a_running_one(
     tmp_path: Path,
     monkeypatch: Any,
 ) -> None:
-    _sign_in(azure_env, tmp_path, monkeypatch, "ml-lead")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     page = _jobs_page(qtbot, pool, _config(azure_env, Stage.DEV))
     qtmodeltester.check(page.jobs_model)
     jobs = page.jobs_model.jobs()
@@ -175,7 +148,7 @@ def test_jobs_page_disables_cancel_naming_the_missing_permission(
     staging = azure_env.dataset.workspaces[1]
     name = staging.collection("jobs")[0]["name"]
     azure_env.jobs.set_status(staging, name, "Running")
-    _sign_in(azure_env, tmp_path, monkeypatch, "data-scientist")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "data-scientist")
     page = _jobs_page(qtbot, pool, _config(azure_env, Stage.STAGING))
     job = page.jobs_model.job_at(_row_of(page, name))
     assert job.status is JobStatus.RUNNING
@@ -189,7 +162,7 @@ def test_jobs_page_disables_cancel_naming_the_missing_permission(
 def test_jobs_page_names_an_unreachable_azure_workspace_and_lists_the_others(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    _sign_in(azure_env, tmp_path, monkeypatch, "ml-lead")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     offline = azure_workspace(
         azure_env, Stage.PROD, name="azure-offline", metadata=closed_port_metadata()
     )
@@ -209,7 +182,7 @@ def test_compute_page_shows_azure_clusters_quota_and_hints(
 ) -> None:
     from mlops_desktop.ui.pages.compute_page import ComputePage
 
-    _sign_in(azure_env, tmp_path, monkeypatch, "ml-lead")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     page = ComputePage(pool)
     qtbot.addWidget(page)
     page.resize(1300, 900)
@@ -269,7 +242,7 @@ def test_endpoints_page_shows_azure_endpoints_invokes_and_shifts_traffic(
 ) -> None:
     from mlops_desktop.core.audit import AuditLog
 
-    _sign_in(azure_env, tmp_path, monkeypatch, "ml-lead")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     page = _endpoints_page(qtbot, pool, _config(azure_env, Stage.STAGING, Stage.PROD))
     qtmodeltester.check(page.model)
     prod = ("azure-prod", "churn-prod-ep")
@@ -324,7 +297,7 @@ def test_endpoints_page_disables_the_traffic_editor_without_the_permission(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
     # The data scientist is a Reader in staging: endpoints visible, traffic not writable.
-    _sign_in(azure_env, tmp_path, monkeypatch, "data-scientist")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "data-scientist")
     page = _endpoints_page(qtbot, pool, _config(azure_env, Stage.STAGING))
     assert page.select(("azure-staging", "churn-staging-ep"))
     traffic = page.traffic_view

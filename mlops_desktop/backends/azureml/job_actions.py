@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.backends.azureml.endpoint_actions import sdk_progress_dots_silenced, wait_for
 from mlops_desktop.backends.azureml.entities import AzureJob
-from mlops_desktop.backends.azureml.mapping import _input_data, created_at, text
+from mlops_desktop.backends.azureml.mapping import _input_data, created_at, parse_time, text
 from mlops_desktop.core.errors import InvalidInput, NotFound, Unavailable
 from mlops_desktop.core.tasks import TaskContext
 
@@ -250,15 +250,6 @@ def _slug(name: str) -> str:
     return cleaned.strip("-_")[:40] or "retrain"
 
 
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, datetime) or value is None:
-        return value
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def job_from_azure(job: Any) -> AzureJob:
     """An :class:`AzureJob` from an azure-ai-ml job entity."""
     properties = dict(getattr(job, "properties", None) or {})
@@ -284,8 +275,8 @@ def job_from_azure(job: Any) -> AzureJob:
         created_at=created_at(job),
         created_by=str(getattr(context, "created_by", "") or ""),
         # Azure ML records start/end in the job's properties once it ran.
-        start_time=_time(properties.get("StartTimeUtc")),
-        end_time=_time(properties.get("EndTimeUtc")),
+        start_time=parse_time(properties.get("StartTimeUtc")),
+        end_time=parse_time(properties.get("EndTimeUtc")),
         parameters=parameters,
         inputs=assets,
         tags={k: text(v) for k, v in (getattr(job, "tags", None) or {}).items()},

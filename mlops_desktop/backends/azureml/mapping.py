@@ -43,6 +43,16 @@ def text(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
+def parse_time(value: Any) -> datetime | None:
+    """A datetime, or an ISO-8601 text (``Z`` for UTC) read as one; None when it is not one."""
+    if isinstance(value, datetime) or value is None:
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def created_at(entity: Any) -> datetime | None:
     """When an SDK resource was created (from its ``creation_context``)."""
     context = getattr(entity, "creation_context", None)

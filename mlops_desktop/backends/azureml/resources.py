@@ -13,7 +13,7 @@ from mlops_desktop.backends.azureml.entities import (
     AzureSchedule,
     AzureWorkspaceInfo,
 )
-from mlops_desktop.backends.azureml.mapping import created_at, text
+from mlops_desktop.backends.azureml.mapping import created_at, parse_time, text
 
 _ARM_MODEL = re.compile(r"/models/([^/]+)/versions/([^/]+)$", re.IGNORECASE)
 _SHORT_MODEL = re.compile(r"^azureml:([^:@/]+):([^:@/]+)$")
@@ -110,7 +110,7 @@ def endpoint_from_azure(
         deployments=mapped,
         tags={k: text(v) for k, v in (getattr(endpoint, "tags", None) or {}).items()},
         # azure-ai-ml folds the endpoint's systemData into its properties.
-        created_at=_parse_time((getattr(endpoint, "properties", None) or {}).get("createdAt")),
+        created_at=parse_time((getattr(endpoint, "properties", None) or {}).get("createdAt")),
     )
 
 
@@ -146,19 +146,8 @@ def compute_from_azure(
         node_states=counts,
         nodes_unavailable_reason=nodes_unavailable_reason,
         idle_seconds_before_scale_down=float(idle) if idle is not None else None,
-        created_at=_parse_time(getattr(compute, "created_on", None)),
+        created_at=parse_time(getattr(compute, "created_on", None)),
     )
-
-
-def _parse_time(value: Any) -> Any:
-    from datetime import datetime
-
-    if isinstance(value, datetime) or value is None:
-        return value
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def usage_from_azure(usage: Any) -> AzureQuotaUsage:

@@ -35,6 +35,7 @@ from mlops_desktop.retraining.compute_runs import RunSystemMetrics
 from mlops_desktop.retraining.jobs import Job
 from mlops_desktop.ui import style
 from mlops_desktop.ui.pages.compute_azure_view import AzureComputeView
+from mlops_desktop.ui.pages.endpoint_monitor_view import chart_panel
 from mlops_desktop.ui.tasks_compute import (
     WINDOWS,
     LocalCompute,
@@ -273,7 +274,7 @@ class ComputePage(QWidget):
             ("Machine memory %", self.memory_plot),
             ("Process memory (RSS MB)", self.rss_plot),
         ):
-            self.charts_row.addWidget(_chart_panel(title, plot), 1)
+            self.charts_row.addWidget(chart_panel(title, plot), 1)
         self.run_chart_box.addWidget(self.run_legend)
         self.run_chart_box.addWidget(self.run_plot, 1)
         self._charts_built = True
@@ -536,16 +537,3 @@ def _legend_label() -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     return label
-
-
-def _chart_panel(title: str, plot: Any) -> QWidget:
-    panel = QFrame()
-    panel.setObjectName("ChartPanel")
-    label = QLabel(title)
-    label.setObjectName("ChartTitle")
-    box = QVBoxLayout(panel)
-    box.setContentsMargins(10, 8, 6, 4)
-    box.setSpacing(2)
-    box.addWidget(label)
-    box.addWidget(plot, 1)
-    return panel

@@ -58,6 +58,21 @@ def format_ago(seconds: float | None) -> str:
     return f"{seconds / 86400:.0f} d ago"
 
 
+def chart_panel(title: str, plot: Any) -> QWidget:
+    """A titled frame around a chart (``QFrame#ChartPanel``), as the monitor and Compute page
+    show them."""
+    panel = QFrame()
+    panel.setObjectName("ChartPanel")
+    label = QLabel(title)
+    label.setObjectName("ChartTitle")
+    box = QVBoxLayout(panel)
+    box.setContentsMargins(10, 8, 6, 4)
+    box.setSpacing(2)
+    box.addWidget(label)
+    box.addWidget(plot, 1)
+    return panel
+
+
 class KpiCard(QFrame):
     """One headline figure: caption, value and a small note."""
 
@@ -183,18 +198,6 @@ class EndpointMonitorView(QWidget):
 
     # -- charts -------------------------------------------------------------------------------
 
-    def _chart_panel(self, title: str, plot: Any) -> QWidget:
-        panel = QFrame()
-        panel.setObjectName("ChartPanel")
-        label = QLabel(title)
-        label.setObjectName("ChartTitle")
-        box = QVBoxLayout(panel)
-        box.setContentsMargins(10, 8, 6, 4)
-        box.setSpacing(2)
-        box.addWidget(label)
-        box.addWidget(plot, 1)
-        return panel
-
     def _build_charts(self) -> None:
         if self._charts_built:
             return
@@ -256,11 +259,11 @@ class EndpointMonitorView(QWidget):
         style.style_plot(self.latency_plot)  # the legend too, light or dark
         self.charts_row.removeWidget(self.placeholder)
         self.placeholder.hide()
-        self.charts_row.addWidget(self._chart_panel("Requests / min", self.requests_plot), 1)
+        self.charts_row.addWidget(chart_panel("Requests / min", self.requests_plot), 1)
         self.charts_row.addWidget(
-            self._chart_panel("Latency (ms) — p50 solid, p95 dashed", self.latency_plot), 1
+            chart_panel("Latency (ms) — p50 solid, p95 dashed", self.latency_plot), 1
         )
-        self.charts_row.addWidget(self._chart_panel("Error rate (%)", self.errors_plot), 1)
+        self.charts_row.addWidget(chart_panel("Error rate (%)", self.errors_plot), 1)
         self._charts_built = True
 
     def _latency_pair(self, name: str, color: str) -> tuple[Any, Any]:

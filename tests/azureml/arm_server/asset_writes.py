@@ -14,7 +14,7 @@ from typing import Any
 from .dataset import WorkspaceData, substitute
 from .operations import Operations
 from .reads import Reader
-from .responses import Response, user_error
+from .responses import Response, system_data, user_error
 
 
 class AssetWrites:
@@ -38,14 +38,7 @@ class AssetWrites:
         if kind.lower() == "models" and not props.get("modelUri"):
             return user_error("A model version needs a modelUri.", inner="BadArgument")
         now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
-        system = {
-            "createdAt": now,
-            "createdBy": who,
-            "createdByType": "User",
-            "lastModifiedAt": now,
-            "lastModifiedBy": who,
-            "lastModifiedByType": "User",
-        }
+        system = system_data(now, who)
         with self.operations.lock:
             containers = ws.ensure_collection(kind)
             container = _named(containers, name)

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from .dataset import Dataset, WorkspaceData
-from .responses import Response, arm_error, user_error
+from .responses import Response, arm_error, system_data, user_error
 
 # ARM also answers the legacy spelling without ``providers/Microsoft.Resources`` (the operations
 # list azure-ai-ml's vendored client sends uses it).
@@ -129,12 +129,5 @@ def _new_workspace(
         workspaceId=str(uuid.uuid4()),
         provisioningState="Succeeded",
     )
-    resource["systemData"] = {
-        "createdAt": now,
-        "createdBy": who,
-        "createdByType": "User",
-        "lastModifiedAt": now,
-        "lastModifiedBy": who,
-        "lastModifiedByType": "User",
-    }
+    resource["systemData"] = system_data(now, who)
     return WorkspaceData(dataset.subscription_id, group, resource, {})

@@ -14,7 +14,7 @@ from typing import Any
 from .dataset import WorkspaceData
 from .operations import Operations
 from .reads import Reader
-from .responses import Response, user_error
+from .responses import Response, system_data, user_error
 
 _TERMINAL = {"Completed", "Failed", "Canceled"}
 
@@ -81,14 +81,7 @@ class JobWrites:
                         }
                     },
                 },
-                "systemData": {
-                    "createdAt": now,
-                    "createdBy": who,
-                    "createdByType": "User",
-                    "lastModifiedAt": now,
-                    "lastModifiedBy": who,
-                    "lastModifiedByType": "User",
-                },
+                "systemData": system_data(now, who),
             }
             jobs.append(stored)
             self._reads[name] = 0

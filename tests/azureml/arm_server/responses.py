@@ -53,3 +53,15 @@ def user_error(message: str, *, inner: str, location: str = "") -> Response:
     """A 400 or 404 ``UserError`` from the Azure ML service."""
     status = 404 if inner == "NotFound" else 400
     return Response(status, mfe_error("UserError", message, inner=inner, location=location))
+
+
+def system_data(now: str, who: str) -> dict[str, str]:
+    """ARM ``systemData`` of a resource ``who`` created (and last modified) at ``now``."""
+    return {
+        "createdAt": now,
+        "createdBy": who,
+        "createdByType": "User",
+        "lastModifiedAt": now,
+        "lastModifiedBy": who,
+        "lastModifiedByType": "User",
+    }
