@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import test_azure_pages as pages
-from test_azure_pages import WAIT_MS, ArmTestServer, _config, _jobs_page, _sign_in
+from test_azure_pages import WAIT_MS, ArmTestServer, _config, _jobs_page, sign_in_az
 
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import InvalidInput
@@ -52,7 +52,7 @@ def _dialog(qtbot: Any, pool: WorkerPool, config: AppConfig, **kwargs: Any) -> R
 def test_submits_an_azure_retraining_job_with_a_changed_parameter(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    _sign_in(azure_env, tmp_path, monkeypatch, "ml-lead")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     page = _jobs_page(qtbot, pool, _config(azure_env, Stage.DEV))
     dialog = page.open_retrain_dialog()
     qtbot.waitUntil(lambda: dialog.param_table.rowCount() > 0, timeout=WAIT_MS)
@@ -96,7 +96,7 @@ def test_reader_sees_submit_disabled_with_the_missing_permission(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
     # The data scientist is a Reader in staging: templates readable, jobs not writable.
-    _sign_in(azure_env, tmp_path, monkeypatch, "data-scientist")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "data-scientist")
     dialog = _dialog(qtbot, pool, _config(azure_env, Stage.STAGING))
     qtbot.waitUntil(lambda: dialog.submit_blocked_reason() != "", timeout=WAIT_MS)
     assert dialog.template_combo.currentData() == "churn-smoke-20250620-01"
@@ -114,7 +114,7 @@ def test_reader_sees_submit_disabled_with_the_missing_permission(
 def test_bad_parameter_is_an_inline_error_and_nothing_typed_is_lost(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    _sign_in(azure_env, tmp_path, monkeypatch, "ml-lead")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     dialog = _dialog(qtbot, pool, _config(azure_env, Stage.DEV))
     dialog.set_parameter("max_depth", "deep")
     assert not dialog.submit_button.isEnabled()
