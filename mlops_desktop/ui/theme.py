@@ -108,6 +108,8 @@ _DARK_FOREGROUND = {
     "#0F7A36": "#5FD38A",
     "#16A34A": "#4ACB74",
     "#D97706": "#F0A43A",
+    "#15803D": "#5FD38A",
+    "#B45309": "#F0B45A",
 }
 _DARK_BACKGROUND = {
     "#FFFFFF": "#1C2128",

@@ -256,6 +256,10 @@ def test_endpoints_page_shows_azure_endpoints_invokes_and_shifts_traffic(
     staging = _cells(page, ("azure-staging", "churn-staging-ep"))
     assert "10 %" in staging[5]  # the mirror
     assert page.monitor_view.caption.text() == "telemetry for Azure endpoints is in Azure Monitor"
+    # No local window or figures for Azure: the telemetry is in Azure Monitor.
+    assert page.monitor_view.window_selector.isHidden()
+    assert page.monitor_view.cards_row.isHidden()
+    assert not page.monitor_view.caption.isHidden()
     assert not page.start_button.isEnabled() and not page.stop_button.isEnabled()
     menu = {text: enabled for text, _action, enabled in page.context_actions()}
     assert menu["Copy scoring URI"] and not menu["Start"] and not menu["Stop…"]
@@ -267,6 +271,7 @@ def test_endpoints_page_shows_azure_endpoints_invokes_and_shifts_traffic(
         '{"input_data": {"columns": ["a", "b"], "data": [[1, 0.25], [2, 0.5]]}}'
     )
     qtbot.waitUntil(page.test_view.send_button.isEnabled)
+    assert page.test_view.send_button.toolTip() == "Send the request (Ctrl+Enter)"
     page.test_view.send_button.click()
     qtbot.waitUntil(lambda: azure_env.endpoints.scored != [], timeout=WAIT_MS)
     assert azure_env.endpoints.scored == [("mlw-churn-prod", "churn-prod-ep", "green")]
@@ -306,3 +311,14 @@ def test_endpoints_page_disables_the_traffic_editor_without_the_permission(
     tip = traffic.apply_button.toolTip()
     assert "needs Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write" in tip, tip
     assert all(not spin.isEnabled() for spin in traffic.spins.values())
+    # Nor may they call it: Send is off, its tooltip names the missing action.
+    test = page.test_view
+    test.editor.setPlainText('{"input_data": {"columns": ["a"], "data": [[1]]}}')
+    assert test.validate() is not None
+    assert not test.send_button.isEnabled()
+    tip = test.send_button.toolTip()
+    assert "needs Microsoft.MachineLearningServices/workspaces/onlineEndpoints/listKeys/action" in (
+        tip
+    ), tip
+    test.send()  # Ctrl+Enter too: nothing is sent
+    assert azure_env.endpoints.scored == []

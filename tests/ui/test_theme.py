@@ -118,3 +118,33 @@ def test_one_line_rules_are_translated_per_declaration() -> None:
     assert "QTreeView::item:hover { color: #E6EDF3; }" in theme.translate_style_sheet(
         "QTreeView::item:hover { color: #111827; }", theme.DARK
     )
+
+
+def test_status_colours_get_dark_counterparts(qtbot, restore_light: QApplication) -> None:
+    """Jobs, promote-dialog and traffic status colours (light literals) read on dark too."""
+    from mlops_desktop.retraining.jobs import JobStatus
+    from mlops_desktop.ui.dialogs import promote_dialog
+    from mlops_desktop.ui.models.jobs_model import STATUS_COLORS
+    from mlops_desktop.ui.pages.jobs_page import JobsPage
+    from mlops_desktop.ui.workers import WorkerPool
+
+    used = {
+        *STATUS_COLORS.values(),
+        *(color for _text, color in promote_dialog._STATE_LOOK.values()),
+        *promote_dialog._OUTCOME_COLORS.values(),
+        "#CF222E",  # the traffic editor's "must be 100 %"
+    }
+    surface = _luminance(theme.DARK.surface)
+    for color in used:
+        assert theme.DARK.foreground(color) != color, color
+        assert _luminance(theme.DARK.foreground(color)) - surface > 0.3, color
+
+    pool = WorkerPool()
+    page = JobsPage(pool)
+    qtbot.addWidget(page)
+    style.apply_theme(restore_light, Theme.DARK)
+    assert style.themed(STATUS_COLORS[JobStatus.FAILED]) == "#FF7B72"
+    assert "#F0B45A" in page.azure_problem_label.styleSheet()  # follows the theme change
+    style.apply_theme(restore_light, Theme.LIGHT)
+    assert "#B45309" in page.azure_problem_label.styleSheet()
+    assert pool.shutdown(10_000)

@@ -126,7 +126,12 @@ class PromoteDialog(QDialog):
             self._items[name] = item
             self._set_state(name, "waiting")
         rows = self.steps_view.sizeHintForRow(0) * len(tasks.PROMOTION_STEPS)
-        self.steps_view.setMinimumHeight(rows + self.steps_view.header().sizeHint().height() + 8)
+        # One spare row: the style sheet pads rows after this hint is taken, and a cut-off
+        # last step ("audit") is exactly the one people look for.
+        spare = self.steps_view.sizeHintForRow(0) + 2 * self.steps_view.frameWidth()
+        self.steps_view.setMinimumHeight(
+            rows + self.steps_view.header().sizeHint().height() + spare + 8
+        )
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, len(tasks.PROMOTION_STEPS))
@@ -299,10 +304,10 @@ class PromoteDialog(QDialog):
         item = self._items[name]
         item.setText(1, text)
         item.setData(1, Qt.ItemDataRole.UserRole, state)
-        item.setForeground(1, QBrush(QColor(color)))
+        item.setForeground(1, QBrush(QColor(style.themed(color))))
 
     def _show_outcome(self, outcome: tasks.Outcome) -> None:
-        color = _OUTCOME_COLORS[outcome.kind]
+        color = style.themed(_OUTCOME_COLORS[outcome.kind])
         details = "".join(f"<br>{_escape(line)}" for line in outcome.details)
         self.outcome_label.setText(
             f"<b style='color:{color}'>{_escape(outcome.kind.value.capitalize())}</b> — "

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled, InvalidInput
 from mlops_desktop.retraining.jobs import Job, JobSpec
+from mlops_desktop.ui import style
 from mlops_desktop.ui.tasks_jobs import (
     AzureRetrainChoices,
     AzureRetrainRequest,
@@ -168,7 +169,7 @@ class RetrainDialog(QDialog):
 
         self.error_label = QLabel("")
         self.error_label.setObjectName("errorLabel")
-        self.error_label.setStyleSheet("color: #DC2626;")
+        style.set_themed_style_sheet(self.error_label, "color: #DC2626;")
         self.error_label.setWordWrap(True)
 
         self.buttons = QDialogButtonBox(
@@ -198,7 +199,7 @@ class RetrainDialog(QDialog):
         self.template_combo.setToolTip("the completed command job to re-run")
         self.template_label = QLabel("")
         self.template_label.setObjectName("TemplateDetail")
-        self.template_label.setStyleSheet("color: #656D76;")
+        style.set_themed_style_sheet(self.template_label, "color: #656D76;")
         self.param_table = QTableWidget(0, 3)
         self.param_table.setObjectName("AzureParameters")
         self.param_table.setAccessibleName("Parameters")

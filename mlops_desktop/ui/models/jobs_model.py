@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from mlops_desktop.retraining.jobs import Job, JobStatus
+from mlops_desktop.ui import style
 from mlops_desktop.ui.models.flat_table_model import FlatTableModel
 from mlops_desktop.ui.tasks_azure_jobs import is_azure_job
 from mlops_desktop.ui.tasks_jobs import format_duration
@@ -138,9 +139,9 @@ class JobsModel(FlatTableModel):
         if role == JOB_ROLE:
             return job
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            return QColor(STATUS_COLORS[job.status])
+            return QColor(style.themed(STATUS_COLORS[job.status]))
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
-            return QColor(STATUS_COLORS[job.status])
+            return QColor(style.themed(STATUS_COLORS[job.status]))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (DURATION, EXIT):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -154,6 +154,7 @@ class EndpointMonitorView(QWidget):
         self._charts_built = False
         self.latency_curves: dict[str, tuple[Any, Any]] = {}
         self._colors: dict[str, str] = {}
+        self._local = True
 
         self.requests_card = KpiCard("Requests")
         self.rate_card = KpiCard("Throughput")
@@ -161,7 +162,9 @@ class EndpointMonitorView(QWidget):
         self.p95_card = KpiCard("Latency p95")
         self.errors_card = KpiCard("Error rate")
         self.last_card = KpiCard("Last request")
-        cards = QHBoxLayout()
+        self.cards_row = QWidget()
+        cards = QHBoxLayout(self.cards_row)
+        cards.setContentsMargins(0, 0, 0, 0)
         cards.setSpacing(10)
         for card in (
             self.requests_card,
@@ -193,7 +196,7 @@ class EndpointMonitorView(QWidget):
         layout.setContentsMargins(0, 10, 0, 0)
         layout.setSpacing(10)
         layout.addLayout(top)
-        layout.addLayout(cards)
+        layout.addWidget(self.cards_row)
         layout.addLayout(self.charts_row, 1)
 
     # -- charts -------------------------------------------------------------------------------
@@ -375,6 +378,17 @@ class EndpointMonitorView(QWidget):
         self.show_note(text)
         if not self._charts_built:
             self.placeholder.setText(text)
+
+    @property
+    def local_telemetry(self) -> bool:
+        """False for an Azure ML endpoint (its telemetry is in Azure Monitor)."""
+        return self._local
+
+    def set_local_telemetry(self, local: bool) -> None:
+        """``False`` (Azure ML): hide the time window and the figures, there are none to show."""
+        self._local = local
+        self.cards_row.setVisible(local)
+        self.window_selector.setVisible(local)
 
     def show_note(self, text: str) -> None:
         """A line above the charts (e.g. why telemetry could not be read)."""

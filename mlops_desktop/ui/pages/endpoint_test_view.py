@@ -55,6 +55,8 @@ class EndpointTestView(QWidget):
         self._endpoint_key: tuple[str, str] | None = None
         self._busy = False
         self._valid = False
+        #: Why the identity may not call the endpoint (Azure RBAC), or "".
+        self._blocked = ""
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(max(8.0, mono.pointSizeF() - 0.5))
 
@@ -167,6 +169,7 @@ class EndpointTestView(QWidget):
         key = (endpoint.workspace, endpoint.name) if endpoint is not None else None
         changed = key != self._endpoint_key
         self._endpoint_key = key
+        self._blocked = str(getattr(endpoint, "invoke_blocked", "") or "")
         previous = self.target_deployment()
         items = [(TRAFFIC_SPLIT, "")] if endpoint is not None else []
         for d in endpoint.deployments if endpoint is not None else ():
@@ -244,7 +247,7 @@ class EndpointTestView(QWidget):
             return None
         self._valid = True
         self.request_status.setText("Valid JSON")
-        self.request_status.setStyleSheet("color: #15803D;")
+        self.request_status.setStyleSheet(f"color: {style.themed('#15803D')};")
         self._update_send()
         return body
 
@@ -260,7 +263,7 @@ class EndpointTestView(QWidget):
     def send(self) -> None:
         """Validate, then ask the page to send the request."""
         body = self.validate()
-        if body is None or self._endpoint_key is None or self._busy:
+        if body is None or self._endpoint_key is None or self._busy or self._blocked:
             return
         self.sendRequested.emit(body, self.target_deployment())
 
@@ -274,9 +277,19 @@ class EndpointTestView(QWidget):
 
     def _update_send(self) -> None:
         self.send_button.setEnabled(
-            self._valid and not self._busy and self._endpoint_key is not None
+            self._valid and not self._busy and self._endpoint_key is not None and not self._blocked
         )
         self.send_button.setText("Sending…" if self._busy else "Send")
+        # Azure RBAC: say which action is missing rather than fail on Send.
+        self.send_button.setToolTip(
+            f"You may not call this endpoint: {self._blocked}"
+            if self._blocked
+            else "Send the request (Ctrl+Enter)"
+        )
+
+    def blocked_reason(self) -> str:
+        """Why the signed-in identity may not call this (Azure ML) endpoint, or ""."""
+        return self._blocked
 
     # -- response -----------------------------------------------------------------------------
 

@@ -55,7 +55,7 @@ class TrafficSplitBarView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#EEF1F4"))
+        painter.setBrush(QColor(style.themed("#EEF1F4", text=False)))
         painter.drawRoundedRect(rect, 6, 6)
         total = sum(max(p, 0) for _, p, _ in self._segments)
         scale = max(total, 100)
@@ -366,15 +366,17 @@ class EndpointTrafficView(QWidget):
         if self._endpoint is None:
             self.total_label.setText("")
         elif total == 100:
-            self.total_label.setText(f"<span style='color:#15803D'>Total {total} % ✓</span>")
+            ok = style.themed("#15803D")
+            self.total_label.setText(f"<span style='color:{ok}'>Total {total} % ✓</span>")
         else:
+            bad = style.themed("#CF222E")
             self.total_label.setText(
-                f"<span style='color:#CF222E'>Total {total} % — must be 100 %</span>"
+                f"<span style='color:{bad}'>Total {total} % — must be 100 %</span>"
             )
         error = self.validation_error() if self._endpoint is not None else ""
         if not self._busy:
             text, color = (error, "") if error else self._note
-            self.message_label.setStyleSheet(f"color: {color};" if color else "")
+            self.message_label.setStyleSheet(f"color: {style.themed(color)};" if color else "")
             self.message_label.setText(text)
         self._valid = not error and self._endpoint is not None
         self._update_buttons()

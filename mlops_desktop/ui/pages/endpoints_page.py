@@ -648,12 +648,7 @@ class EndpointsPage(QWidget):
         self.tabs.addTab(self.traffic_view, "Traffic")
         # The time window and its caption sit in the title rows, right-aligned (as dashboards
         # put their time picker); they apply to the Monitoring tab only.
-        self.tabs.currentChanged.connect(
-            lambda index: (
-                self.monitor_view.window_selector.setVisible(index == 0),
-                self.monitor_view.caption.setVisible(index == 0),
-            )
-        )
+        self.tabs.currentChanged.connect(lambda _index: self._show_window_selector())
 
         content = QWidget()
         content_layout = QVBoxLayout(content)
@@ -1017,7 +1012,17 @@ class EndpointsPage(QWidget):
             )
         self.test_view.set_endpoint(endpoint)
         self.traffic_view.set_endpoint(endpoint, colors, force=force)
+        # Azure ML: no local window or figures (the telemetry is in Azure Monitor).
+        self.monitor_view.set_local_telemetry(not is_azure_endpoint(endpoint))
+        self._show_window_selector()
         self._update_actions()
+
+    def _show_window_selector(self) -> None:
+        """The time window and caption belong to the Monitoring tab (window: local only)."""
+        monitoring = self.tabs.currentIndex() == 0
+        local = self.monitor_view.local_telemetry
+        self.monitor_view.window_selector.setVisible(monitoring and local)
+        self.monitor_view.caption.setVisible(monitoring)
 
     def _update_actions(self) -> None:
         endpoint = self.selected_endpoint()

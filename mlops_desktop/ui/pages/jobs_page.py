@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.retraining.jobs import Job
+from mlops_desktop.ui import style, theme
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.models.jobs_model import (
     JOB_ROLE,
@@ -133,7 +134,7 @@ class JobsPage(QWidget):
         toolbar.addWidget(self.count_label)
         self.azure_problem_label = QLabel("")
         self.azure_problem_label.setObjectName("AzureProblem")
-        self.azure_problem_label.setStyleSheet("color: #B45309;")
+        style.set_themed_style_sheet(self.azure_problem_label, "color: #B45309;")
         self.azure_problem_label.setVisible(False)
         toolbar.addWidget(self.azure_problem_label)
         toolbar.addStretch(1)
@@ -182,6 +183,7 @@ class JobsPage(QWidget):
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.detail_label.setOpenExternalLinks(True)
         log_layout.addWidget(self.detail_label)
+        theme.manager().changed.connect(self._on_theme_changed)  # the detail's colours
         self.log_view = QPlainTextEdit()
         self.log_view.setObjectName("JobLog")
         self.log_view.setReadOnly(True)
@@ -327,6 +329,11 @@ class JobsPage(QWidget):
         row = self.jobs_model.row_of(self._selected_id)
         return self.jobs_model.job_at(row) if row >= 0 else None
 
+    def _on_theme_changed(self, _palette: object) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self._update_detail(job)
+
     def _show_job(self, job: Job | None) -> None:
         self._selected_id = job.id if job is not None else None
         self._log_request.begin()
@@ -342,7 +349,7 @@ class JobsPage(QWidget):
         self._poll_log()
 
     def _update_detail(self, job: Job) -> None:
-        color = STATUS_COLORS[job.status]
+        color = style.themed(STATUS_COLORS[job.status])
         azure = is_azure_job(job)
         parts = [
             f"<b>{_escape(job_model_name(job))}</b> in <b>{job.workspace}</b>",
@@ -357,13 +364,15 @@ class JobsPage(QWidget):
         result = job_result(job)
         if result:
             parts.append(result)
-        parts.append(f"<span style='color:#656D76'>job {_escape(job.id)}</span>")
+        muted = style.themed("#656D76")
+        parts.append(f"<span style='color:{muted}'>job {_escape(job.id)}</span>")
         url = studio_url(job)
         if url:
             parts.append(f"<a href='{_escape(url)}'>open in Azure ML Studio</a>")
         text = " · ".join(parts)
         if job.error:
-            text += f"<br><span style='color:#DC2626'>{_escape(job.error)}</span>"
+            red = style.themed("#DC2626")
+            text += f"<br><span style='color:{red}'>{_escape(job.error)}</span>"
         self.detail_label.setText(text)
         blocked = cancel_blocked_reason(job) if azure else ""
         self.cancel_button.setEnabled(
