@@ -148,9 +148,13 @@ class WorkerPool(QObject):
         Connect to its signals right after this call: the worker starts only once control
         returns to the event loop, so no signal is emitted before.
         """
-        if self._closed:
-            raise RuntimeError("the worker pool is shut down")
         worker = Worker(self, fn, args, kwargs, name or getattr(fn, "__name__", "task"))
+        if self._closed:
+            # A signal queued before the window closed may still ask for work: nothing runs,
+            # nothing is emitted, and the caller's connections simply never fire.
+            worker.cancel()
+            worker._done.set()
+            return worker
         self._active.append(worker)
         # Started from the event loop, so that the caller's connections (made right after this
         # call returns) exist before the worker thread can emit anything.
