@@ -18,6 +18,7 @@ from typing import Any
 
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import NotFound
+from mlops_desktop.core.sqlite import immediate_transaction
 from mlops_desktop.promotion.entities import (
     OperationKind,
     OperationResult,
@@ -75,14 +76,18 @@ class Journal:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_journal_path()
+        self._schema_ready = False  # the folder and tables are made once per instance
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._schema_ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
             conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(_SCHEMA)
+            if not self._schema_ready:
+                conn.executescript(_SCHEMA)
+                self._schema_ready = True
             conn.row_factory = sqlite3.Row
             yield conn
         finally:
@@ -90,14 +95,8 @@ class Journal:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._connect() as conn, immediate_transaction(conn):
+            yield conn
 
     # -- writing ---------------------------------------------------------------------------
 

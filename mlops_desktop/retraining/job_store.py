@@ -20,6 +20,7 @@ from pathlib import Path
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import NotFound
 from mlops_desktop.core.files import exclusive_lock
+from mlops_desktop.core.sqlite import immediate_transaction
 from mlops_desktop.retraining.jobs import Job, JobStatus
 
 #: ``PRAGMA user_version`` of the schema this module writes.
@@ -87,14 +88,8 @@ class JobStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``): one writer at a time, all or nothing."""
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._connect() as conn, immediate_transaction(conn):
+            yield conn
 
     @staticmethod
     def _row(job: Job) -> tuple[str, str, str | None, str, str, str]:

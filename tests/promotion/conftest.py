@@ -20,11 +20,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from endpoint_helpers import cleanup
 from promotion_helpers import (
     MODEL,
     ForkRunner,
     Stages,
-    delete_all_endpoints,
     fast_policy,
     free_port,
 )
@@ -174,5 +174,5 @@ def stages(app_home: Path, dev_store: Path, empty_store: Path) -> Iterator[Stage
         yield Stages(app_home, config, dev, staging, prod)
     finally:
         for manager in managers:
-            delete_all_endpoints(manager)
+            cleanup(manager)
         os.environ.pop("MLOPS_DESKTOP_CRASH_AT", None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -20,10 +19,7 @@ from mlops_desktop.core.policy import (
     StagePolicy,
     save_policy,
 )
-from mlops_desktop.serving import processes
-from mlops_desktop.serving.layout import EndpointLayout
 from mlops_desktop.serving.manager import HOST_DIR_ENV, EndpointManager
-from mlops_desktop.serving.state import load_record
 
 MODEL = "diabetes"
 
@@ -34,23 +30,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def delete_all_endpoints(manager: EndpointManager) -> None:
-    """Delete every endpoint under the manager's root; kill what a delete cannot stop."""
-    if not manager.root.is_dir():
-        return
-    for folder in manager.root.iterdir():
-        if not (folder / "endpoint.json").is_file():
-            continue
-        try:
-            manager.delete_endpoint(folder.name)
-        except Exception:
-            with contextlib.suppress(Exception):
-                record = load_record(EndpointLayout(folder))
-                processes.kill(record.router)
-                for deployment in record.deployments:
-                    processes.kill(deployment.process)
 
 
 def registry_snapshot(workspace: WorkspaceConfig) -> dict[str, Any]:

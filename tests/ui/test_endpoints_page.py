@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from endpoint_helpers import cleanup
 from PySide6.QtCore import Qt
 
 from mlops_desktop.core.config import (
@@ -85,25 +86,6 @@ def azure_workspace() -> WorkspaceConfig:
     )
 
 
-def delete_all_endpoints(manager: EndpointManager) -> None:
-    """Delete every endpoint under the manager's root; kill what a delete cannot stop."""
-    if not manager.root.is_dir():
-        return
-    for folder in manager.root.iterdir():
-        if not (folder / "endpoint.json").is_file():
-            continue
-        try:
-            manager.delete_endpoint(folder.name)
-        except Exception:
-            with contextlib.suppress(Exception):
-                from mlops_desktop.serving.layout import EndpointLayout
-
-                record = load_record(EndpointLayout(folder))
-                processes.kill(record.router)
-                for deployment in record.deployments:
-                    processes.kill(deployment.process)
-
-
 @pytest.fixture(scope="module")
 def endpoint_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A home with ``shop-prod`` (a trained ridge model, @champion) and ``shop-api`` running."""
@@ -137,7 +119,7 @@ def endpoint_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             manager.add_deployment(ENDPOINT, "green", model=MODEL, version="1")
             yield home
         finally:
-            delete_all_endpoints(manager)
+            cleanup(manager)
             launcher = ForkLauncher(host_dir)
             info = launcher.host_info()
             launcher.stop_host()
