@@ -37,8 +37,8 @@ class EmptyStateView(QWidget):
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body = QLabel(
             "A workspace is one stage of your MLOps setup — dev, staging or prod — on a local "
-            "MLflow store, an MLflow tracking server or (soon) Azure Machine Learning. Create "
-            "the demo to explore with real trained models, or add your own workspace."
+            "MLflow store, an MLflow tracking server or an Azure Machine Learning workspace. "
+            "Create the demo to explore with real trained models, or add your own workspace."
         )
         body.setObjectName("EmptyBody")
         body.setWordWrap(True)
