@@ -15,7 +15,7 @@ ALIAS_TINT = "#F1ECFE"
 ALIAS_TEXT = "#5B32C9"
 
 
-def _draw_background(
+def draw_item_background(
     delegate: QStyledItemDelegate,
     painter: QPainter,
     option: QStyleOptionViewItem,
@@ -92,7 +92,7 @@ class StagePillDelegate(QStyledItemDelegate):
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        _draw_background(self, painter, option, index)
+        draw_item_background(self, painter, option, index)
         font = QFont(option.font)
         font.setWeight(QFont.Weight.DemiBold)
         font.setPointSizeF(max(7.0, font.pointSizeF() - 0.5))
@@ -125,7 +125,7 @@ class AliasChipsDelegate(QStyledItemDelegate):
         aliases = index.data(self._aliases_role) or ()
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        _draw_background(self, painter, option, index)
+        draw_item_background(self, painter, option, index)
         font = QFont(option.font)
         font.setPointSizeF(max(7.0, font.pointSizeF() - 0.5))
         rect = QRectF(option.rect).adjusted(8, 0, -4, 0)
@@ -165,7 +165,7 @@ class CountBadgeDelegate(QStyledItemDelegate):
         metrics = QFontMetrics(font)
         badge_width = max(22, metrics.horizontalAdvance(text) + 12)
         # Full-width background (selection, hover), then icon and text beside the badge.
-        _draw_background(self, painter, option, index)
+        draw_item_background(self, painter, option, index)
         opt = QStyleOptionViewItem(option)
         opt.rect = option.rect.adjusted(0, 0, -(badge_width + 8), 0)
         opt.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_MouseOver)

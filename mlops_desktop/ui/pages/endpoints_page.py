@@ -43,7 +43,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -53,7 +52,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTabWidget,
@@ -70,7 +68,7 @@ from mlops_desktop.core.stages import Stage
 from mlops_desktop.serving.entities import Endpoint, EndpointStatus
 from mlops_desktop.ui import style
 from mlops_desktop.ui import tasks_endpoints as tasks
-from mlops_desktop.ui.delegates import draw_pill
+from mlops_desktop.ui.delegates import draw_item_background, draw_pill
 from mlops_desktop.ui.models.endpoints_model import (
     KIND_ROLE,
     STAGE_ROLE,
@@ -232,22 +230,6 @@ def _stage_of(value: object) -> Stage | None:
         return None
 
 
-def _draw_item_background(
-    delegate: QStyledItemDelegate,
-    painter: QPainter,
-    option: QStyleOptionViewItem,
-    index: AnyIndex,
-) -> None:
-    """Selection, hover and alternate background as the style paints them, without text."""
-    opt = QStyleOptionViewItem(option)
-    delegate.initStyleOption(opt, index)
-    opt.text = ""
-    opt.icon = QIcon()
-    widget = option.widget
-    app_style = widget.style() if widget is not None else QApplication.style()
-    app_style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-
-
 def _paint_workspace_row(painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -309,7 +291,7 @@ def _paint_traffic(
     segments = index.data(TRAFFIC_ROLE) or []
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    _draw_item_background(delegate, painter, option, index)
+    draw_item_background(delegate, painter, option, index)
     rect = QRectF(option.rect).adjusted(8, 0, -6, 0)
     bar_width = 64.0
     bar = QRectF(rect.left(), rect.center().y() - 3, bar_width, 6)
