@@ -99,9 +99,10 @@ def test_a_result_returned_after_cancel_is_dropped(qtbot, pool) -> None:
     worker.signals.error.connect(errors.append)
     qtbot.waitUntil(entered.is_set, timeout=5000)
     worker.cancel()
-    gate.set()
+    # Listen before releasing the task: a cross-thread emit reaches only connections that
+    # exist at the moment it is emitted.
     with qtbot.waitSignal(worker.signals.finished, timeout=5000):
-        pass
+        gate.set()
     assert results == []
     assert len(errors) == 1 and isinstance(errors[0], Cancelled)
 
