@@ -122,6 +122,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     logs.add_argument("--follow", "-f", action="store_true", help="stream until the job ends")
     logs.add_argument("--lines", "-n", type=int, default=100, help="last N lines (default 100)")
     logs.add_argument("--workspace", "-w", help="the job's Azure ML workspace (Azure jobs)")
+    jobs_azure.add_azure_logs_arguments(logs)
     logs.set_defaults(handler=job_logs)
 
     cancel = commands.add_parser("cancel", help="cancel a queued or running job")

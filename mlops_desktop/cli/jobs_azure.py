@@ -1,8 +1,10 @@
-"""``mlops-desktop jobs submit|list|cancel`` for Azure ML workspaces.
+"""``mlops-desktop jobs submit|list|cancel|logs`` for Azure ML workspaces.
 
 ``jobs.py`` hands a command here when its ``--workspace`` is an Azure ML workspace. Submitting
 re-runs a template command job (``--from-job``, default the newest completed one of
-``--experiment``) with new ``--param`` values and ``--input NAME=URI`` data.
+``--experiment``) with new ``--param`` values and ``--input NAME=URI`` data. ``logs`` prints a
+job's user log (or ``--file NAME``, ``--all-files``) and ``--follow`` streams it until the job
+ends, as ``jobs logs`` does for local jobs.
 """
 
 from __future__ import annotations
@@ -143,16 +145,71 @@ def cancel(args: argparse.Namespace) -> int:
     return 0 if job.finished else 2
 
 
+def add_azure_logs_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options only Azure ML jobs' logs use (``jobs logs``)."""
+    azure = parser.add_argument_group("Azure ML jobs")
+    which = azure.add_mutually_exclusive_group()
+    which.add_argument(
+        "--file",
+        metavar="NAME",
+        help="one log file, e.g. system_logs/lifecycler/lifecycler.log "
+        "(default: the user log, user_logs/std_log.txt)",
+    )
+    which.add_argument(
+        "--all-files", action="store_true", help="every log file, system logs included"
+    )
+
+
 def logs(args: argparse.Namespace) -> int:
-    """Azure ML job logs live in the run history service, which the app does not read yet."""
+    """An Azure ML job's log: the last ``--lines`` lines, or ``--follow`` it until it ends."""
     backend = _backend(args.workspace)
     try:
-        job = backend.get_job(args.job_id)
+        if args.follow:
+            return _follow(backend, args)
+        log = backend.read_job_log(args.job_id, file=args.file, all_files=args.all_files)
     finally:
         backend.close()
-    print(
-        f"job {job.name}: {job.status}. Its logs are in Azure ML Studio: "
-        f"{job.studio_url or '(no Studio link)'}",
-        file=sys.stderr,
-    )
-    return 2
+    if not log.files:
+        print(f"job {log.job} ({log.status}) has no log yet", file=sys.stderr)
+        return 0
+    several = len(log.files) > 1
+    for n, (name, text) in enumerate(log.files.items()):
+        if several:
+            print(("\n" if n else "") + f"==> {name} <==")
+        lines = text.splitlines()
+        for line in lines[-args.lines :] if args.lines > 0 else []:
+            print(line)
+    return 0
+
+
+def _follow(backend: Any, args: argparse.Namespace) -> int:
+    """Print the log from its start and new text until the job ends (Ctrl-C stops following)."""
+
+    def status_changed(_done: int, _total: int, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    ctx = TaskContext(status_changed)
+    status, shown, at_line_start = "", "", True
+    try:
+        for chunk in backend.follow_job_log(
+            args.job_id, file=args.file, all_files=args.all_files, ctx=ctx
+        ):
+            status = chunk.status
+            if not chunk.text:
+                continue
+            if args.all_files and chunk.file != shown:  # headers as `tail -f` writes them
+                sys.stdout.write(("" if at_line_start else "\n") + f"\n==> {chunk.file} <==\n")
+                shown = chunk.file
+            sys.stdout.write(chunk.text)
+            sys.stdout.flush()
+            at_line_start = chunk.text.endswith("\n")
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        print(
+            f"\nstopped following job {args.job_id}; it keeps running in Azure ML "
+            f"(`mlops-desktop jobs cancel {args.job_id} -w {args.workspace}` cancels it)",
+            file=sys.stderr,
+        )
+        return 130
+    # As for local jobs: 1 when the followed job failed or was cancelled.
+    return 0 if status == "Completed" else 1

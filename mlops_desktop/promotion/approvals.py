@@ -20,16 +20,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.audit import AuditAction, AuditLog
-from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
+from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.errors import Conflict, MlopsError, NotFound, PermissionDenied
 from mlops_desktop.core.identity import current_identity
 from mlops_desktop.core.policy import PolicyConfig
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.promotion.plan import PromotionPlan
-from mlops_desktop.promotion.registry import RegistryAccess, open_mlflow_backend
+from mlops_desktop.promotion.registry import RegistryAccess, open_registry
+
+if TYPE_CHECKING:
+    from mlops_desktop.promotion.azure_registry import AzureRegistryAccess
 
 APPROVAL_TAG_PREFIX = "mlops.approval."
 
@@ -110,7 +113,7 @@ def _now() -> str:
 class ApprovalStore:
     """The requests kept in one workspace's registry."""
 
-    def __init__(self, registry: RegistryAccess) -> None:
+    def __init__(self, registry: RegistryAccess | AzureRegistryAccess) -> None:
         self.registry = registry
 
     def all(self) -> list[ApprovalRequest]:
@@ -207,10 +210,10 @@ def mark_executed(store: ApprovalStore, request_id: str, operation_id: str) -> N
 # -- across workspaces -------------------------------------------------------------------------
 
 
-def _mlflow_workspaces(config: AppConfig, workspace: str | None) -> list[WorkspaceConfig]:
+def _workspaces(config: AppConfig, workspace: str | None) -> list[WorkspaceConfig]:
     if workspace:
         return [config.workspace(workspace)]
-    return [w for w in config.workspaces if w.backend is BackendKind.MLFLOW]
+    return list(config.workspaces)
 
 
 def list_requests(
@@ -226,9 +229,9 @@ def list_requests(
     found: list[tuple[WorkspaceConfig, ApprovalRequest]] = []
     problems: list[str] = []
     seen: set[tuple[str, str]] = set()
-    for ws in _mlflow_workspaces(config, workspace):
+    for ws in _workspaces(config, workspace):
         try:
-            requests = ApprovalStore(RegistryAccess(open_mlflow_backend(ws))).all()
+            requests = ApprovalStore(open_registry(ws)).all()
         except MlopsError as exc:
             problems.append(f"{ws.name}: {exc}")
             continue
@@ -245,9 +248,9 @@ def find_request(
     config: AppConfig, request_id: str, *, workspace: str | None = None
 ) -> tuple[WorkspaceConfig, ApprovalStore, ApprovalRequest]:
     """The request with this id in any (or one) workspace, with the store holding it."""
-    for ws in _mlflow_workspaces(config, workspace):
+    for ws in _workspaces(config, workspace):
         try:
-            store = ApprovalStore(RegistryAccess(open_mlflow_backend(ws)))
+            store = ApprovalStore(open_registry(ws))
             request = store.get(request_id)
         except MlopsError:
             continue

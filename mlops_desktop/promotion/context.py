@@ -22,6 +22,7 @@ from mlops_desktop.promotion.journal import Journal
 from mlops_desktop.promotion.plan import PromotionPlan, RollbackPlan
 
 if TYPE_CHECKING:
+    from mlops_desktop.promotion.azure_registry import AzureRegistryAccess
     from mlops_desktop.promotion.registry import RegistryAccess
     from mlops_desktop.serving.manager import EndpointManager
 
@@ -30,7 +31,14 @@ EndpointManagerFactory = Callable[[WorkspaceConfig], "EndpointManager"]
 
 
 def default_endpoint_manager(workspace: WorkspaceConfig) -> EndpointManager:
-    """The workspace's local endpoints (shared fork host of this app home)."""
+    """The workspace's endpoints: local ones (shared fork host of this app home), or Azure ML
+    managed online endpoints behind the same interface."""
+    from mlops_desktop.core.config import BackendKind
+
+    if workspace.backend is BackendKind.AZUREML:
+        from mlops_desktop.promotion.azure_endpoints import AzureEndpointManager
+
+        return AzureEndpointManager(workspace)  # type: ignore[return-value]
     from mlops_desktop.serving.manager import EndpointManager
 
     return EndpointManager(workspace)
@@ -105,19 +113,18 @@ class OperationContext:
         return self.plan.registered_name
 
     @cached_property
-    def source_registry(self) -> RegistryAccess:
+    def source_registry(self) -> RegistryAccess | AzureRegistryAccess:
         """The source workspace's registry (promotions only)."""
-        from mlops_desktop.promotion.registry import RegistryAccess, open_mlflow_backend
+        from mlops_desktop.promotion.registry import open_registry
 
-        workspace = self.config.workspace(self.promotion.source_workspace)
-        return RegistryAccess(open_mlflow_backend(workspace))
+        return open_registry(self.config.workspace(self.promotion.source_workspace))
 
     @cached_property
-    def target_registry(self) -> RegistryAccess:
+    def target_registry(self) -> RegistryAccess | AzureRegistryAccess:
         """The target workspace's registry."""
-        from mlops_desktop.promotion.registry import RegistryAccess, open_mlflow_backend
+        from mlops_desktop.promotion.registry import open_registry
 
-        return RegistryAccess(open_mlflow_backend(self.target_workspace))
+        return open_registry(self.target_workspace)
 
     @cached_property
     def endpoints(self) -> EndpointManager:

@@ -21,11 +21,22 @@ def find_endpoint(oc: OperationContext) -> Endpoint | None:
         return None
 
 
-def unique_deployment_name(endpoint: Endpoint | None, version: str, operation_id: str) -> str:
-    """``v<version>``, or with the operation id appended when that name is taken."""
+def unique_deployment_name(
+    endpoint: Endpoint | None, version: str, operation_id: str, *, min_length: int = 1
+) -> str:
+    """``v<version>`` (``version-<version>`` where names must be longer, as Azure ML's 3-32
+    characters), with the operation id appended when that name is taken."""
     name = f"v{version}"
+    if len(name) < min_length:
+        name = f"version-{version}"
     taken = {d.name for d in endpoint.deployments} if endpoint else set()
     return name if name not in taken else f"{name}-{operation_id[:8]}"
+
+
+def new_deployment_name(oc: OperationContext, endpoint: Endpoint | None, version: str) -> str:
+    """The name of the deployment an operation creates, within the target's naming rules."""
+    minimum = int(getattr(oc.endpoints, "min_deployment_name_length", 1))
+    return unique_deployment_name(endpoint, version, oc.operation_id, min_length=minimum)
 
 
 def remember_endpoint_state(oc: OperationContext, step: str) -> Endpoint | None:

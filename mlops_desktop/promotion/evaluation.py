@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,12 @@ from mlops_desktop.core.errors import InvalidInput, NotFound
 from mlops_desktop.promotion.registry import RegistryAccess
 from mlops_desktop.promotion.signature import Signature
 
+if TYPE_CHECKING:
+    from mlops_desktop.promotion.azure_registry import AzureRegistryAccess
+
 HOLDOUT_ARTIFACT = "data/holdout.parquet"
+#: The held-out split inside a model version's own folder (next to ``MLmodel``).
+MODEL_HOLDOUT_FILE = "mlops/holdout.parquet"
 TASK_TAG = "mlops.task"
 
 
@@ -52,17 +57,29 @@ class KeyMetric:
 
 
 def read_holdout(
-    registry: RegistryAccess, version: ModelVersion, signature: Signature | None, dest: Path
+    registry: RegistryAccess | AzureRegistryAccess,
+    version: ModelVersion,
+    signature: Signature | None,
+    dest: Path,
+    *,
+    model_dir: Path | None = None,
 ) -> Holdout:
-    """The version's held-out data, split into the model's features and the label."""
-    if not version.run_id:
-        raise NotFound(f"{version.registered_name} version {version.version} has no source run")
-    path = registry.download_run_file(version.run_id, HOLDOUT_ARTIFACT, dest)
+    """The version's held-out data, split into the model's features and the label.
+
+    Read from the model folder (``MODEL_HOLDOUT_FILE``, how the files travel with a model
+    version where runs are not readable, e.g. Azure ML) or else from the source run.
+    """
+    path: Path | None = None
+    if model_dir is not None and (model_dir / MODEL_HOLDOUT_FILE).is_file():
+        path = model_dir / MODEL_HOLDOUT_FILE
+    elif version.run_id:
+        path = registry.download_run_file(version.run_id, HOLDOUT_ARTIFACT, dest)
     if path is None or not path.is_file():
         raise NotFound(
-            f"the run of {version.registered_name} version {version.version} has no "
-            f"{HOLDOUT_ARTIFACT}",
-            hint="train with mlops_desktop.pipelines.train, which logs the held-out split",
+            f"{version.registered_name} version {version.version} has no held-out data "
+            f"(neither {HOLDOUT_ARTIFACT} of its run nor {MODEL_HOLDOUT_FILE} in its files)",
+            hint="train with mlops_desktop.pipelines.train, which logs the held-out split, or "
+            f"register the model folder with the split as {MODEL_HOLDOUT_FILE}",
         )
     frame = pd.read_parquet(path)
     features = signature.input_names if signature else []

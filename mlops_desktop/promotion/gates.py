@@ -142,7 +142,9 @@ def evaluate_gates(oc: OperationContext) -> list[GateResult]:
         candidate_version = source.get_version(plan.source_name, plan.version)
         candidate_dir = source.download_version(plan.source_name, plan.version, folder / "cand")
         signature = read_signature(candidate_dir)
-        holdout = read_holdout(source, candidate_version, signature, folder / "holdout")
+        holdout = read_holdout(
+            source, candidate_version, signature, folder / "holdout", model_dir=candidate_dir
+        )
         workspace_metric = oc.config.workspace(plan.source_workspace).key_metric
         metric = key_metric_of(candidate_version, holdout.labels, workspace_metric)
         candidate = load_scorer(candidate_dir)

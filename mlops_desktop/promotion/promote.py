@@ -50,7 +50,7 @@ def plan_promotion(
     defaults to the next stage. ``version`` may be an alias (``champion``). ``canary``
     overrides the policy's canary steps (``[]``: all at once).
     """
-    from mlops_desktop.promotion.registry import RegistryAccess, open_mlflow_backend
+    from mlops_desktop.promotion.registry import open_registry
 
     src = resolve_location(config, source, role="source")
     dst = resolve_location(config, target) if target else _next_location(config, src)
@@ -64,7 +64,7 @@ def plan_promotion(
     source_name = src.workspace.registered_model_name(model, src.stage)
     target_name = dst.workspace.registered_model_name(model, dst.stage)
     policy = policies.for_target(dst.workspace.name, dst.stage)
-    registry = RegistryAccess(open_mlflow_backend(src.workspace))
+    registry = open_registry(src.workspace)
     number = registry.resolve_version(source_name, version)
     steps = traffic_steps(policy.rollout.canary if canary is None else canary)
     plan = PromotionPlan(

@@ -1,8 +1,9 @@
 """The registry writes promotion needs beyond the backend protocol (delete, tags, lookups).
 
 :class:`RegistryAccess` wraps an MLflow backend and calls its ``MlflowClient`` inside the
-backend's error translation (and server-workspace header). These are the methods to move into
-``MlflowBackend`` (and an Azure ML counterpart) once the protocol grows registry writes.
+backend's error translation (and server-workspace header);
+:class:`~mlops_desktop.promotion.azure_registry.AzureRegistryAccess` is its Azure ML
+counterpart. Steps get either from :func:`open_registry` and never branch on the backend.
 """
 
 from __future__ import annotations
@@ -15,44 +16,110 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.entities import ModelVersion
 from mlops_desktop.core.errors import InvalidInput, NotFound
+from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
     from mlops_desktop.backends.mlflow.backend import MlflowBackend
+    from mlops_desktop.promotion.azure_registry import AzureRegistryAccess
 
 #: Experiment where ``register_model_version`` records imported versions.
 IMPORTS_EXPERIMENT = "mlops-desktop-imports"
 
 
 def open_mlflow_backend(workspace: WorkspaceConfig) -> MlflowBackend:
-    """The workspace's backend, which must be MLflow (Azure ML promotion comes later)."""
+    """The workspace's backend, which must be MLflow."""
     from mlops_desktop.backends.mlflow.backend import MlflowBackend
     from mlops_desktop.backends.registry import open_backend
 
     backend = open_backend(workspace)
     if not isinstance(backend, MlflowBackend):
-        raise InvalidInput(
-            f"workspace {workspace.name!r}: promotion supports MLflow workspaces in this version",
-            hint="for Azure ML workspaces, deploy and shift traffic step by step: "
-            "`endpoints create-deployment`, `endpoints invoke -d`, `endpoints traffic` (-w W)",
-        )
+        raise InvalidInput(f"workspace {workspace.name!r} is not an MLflow workspace")
     return backend
+
+
+def open_registry(workspace: WorkspaceConfig) -> RegistryAccess | AzureRegistryAccess:
+    """The promotion registry of any workspace (MLflow or Azure ML)."""
+    from mlops_desktop.core.config import BackendKind
+
+    if workspace.backend is BackendKind.AZUREML:
+        from mlops_desktop.backends.azureml.backend import AzureMlBackend
+        from mlops_desktop.promotion.azure_registry import AzureRegistryAccess
+
+        return AzureRegistryAccess(AzureMlBackend(workspace))
+    return RegistryAccess(open_mlflow_backend(workspace))
 
 
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "\\'") + "'"
 
 
-class RegistryAccess:
-    """Registry reads and writes of one MLflow workspace, as promotion needs them."""
+class RegistryLookups:
+    """What every promotion registry derives from its backend's reads and alias writes."""
 
-    def __init__(self, backend: MlflowBackend) -> None:
-        self.backend = backend
-        self.client = backend.client
+    backend: Any
 
     @property
     def workspace(self) -> WorkspaceConfig:
         """The workspace this registry belongs to."""
         return self.backend.workspace
+
+    def get_version(self, name: str, version: str) -> ModelVersion:
+        """One version with its run (NotFound when absent)."""
+        return self.backend.get_model_version(name, version)
+
+    def resolve_version(self, name: str, version_or_alias: str) -> str:
+        """The version number of a number or an alias (NotFound when neither exists)."""
+        text = str(version_or_alias).strip()
+        if text.isdigit():
+            return self.backend.get_model_version(name, text).version
+        return self.backend.get_model_version_by_alias(name, text).version
+
+    def version_by_alias(self, name: str, alias: str) -> ModelVersion | None:
+        """The version an alias points at, or None."""
+        try:
+            return self.backend.get_model_version_by_alias(name, alias)
+        except NotFound:
+            return None
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        """Point ``alias`` at ``version``."""
+        self.backend.set_model_version_alias(name, alias, version)
+
+    def delete_alias(self, name: str, alias: str) -> None:
+        """Remove ``alias`` (no error when absent)."""
+        self.backend.delete_model_version_alias(name, alias)
+
+    def restore_alias(self, name: str, alias: str, version: str | None) -> None:
+        """Make ``alias`` point at ``version`` again, or not exist when ``version`` is None."""
+        if self.registered_model(name) is None:
+            return
+        if version is None:
+            self.delete_alias(name, alias)
+        else:
+            self.set_alias(name, alias, version)
+
+    def registered_model(self, name: str) -> Any | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def require_promotion_rights(self) -> None:
+        """PermissionDenied before any change when the signed-in identity cannot register,
+        deploy and shift traffic here (nothing to check for an MLflow registry)."""
+
+    def download_version(self, name: str, version: str, dest: Path) -> Path:
+        """The version's model folder, downloaded into ``dest``."""
+        return self.backend.download_model_version(name, version, dest)
+
+    def download_run_file(self, run_id: str, artifact_path: str, dest: Path) -> Path | None:
+        """One artifact of a run downloaded into ``dest``, or None when the run has none."""
+        return self.backend.download_run_artifacts(run_id, artifact_path, dest)
+
+
+class RegistryAccess(RegistryLookups):
+    """Registry reads and writes of one MLflow workspace, as promotion needs them."""
+
+    def __init__(self, backend: MlflowBackend) -> None:
+        self.backend = backend
+        self.client = backend.client
 
     @contextlib.contextmanager
     def _call(self, action: str) -> Iterator[None]:
@@ -101,24 +168,6 @@ class RegistryAccess:
 
     # -- versions --------------------------------------------------------------------------
 
-    def get_version(self, name: str, version: str) -> ModelVersion:
-        """One version with its run (NotFound when absent)."""
-        return self.backend.get_model_version(name, version)
-
-    def resolve_version(self, name: str, version_or_alias: str) -> str:
-        """The version number of a number or an alias (NotFound when neither exists)."""
-        text = str(version_or_alias).strip()
-        if text.isdigit():
-            return self.backend.get_model_version(name, text).version
-        return self.backend.get_model_version_by_alias(name, text).version
-
-    def version_by_alias(self, name: str, alias: str) -> ModelVersion | None:
-        """The version an alias points at, or None."""
-        try:
-            return self.backend.get_model_version_by_alias(name, alias)
-        except NotFound:
-            return None
-
     def versions_tagged(self, name: str, key: str, value: str) -> list[str]:
         """Version numbers of ``name`` carrying tag ``key`` = ``value``."""
         query = f"name = {_quote(name)} and tags.`{key}` = {_quote(value)}"
@@ -130,27 +179,6 @@ class RegistryAccess:
         """Delete one version (no error when absent)."""
         with contextlib.suppress(NotFound), self._call(f"delete {name} version {version}"):
             self.client.delete_model_version(name, str(version))
-
-    def set_alias(self, name: str, alias: str, version: str) -> None:
-        """Point ``alias`` at ``version``."""
-        self.backend.set_model_version_alias(name, alias, version)
-
-    def delete_alias(self, name: str, alias: str) -> None:
-        """Remove ``alias`` (no error when absent)."""
-        self.backend.delete_model_version_alias(name, alias)
-
-    def restore_alias(self, name: str, alias: str, version: str | None) -> None:
-        """Make ``alias`` point at ``version`` again, or not exist when ``version`` is None."""
-        if self.registered_model(name) is None:
-            return
-        if version is None:
-            self.delete_alias(name, alias)
-        else:
-            self.set_alias(name, alias, version)
-
-    def download_version(self, name: str, version: str, dest: Path) -> Path:
-        """The version's model folder, downloaded into ``dest``."""
-        return self.backend.download_model_version(name, version, dest)
 
     # -- runs and experiments --------------------------------------------------------------
 
@@ -185,6 +213,27 @@ class RegistryAccess:
         with contextlib.suppress(NotFound), self._call(f"delete run {run_id}"):
             self.client.delete_run(run_id)
 
-    def download_run_file(self, run_id: str, artifact_path: str, dest: Path) -> Path | None:
-        """One artifact of a run downloaded into ``dest``, or None when the run has none."""
-        return self.backend.download_run_artifacts(run_id, artifact_path, dest)
+    # -- promotion copy --------------------------------------------------------------------
+
+    def copy_in(
+        self,
+        source: RegistryAccess | AzureRegistryAccess,
+        name: str,
+        version: str,
+        target_name: str,
+        *,
+        extra_tags: dict[str, str],
+        ctx: TaskContext | None = None,
+    ) -> ModelVersion:
+        """Register ``source``'s ``name`` v``version`` here as the next ``target_name``."""
+        from mlops_desktop.backends.mlflow.backend import copy_model_version
+
+        if not isinstance(source, RegistryAccess):
+            raise InvalidInput(
+                f"cannot promote from {source.workspace.name!r} (Azure ML) into "
+                f"{self.workspace.name!r} (MLflow)",
+                hint="promote between workspaces of the same kind",
+            )
+        return copy_model_version(
+            source.backend, name, version, self.backend, target_name, extra_tags=extra_tags
+        )

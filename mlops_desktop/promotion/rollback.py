@@ -21,11 +21,11 @@ def plan_rollback(
     config: AppConfig, policies: PolicyConfig, model: str, *, workspace: str
 ) -> tuple[RollbackPlan, StagePolicy]:
     """What a rollback of ``model`` in ``workspace`` (``WORKSPACE[:STAGE]``) will do."""
-    from mlops_desktop.promotion.registry import RegistryAccess, open_mlflow_backend
+    from mlops_desktop.promotion.registry import open_registry
 
     location = resolve_location(config, workspace)
     name = location.workspace.registered_model_name(model, location.stage)
-    aliases = RegistryAccess(open_mlflow_backend(location.workspace)).aliases(name)
+    aliases = open_registry(location.workspace).aliases(name)
     previous = aliases.get(PREVIOUS_CHAMPION_ALIAS)
     current = aliases.get(CHAMPION_ALIAS)
     if previous is None:

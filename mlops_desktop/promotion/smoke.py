@@ -27,8 +27,9 @@ def example_rows(body: bytes) -> int | None:
         return None
     if not isinstance(data, dict):
         return None
-    if "dataframe_split" in data:
-        return len(data["dataframe_split"].get("data", []))
+    for key in ("dataframe_split", "input_data"):  # MLflow's and Azure ML's split form
+        if isinstance(data.get(key), dict):
+            return len(data[key].get("data", []))
     for key in ("dataframe_records", "instances", "inputs"):
         value = data.get(key)
         if isinstance(value, list):

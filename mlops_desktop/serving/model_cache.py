@@ -36,7 +36,7 @@ def _default_backend(workspace: WorkspaceConfig) -> Any:
     return open_backend(workspace)
 
 
-def _find_model_root(folder: Path) -> Path:
+def find_model_root(folder: Path) -> Path:
     if (folder / "MLmodel").is_file():
         return folder
     for candidate in sorted(folder.rglob("MLmodel")):
@@ -82,7 +82,7 @@ class ModelCache:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".download-", dir=target.parent) as tmp:
             downloaded = backend.download_model_version(registered_model, version, Path(tmp))
-            root = _find_model_root(Path(downloaded))
+            root = find_model_root(Path(downloaded))
             shutil.rmtree(target, ignore_errors=True)
             root.rename(target)
         return CachedModel(registered_model, version, target)

@@ -4,7 +4,8 @@ Importing this module is cheap on purpose: no Qt, no backend SDK. Qt loads insid
 once a display is known to exist; backends load inside worker tasks after the window shows.
 
 Options: ``--screenshot FILE`` (write a PNG once every page has loaded, then exit),
-``--screenshot-dialog settings|welcome|shortcuts`` (the PNG shows that dialog instead),
+``--screenshot-dialog settings|welcome|shortcuts|create-workspace|new-schedule|deploy-version``
+(the PNG shows that dialog instead),
 ``--page NAME``, ``--size WxH``, ``--theme system|light|dark`` (this run only) and ``--timing``
 (print time-to-window and time-to-data).
 
@@ -28,7 +29,15 @@ _IMPORTED_AT = time.perf_counter()
 #: Page names accepted by ``--page`` (the main window's pages, in sidebar order).
 PAGE_KEYS: tuple[str, ...] = ("models", "endpoints", "drift", "jobs", "compute", "audit")
 #: Dialogs ``--screenshot-dialog`` can capture.
-DIALOG_KEYS: tuple[str, ...] = ("settings", "welcome", "shortcuts")
+DIALOG_KEYS: tuple[str, ...] = (
+    "settings",
+    "welcome",
+    "shortcuts",
+    # Azure ML dialogs (ui/screenshot_dialogs.py), filled from the configured Azure workspaces.
+    "create-workspace",
+    "new-schedule",
+    "deploy-version",
+)
 DEFAULT_SIZE = (1400, 860)
 EXIT_NO_DISPLAY = 2
 
@@ -331,7 +340,10 @@ def grab_dialog(window: Any, which: str) -> Any:
     from PySide6.QtWidgets import QApplication
 
     from mlops_desktop.ui.dialogs.welcome_wizard import WelcomeWizard
+    from mlops_desktop.ui.screenshot_dialogs import AZURE_DIALOG_KEYS, grab_azure_dialog
 
+    if which in AZURE_DIALOG_KEYS:
+        return grab_azure_dialog(window, which)
     if which == "settings":
         dialog = window.open_settings()
     elif which == "shortcuts":

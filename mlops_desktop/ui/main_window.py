@@ -790,7 +790,7 @@ class MainWindow(QMainWindow):
 
     def add_workspace(self) -> AddWorkspaceDialog:
         """Open the *Add workspace* dialog; a saved workspace is loaded at once."""
-        dialog = AddWorkspaceDialog(self)
+        dialog = AddWorkspaceDialog(self, pool=self.pool)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self._workspace_dialog_closed(dialog, result))
         dialog.open()
@@ -798,7 +798,9 @@ class MainWindow(QMainWindow):
 
     def _workspace_dialog_closed(self, dialog: AddWorkspaceDialog, result: int) -> None:
         if result == QDialog.DialogCode.Accepted and dialog.saved_workspace is not None:
-            self.notifications.info(f"Workspace {dialog.saved_workspace.name!r} added")
+            created = dialog.azure_creation is not None and dialog.azure_creation.created
+            verb = "created in Azure ML and added" if created else "added"
+            self.notifications.info(f"Workspace {dialog.saved_workspace.name!r} {verb}")
             self.reload_config()
 
     def about_text(self) -> str:

@@ -58,9 +58,10 @@ class AzureEndpoint(Endpoint):
     address: str = ""
     provisioning_state: str = ""
     auth_mode: str = ""
-    #: Why the identity may not set traffic / invoke ("" when it may).
+    #: Why the identity may not set traffic / invoke / deploy ("" when it may).
     traffic_blocked: str = ""
     invoke_blocked: str = ""
+    deploy_blocked: str = ""
 
     @property
     def url(self) -> str:
@@ -113,7 +114,10 @@ def azure_endpoint_summary(endpoint: AzureEndpoint) -> str:
 
 
 def endpoint_row(
-    endpoint: AzureOnlineEndpoint, traffic_blocked: str = "", invoke_blocked: str = ""
+    endpoint: AzureOnlineEndpoint,
+    traffic_blocked: str = "",
+    invoke_blocked: str = "",
+    deploy_blocked: str = "",
 ) -> AzureEndpoint:
     """The page's row of an Azure ML online endpoint."""
     deployments = tuple(
@@ -148,6 +152,7 @@ def endpoint_row(
         auth_mode=endpoint.auth_mode,
         traffic_blocked=traffic_blocked,
         invoke_blocked=invoke_blocked,
+        deploy_blocked=deploy_blocked,
     )
 
 
@@ -186,9 +191,12 @@ def list_azure_endpoints(
         found = backend.list_online_endpoints()
         traffic = _reason(backend, "set_traffic") if found else ""
         invoke = _reason(backend, "invoke_endpoint") if found else ""
+        deploy = _reason(backend, "create_deployment") if found else ""
     finally:
         backend.close()
-    return tuple(endpoint_row(_with_names(e, workspace.name), traffic, invoke) for e in found)
+    return tuple(
+        endpoint_row(_with_names(e, workspace.name), traffic, invoke, deploy) for e in found
+    )
 
 
 def invoke_azure_endpoint(

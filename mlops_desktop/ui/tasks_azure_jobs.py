@@ -3,7 +3,9 @@
 Azure ML jobs become :class:`~mlops_desktop.retraining.jobs.Job` records (backend
 ``"azureml"``, id ``azure:<workspace>:<job name>``) so the page lists them beside local jobs
 with one model. What only Azure jobs have (Studio link, compute, why Cancel is not allowed)
-rides in ``Job.handle``. The SDK is imported inside the functions (workers only).
+rides in ``Job.handle``. The SDK is imported inside the functions (workers only). A job's log is
+followed by one long-running worker that publishes each new piece of text
+(:func:`follow_azure_log_task`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ _STATUS: dict[str, JobStatus] = {
     "NotResponding": JobStatus.FAILED,
     "Canceled": JobStatus.CANCELLED,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class AzureLogText:
+    """New text of an Azure job's log, published while a worker follows it."""
+
+    job_id: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,19 +172,6 @@ def _workspace_of(config: AppConfig, job: Job) -> WorkspaceConfig:
     return config.workspace(job.workspace)
 
 
-def azure_job_status_task(
-    ctx: TaskContext, config: AppConfig, job: Job, *, opener: AzureOpener | None = None
-) -> Job:
-    """The Azure job read again (its log lives in Studio; the page shows the link)."""
-    ctx.check()
-    backend = _open(_workspace_of(config, job), opener)
-    try:
-        fresh = backend.get_job(str(job.handle["azure_name"]))
-    finally:
-        backend.close()
-    return azure_job_record(job.workspace, fresh, cancel_blocked_reason(job))
-
-
 def cancel_azure_job_task(
     ctx: TaskContext, config: AppConfig, job: Job, *, opener: AzureOpener | None = None
 ) -> Job:
@@ -189,7 +186,27 @@ def cancel_azure_job_task(
     return azure_job_record(job.workspace, canceled)
 
 
-def azure_log_lines(job: Job) -> list[str]:
-    """What the log view shows for an Azure job: where its logs are."""
-    url = studio_url(job)
-    return [f"logs in Azure ML Studio: {url}" if url else "logs in Azure ML Studio"]
+def follow_azure_log_task(
+    ctx: TaskContext,
+    config: AppConfig,
+    job: Job,
+    *,
+    opener: AzureOpener | None = None,
+    poll_seconds: float | None = None,
+) -> Job:
+    """Publish the job's user log (:class:`AzureLogText`), then its new text until it ends.
+
+    Returns the job as Azure ML reports it at the end. Runs until the job has finished, so the
+    page cancels it when the selection changes (or the window closes).
+    """
+    ctx.check()
+    name = str(job.handle["azure_name"])
+    backend = _open(_workspace_of(config, job), opener)
+    try:
+        for chunk in backend.follow_job_log(name, ctx=ctx, poll_seconds=poll_seconds):
+            if chunk.text:
+                ctx.publish(AzureLogText(job.id, chunk.text))
+        fresh = backend.get_job(name)
+    finally:
+        backend.close()
+    return azure_job_record(job.workspace, fresh, cancel_blocked_reason(job))

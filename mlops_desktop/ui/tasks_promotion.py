@@ -39,12 +39,17 @@ STEP_TITLES: dict[str, str] = {
 }
 
 
-def write_capability(workspace: WorkspaceConfig) -> Capability:
-    """Whether promotions may write ``workspace``'s registry (decided from its kind, without
-    opening the backend: the promotion workflow drives MLflow registries only)."""
-    if workspace.backend is BackendKind.MLFLOW:
+def promotion_capability(source: WorkspaceConfig, target: WorkspaceConfig) -> Capability:
+    """Whether the workflow can promote from ``source`` into ``target`` (decided from their
+    kinds, without opening a backend: it copies between registries of the same kind)."""
+    if source.backend is target.backend:
         return Capability(True)
-    return Capability(False, "registering and promoting Azure ML models is not supported yet")
+    kinds = {BackendKind.MLFLOW: "MLflow", BackendKind.AZUREML: "Azure ML"}
+    return Capability(
+        False,
+        f"{source.name} ({kinds[source.backend]}) and {target.name} "
+        f"({kinds[target.backend]}) are different kinds of workspace",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +101,9 @@ def promote_action(version: ModelVersion | None, config: AppConfig) -> ActionSta
     target = _target_workspace(config, source, following)
     if isinstance(target, str):
         return ActionState(label, False, target)
-    for workspace in (source, target) if target is not source else (source,):
-        capability = write_capability(workspace)
-        if not capability:
-            return ActionState(label, False, f"{workspace.name}: {capability.reason}")
+    capability = promotion_capability(source, target)
+    if not capability:
+        return ActionState(label, False, capability.reason)
     return ActionState(
         label,
         True,
@@ -131,9 +135,6 @@ def rollback_action(
         workspace = config.workspace(version.workspace)
     except NotFound:
         return ActionState(label, False, f"workspace {version.workspace!r} is not configured")
-    capability = write_capability(workspace)
-    if not capability:
-        return ActionState(label, False, capability.reason)
     return ActionState(
         label,
         True,
@@ -359,11 +360,11 @@ __all__ = [
     "load_requests",
     "outcome_of",
     "promote_action",
+    "promotion_capability",
     "recover_at_start",
     "recovery_message",
     "rollback_action",
     "run_promotion",
     "run_rollback",
     "step_for_message",
-    "write_capability",
 ]

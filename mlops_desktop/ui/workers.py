@@ -3,8 +3,9 @@
 A task body is a plain function ``fn(ctx, *args, **kwargs)`` taking a
 :class:`~mlops_desktop.core.tasks.TaskContext` (cooperative cancel + progress). The GUI submits
 it to a :class:`WorkerPool` and listens to the :class:`Worker`'s signals, which are always
-delivered in the GUI thread: ``started``, ``progress(done, total, message)``, ``result(value)``,
-``error(exception)`` and ``finished``. Widgets are never touched from worker threads.
+delivered in the GUI thread: ``started``, ``progress(done, total, message)``, ``partial(value)``
+(what the task hands to ``ctx.publish``), ``result(value)``, ``error(exception)`` and
+``finished``. Widgets are never touched from worker threads.
 
 "Latest request wins": a page that asks again calls :meth:`LatestRequest.begin`, which cancels
 and disconnects the previous request's workers and bumps a generation counter; handlers
@@ -31,6 +32,7 @@ class WorkerSignals(QObject):
 
     started = Signal()
     progress = Signal(int, int, str)
+    partial = Signal(object)
     result = Signal(object)
     error = Signal(object)
     finished = Signal()
@@ -56,7 +58,7 @@ class Worker:
         # Parented to the pool: the C++ object is deleted only in the GUI thread (deleteLater
         # once the run is over), never by a worker thread dropping the last Python reference.
         self.signals = WorkerSignals(pool)
-        self.context = TaskContext(on_progress=self._emit_progress)
+        self.context = TaskContext(on_progress=self._emit_progress, on_partial=self._emit_partial)
         self._pool = pool
         self._fn = fn
         self._args = args
@@ -87,6 +89,9 @@ class Worker:
 
     def _emit_progress(self, done: int, total: int, message: str) -> None:
         _emit(self.signals.progress, done, total, message)
+
+    def _emit_partial(self, value: Any) -> None:
+        _emit(self.signals.partial, value)
 
     def run(self) -> None:
         """Run the task body (called in a pool thread); nothing escapes into Qt."""

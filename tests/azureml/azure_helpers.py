@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from arm_server import ArmTestServer, AzStandIn, CertificateFiles
+from arm_server.tls import STORAGE_SUFFIX
 
 from mlops_desktop.backends.azureml.settings import AzureSettings
 from mlops_desktop.core.config import AzureConnection, BackendKind, WorkspaceConfig
@@ -92,7 +93,7 @@ def closed_port_metadata() -> dict[str, str]:
         "resource_manager": base + "/",
         "active_directory": base,
         "aml_resource_id": base,
-        "storage_endpoint": "core.windows.net",
+        "storage_endpoint": STORAGE_SUFFIX,
         "registry_discovery_endpoint": base,
     }
 

@@ -43,7 +43,7 @@ def test_unknown_routes_and_bad_tokens_are_refused_as_arm_does(
         claims = {**data.principal("ml-lead"), "aud": server.base_url, "tid": data.tenant_id}
         token = make_token(claims)
         base = server.base_url + WS_PATH
-        status, body = _get(f"{base}/datastores?api-version=2024-04-01", arm_cert.cert, token)
+        status, body = _get(f"{base}/environments?api-version=2024-04-01", arm_cert.cert, token)
         assert (status, body["error"]["code"]) == (400, "NoRegisteredProviderFound")
         status, body = _get(f"{base}/models?api-version=2099-01-01", arm_cert.cert, token)
         assert status == 400 and "2023-08-01-preview" in body["error"]["message"]

@@ -25,7 +25,7 @@ def test_default_credential_reaches_the_cli_and_the_workspace(
     assert isinstance(backend, AzureMlBackend) and isinstance(backend, Backend)
     capabilities = backend.capabilities()
     assert capabilities.read_models and capabilities.compute
-    assert not capabilities.write_registry and not capabilities.endpoints
+    assert capabilities.write_registry and not capabilities.endpoints
     chain = [type(c).__name__ for c in backend.credential.inner.credentials]
     assert chain == ["AzureCliCredential"]  # no managed identity: no 169.254.169.254 probe
     info = backend.check_connection()

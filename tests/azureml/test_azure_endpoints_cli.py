@@ -73,16 +73,6 @@ def test_endpoints_list_includes_azure_endpoints(
     assert "churn-staging-ep" in out and "churn-prod-ep" in out
 
 
-def test_promote_between_azure_workspaces_says_what_to_do_instead(
-    arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _add_workspaces(arm_server, capsys)
-    assert main(["promote", "churn", "6", "--from", "dev", "--to", "staging", "--yes"]) == 2
-    err = capsys.readouterr().err
-    assert "promotion supports MLflow workspaces" in err
-    assert "endpoints create-deployment" in err
-
-
 def test_delete_an_azure_deployment_from_the_command_line(
     fresh_arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,13 +1,14 @@
-"""Registry writes for promotion: copy a version with lineage, move an alias, archive."""
+"""Registry writes for promotion: copy a version with lineage, move an alias, archive.
+
+Copies across workspaces (model files through storage) are in test_azure_blob_models.py.
+"""
 
 from __future__ import annotations
 
-import pytest
 from arm_server import ArmTestServer, AzStandIn
 from azure_helpers import azure_workspace, quick_settings
 
 from mlops_desktop.backends.azureml.backend import AzureMlBackend
-from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
 
 
@@ -42,13 +43,3 @@ def test_copy_a_version_with_lineage_move_champion_and_archive(
 
     dev.archive_model_version("staging.churn", copied.version)
     assert "staging.churn" not in {v.registered_name for v in dev.list_model_versions()}
-
-
-def test_a_copy_across_workspaces_by_reference_is_refused(
-    arm_server: ArmTestServer, az: AzStandIn
-) -> None:
-    dev, staging = _backend(arm_server, Stage.DEV), _backend(arm_server, Stage.STAGING)
-    with pytest.raises(InvalidInput, match="re-scopes its datastore path") as refused:
-        staging.copy_model_version_from(dev, "churn", "6")
-    assert "registry" in (refused.value.hint or "")
-    assert not [r for r in arm_server.requests if r.method == "PUT" and "/models/" in r.path]

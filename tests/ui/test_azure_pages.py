@@ -121,9 +121,9 @@ def test_jobs_page_lists_azure_jobs_and_cancels_a_running_one(
     assert page.jobs_model.index(row, STARTED).data()  # start (or creation) time
     assert page.jobs_model.index(row, COMPUTE).data()  # the Azure compute target
     assert any(j.status is JobStatus.SUCCEEDED for j in jobs)
-    # The log view names Studio instead of a log.
+    # The log view follows the running job's log (tests/ui/test_azure_job_log_view.py).
     page.select_job(running.id)
-    qtbot.waitUntil(lambda: "logs in Azure ML Studio: https://" in page.log_view.toPlainText())
+    qtbot.waitUntil(lambda: "Loading training data" in page.log_view.toPlainText())
     assert "open in Azure ML Studio" in page.detail_label.text()
     assert page.cancel_button.isEnabled() and not page.cancel_button.toolTip()
     page.cancel_button.click()

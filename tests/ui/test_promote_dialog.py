@@ -92,8 +92,13 @@ def test_promote_button_state_and_reasons(qtbot) -> None:
     assert not missing.enabled and "no workspace holds the staging stage" in missing.reason
 
     azure = AppConfig(workspaces=(dev, _azure("staging", Stage.STAGING), prod))
-    read_only = promote_action(make_version("dev", "2"), azure)
-    assert not read_only.enabled and "not supported" in read_only.reason
+    mixed = promote_action(make_version("dev", "2"), azure)
+    assert not mixed.enabled and "different kinds of workspace" in mixed.reason
+    all_azure = AppConfig(
+        workspaces=(_azure("dev", Stage.DEV), _azure("staging", Stage.STAGING), prod)
+    )
+    across = promote_action(make_version("dev", "2"), all_azure)
+    assert across.enabled and across.target == "staging:staging"
 
     # Rollback needs a champion and a previous champion in the same workspace.
     champion = make_version("staging", "2", stage=Stage.STAGING, aliases=("champion",))

@@ -1,4 +1,5 @@
-"""Plain ARM GETs for what azure-ai-ml has no operation for (e.g. effective permissions).
+"""Plain ARM calls for what azure-ai-ml has no operation for (effective permissions, model
+container tags).
 
 Uses azure-core's pipeline with the backend's own credential, retry and timeout settings, so
 these calls behave like the SDK's: bearer token over TLS only, 429/5xx retried honouring
@@ -17,15 +18,10 @@ if TYPE_CHECKING:
 _MAX_PAGES = 50  # a permission list is a handful of entries; stop a nextLink loop regardless
 
 
-def arm_get_pages(
-    credential: Any, cloud: CloudTarget, settings: AzureSettings, path: str, api_version: str
-) -> list[dict[str, Any]]:
-    """Every page of ``GET {resource_manager}{path}?api-version=…`` (following ``nextLink``)."""
+def _pipeline(credential: Any, cloud: CloudTarget, settings: AzureSettings) -> tuple[Any, dict]:
+    """A pipeline client to the cloud's resource manager and the per-request transport options."""
     from azure.core import PipelineClient
-    from azure.core.exceptions import HttpResponseError
     from azure.core.pipeline import policies
-    from azure.core.rest import HttpRequest
-    from azure.mgmt.core.exceptions import ARMErrorFormat
 
     base = cloud.resource_manager.rstrip("/")
     pipeline_policies = [
@@ -45,14 +41,52 @@ def arm_get_pages(
     }
     if settings.ca_bundle:
         transport["connection_verify"] = settings.ca_bundle
+    return PipelineClient(base_url=base, policies=pipeline_policies), transport
+
+
+def _raise_for_status(response: Any) -> None:
+    from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    if response.status_code == 404:
+        raise ResourceNotFoundError(response=response, error_format=ARMErrorFormat)
+    if response.status_code >= 400:
+        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+
+
+def arm_get_pages(
+    credential: Any, cloud: CloudTarget, settings: AzureSettings, path: str, api_version: str
+) -> list[dict[str, Any]]:
+    """Every page of ``GET {resource_manager}{path}?api-version=…`` (following ``nextLink``)."""
+    from azure.core.rest import HttpRequest
+
+    client, transport = _pipeline(credential, cloud, settings)
     pages: list[dict[str, Any]] = []
-    url: str | None = f"{base}{path}?api-version={api_version}"
-    with PipelineClient(base_url=base, policies=pipeline_policies) as client:
+    url: str | None = f"{cloud.resource_manager.rstrip('/')}{path}?api-version={api_version}"
+    with client:
         while url and len(pages) < _MAX_PAGES:
             response = client.send_request(HttpRequest("GET", url), **transport)
-            if response.status_code >= 400:
-                raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+            _raise_for_status(response)
             page = response.json()
             pages.append(page)
             url = page.get("nextLink") or None
     return pages
+
+
+def arm_put(
+    credential: Any,
+    cloud: CloudTarget,
+    settings: AzureSettings,
+    path: str,
+    api_version: str,
+    body: dict[str, Any],
+) -> dict[str, Any]:
+    """``PUT {resource_manager}{path}?api-version=…`` with a JSON body; the answer's JSON."""
+    from azure.core.rest import HttpRequest
+
+    client, transport = _pipeline(credential, cloud, settings)
+    url = f"{cloud.resource_manager.rstrip('/')}{path}?api-version={api_version}"
+    with client:
+        response = client.send_request(HttpRequest("PUT", url, json=body), **transport)
+        _raise_for_status(response)
+        return dict(response.json() or {})

@@ -25,9 +25,12 @@ from mlops_desktop.backends.azureml.credentials import (
     token_claims,
 )
 from mlops_desktop.backends.azureml.endpoint_actions import AzureEndpointActions
+from mlops_desktop.backends.azureml.endpoint_lifecycle import AzureEndpointLifecycle
 from mlops_desktop.backends.azureml.errors import Offline, translated_errors
 from mlops_desktop.backends.azureml.job_actions import AzureJobActions
+from mlops_desktop.backends.azureml.job_logs import AzureJobLogs
 from mlops_desktop.backends.azureml.last_known import LastKnownVersions
+from mlops_desktop.backends.azureml.model_containers import AzureModelContainers
 from mlops_desktop.backends.azureml.permissions import (
     PERMISSIONS_API_VERSION,
     PermissionCheck,
@@ -60,7 +63,10 @@ _TERMINAL_JOB_STATES = {"Completed", "Failed", "Canceled"}
 class AzureMlBackend(
     AzureResourceReads,
     AzureEndpointActions,
+    AzureEndpointLifecycle,
+    AzureModelContainers,
     AzureJobActions,
+    AzureJobLogs,
     AzureScheduleActions,
     AzureRegistryWrites,
 ):
@@ -128,10 +134,6 @@ class AzureMlBackend(
         CLI): :meth:`create_deployment`, :meth:`submit_retraining_job`, … .
         """
         return Capabilities(
-            write_registry=Capability(
-                False,
-                "promoting Azure ML model versions is not part of the promotion workflow yet",
-            ),
             endpoints=Capability(
                 False,
                 "Azure ML online endpoints are managed from the command line "

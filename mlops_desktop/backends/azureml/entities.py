@@ -126,6 +126,13 @@ class AzureSchedule:
     monitor_target: str = ""
     #: For a monitor: its signals, e.g. ``{"data-drift": "DataDrift"}``.
     monitor_signals: dict[str, str] = field(default_factory=dict)
+    #: Recurrence triggers, structured (``expression`` says the same in words): frequency
+    #: (minute, hour, day, week, month), interval, and the pattern's hours, minutes, week days.
+    frequency: str = ""
+    interval: int | None = None
+    hours: tuple[int, ...] = ()
+    minutes: tuple[int, ...] = ()
+    week_days: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

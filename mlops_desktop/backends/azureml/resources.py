@@ -198,7 +198,24 @@ def schedule_from_azure(schedule: Any) -> AzureSchedule:
         kind="monitor" if monitor is not None else "job",
         monitor_target=str(getattr(target, "endpoint_deployment_id", "") or ""),
         monitor_signals={str(k): text(getattr(v, "type", None)) for k, v in signals.items()},
+        **_recurrence_fields(trigger),
     )
+
+
+def _recurrence_fields(trigger: Any) -> dict[str, Any]:
+    """Frequency, interval and pattern of a recurrence trigger ({} for cron triggers)."""
+    frequency = text(getattr(trigger, "frequency", None)).lower()
+    if not frequency:
+        return {}
+    pattern = getattr(trigger, "schedule", None)
+    interval = getattr(trigger, "interval", None)
+    return {
+        "frequency": frequency,
+        "interval": int(interval) if interval else 1,
+        "hours": tuple(int(h) for h in getattr(pattern, "hours", None) or ()),
+        "minutes": tuple(int(m) for m in getattr(pattern, "minutes", None) or ()),
+        "week_days": tuple(text(d).lower() for d in getattr(pattern, "week_days", None) or ()),
+    }
 
 
 def _describe_recurrence(trigger: Any) -> str:

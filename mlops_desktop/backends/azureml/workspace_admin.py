@@ -18,7 +18,7 @@ from mlops_desktop.backends.azureml.endpoint_actions import sdk_progress_dots_si
 from mlops_desktop.backends.azureml.entities import AzureWorkspaceInfo
 from mlops_desktop.backends.azureml.errors import translated_errors
 from mlops_desktop.backends.azureml.settings import AzureSettings
-from mlops_desktop.core.config import WorkspaceConfig
+from mlops_desktop.core.config import AzureConnection, WorkspaceConfig
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.tasks import TaskContext
 
@@ -51,16 +51,7 @@ def create_azure_workspace(
     if not location.strip():
         raise InvalidInput("say in which Azure region", hint="e.g. --location westeurope")
     settings = settings or AzureSettings.from_env()
-    cloud = resolve_cloud(azure)
-    credential = build_credential(settings, azure, cloud)
-    kwargs: dict[str, Any] = {
-        **cloud.client_kwargs(),
-        **settings.client_kwargs(),
-        "enable_telemetry": False,
-        "show_progress": False,
-    }
-    if settings.ca_bundle:
-        kwargs["connection_verify"] = settings.ca_bundle
+    credential, kwargs = _client_parts(azure, settings)
     try:
         with translated_errors(workspace, "create the workspace"):
             # A resource-group-scoped client: the workspace does not exist yet.
@@ -87,3 +78,52 @@ def create_azure_workspace(
         return resources.workspace_info(created)
     finally:
         credential.close()
+
+
+def find_azure_workspace(
+    workspace: WorkspaceConfig, *, settings: AzureSettings | None = None
+) -> AzureWorkspaceInfo | None:
+    """The Azure ML workspace ``workspace.azure`` names, or None when Azure has no such one.
+
+    Asked before creating: azure-ai-ml's ``begin_create`` would update an existing workspace's
+    tags and description instead of leaving it alone.
+    """
+    from azure.ai.ml import MLClient
+
+    azure = workspace.azure
+    if azure is None:
+        raise InvalidInput(f"workspace {workspace.name!r} has no Azure settings")
+    settings = settings or AzureSettings.from_env()
+    credential, kwargs = _client_parts(azure, settings)
+    try:
+        with translated_errors(workspace, "look for the workspace"):
+            client = MLClient(credential, azure.subscription_id, azure.resource_group, **kwargs)
+            try:
+                found = client.workspaces.get(azure.workspace_name)
+            except Exception as exc:  # only "not found" means absent; the rest is translated
+                if getattr(exc, "status_code", None) == 404 and _is_missing_workspace(exc):
+                    return None
+                raise
+        return resources.workspace_info(found)
+    finally:
+        credential.close()
+
+
+def _is_missing_workspace(exc: BaseException) -> bool:
+    # A missing resource group is a 404 too, but then creating cannot succeed: say so instead.
+    return "ResourceGroupNotFound" not in str(exc)
+
+
+def _client_parts(azure: AzureConnection, settings: AzureSettings) -> tuple[Any, dict[str, Any]]:
+    """The credential and ``MLClient`` keyword arguments for ``azure``'s cloud."""
+    cloud = resolve_cloud(azure)
+    credential = build_credential(settings, azure, cloud)
+    kwargs: dict[str, Any] = {
+        **cloud.client_kwargs(),
+        **settings.client_kwargs(),
+        "enable_telemetry": False,
+        "show_progress": False,
+    }
+    if settings.ca_bundle:
+        kwargs["connection_verify"] = settings.ca_bundle
+    return credential, kwargs

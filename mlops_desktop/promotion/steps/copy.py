@@ -21,8 +21,6 @@ class CopyStep:
 
     def run(self, oc: OperationContext) -> str:
         """Copy; records whether the registered model and imports experiment existed."""
-        from mlops_desktop.backends.mlflow.backend import copy_model_version
-
         plan = oc.promotion
         target = oc.target_registry
         oc.remember(
@@ -31,17 +29,17 @@ class CopyStep:
         oc.remember(
             self.name, "experiment_existed", target.experiment_id(IMPORTS_EXPERIMENT) is not None
         )
-        copied = copy_model_version(
-            oc.source_registry.backend,
+        copied = target.copy_in(
+            oc.source_registry,
             plan.source_name,
             plan.version,
-            target.backend,
             plan.target_name,
             extra_tags={
                 LINEAGE_PROMOTED_BY: oc.actor,
                 LINEAGE_PROMOTED_AT: datetime.now(UTC).isoformat(timespec="seconds"),
                 PROMOTION_ID_TAG: oc.operation_id,
             },
+            ctx=oc.task,
         )
         oc.remember(self.name, "target_version", copied.version, overwrite=True)
         return (

@@ -6,9 +6,9 @@ from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.promotion.context import OperationContext
 from mlops_desktop.promotion.endpoint_ops import (
     find_endpoint,
+    new_deployment_name,
     remember_endpoint_state,
     restore_traffic,
-    unique_deployment_name,
 )
 from mlops_desktop.promotion.entities import StepFailed
 from mlops_desktop.promotion.signature import read_signature
@@ -33,7 +33,7 @@ class DeployStep:
             [d.name for d in endpoint.deployments if d.traffic > 0] if endpoint else [],
         )
         deployment = oc.remember(
-            self.name, "deployment", unique_deployment_name(endpoint, version, oc.operation_id)
+            self.name, "deployment", new_deployment_name(oc, endpoint, version)
         )
         quiet = TaskContext()  # the step reports its own progress
         if endpoint is None:

@@ -32,6 +32,7 @@ class PolicyStep:
         """Pass, or raise PermissionDenied / ApprovalRequired."""
         plan = oc.promotion
         check_may_promote(oc, "promote into")
+        oc.target_registry.require_promotion_rights()
         if not oc.policy.requires_approval:
             return f"{oc.actor} may promote into {plan.target_label}; no approval needed"
         store = ApprovalStore(oc.target_registry)

@@ -11,10 +11,10 @@ from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.promotion.context import OperationContext
 from mlops_desktop.promotion.endpoint_ops import (
     find_endpoint,
+    new_deployment_name,
     remember_endpoint_state,
     restore_traffic,
     set_traffic,
-    unique_deployment_name,
 )
 from mlops_desktop.promotion.entities import CHAMPION_ALIAS, PREVIOUS_CHAMPION_ALIAS
 from mlops_desktop.promotion.steps.policy import check_may_promote
@@ -56,7 +56,7 @@ class RedeployStep:
             oc.remember(self.name, "created", False)
             return f"deployment {serving[0]!r} serves v{plan.version}"
         deployment = oc.remember(
-            self.name, "deployment", unique_deployment_name(endpoint, plan.version, oc.operation_id)
+            self.name, "deployment", new_deployment_name(oc, endpoint, plan.version)
         )
         oc.remember(self.name, "created", True)
         quiet = TaskContext()

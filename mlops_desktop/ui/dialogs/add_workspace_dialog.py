@@ -3,6 +3,10 @@
 Kinds: a local MLflow store, an MLflow tracking server (its URI) or an Azure Machine Learning
 workspace (subscription, resource group, workspace, optional tenant, cloud; or *Import
 config.json…* as Azure ML Studio downloads it). Only the fields of the chosen kind are shown.
+
+An Azure ML workspace that does not exist yet can be created on the way ("Create the workspace
+if it does not exist"): the creation runs in a worker with progress and *Cancel*; its errors
+(a missing permission, a conflict) show in the dialog with everything typed kept.
 """
 
 from __future__ import annotations
@@ -29,8 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig, load_config, save_config
-from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.errors import Cancelled, MlopsError
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
+from mlops_desktop.ui.dialogs.azure_create_fields import AzureCreateFields
+from mlops_desktop.ui.tasks_azure_workspace import WorkspaceCreation, ensure_azure_workspace_task
+from mlops_desktop.ui.tasks_models import describe_error
+from mlops_desktop.ui.workers import Worker, WorkerPool
 from mlops_desktop.ui.workspace_form import (
     ALL_STAGES,
     AzureCloudChoice,
@@ -41,6 +49,7 @@ from mlops_desktop.ui.workspace_form import (
     WorkspaceKind,
     add_workspace,
     azure_cloud_choices,
+    build_workspace,
     describe_azure_sign_in,
     read_azure_config,
 )
@@ -78,6 +87,7 @@ class AddWorkspaceDialog(QDialog):
         *,
         load: ConfigLoader = load_config,
         save: ConfigSaver = save_config,
+        pool: WorkerPool | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("AddWorkspaceDialog")
@@ -86,6 +96,10 @@ class AddWorkspaceDialog(QDialog):
         self._load = load
         self._save = save
         self.saved_workspace: WorkspaceConfig | None = None
+        #: The Azure workspace found or created on the way (None when none was asked for).
+        self.azure_creation: WorkspaceCreation | None = None
+        self._pool = pool
+        self._create_worker: Worker | None = None
         #: True once the person picked a stage (an imported config.json then leaves it alone).
         self._stage_chosen = False
 
@@ -151,6 +165,7 @@ class AddWorkspaceDialog(QDialog):
             self._with_error(self.azure_workspace_edit, self.azure_workspace_error),
             self._with_error(self.tenant_edit, self.tenant_error),
             self._with_error(self.cloud_combo, self.cloud_error),
+            self.create_fields,
             self._with_error(self.sign_in_caption),
         ]
         labels = (
@@ -160,6 +175,7 @@ class AddWorkspaceDialog(QDialog):
             "Azure workspace",
             "Tenant",
             "Cloud",
+            "Create",
             "Sign-in",
         )
         for label, row in zip(labels, self._azure_rows, strict=True):
@@ -196,6 +212,7 @@ class AddWorkspaceDialog(QDialog):
             "azure_workspace": self.azure_workspace_error,
             "tenant_id": self.tenant_error,
             "cloud": self.cloud_error,
+            "location": self.create_fields.location_error,
         }
         self._targets: dict[str, QWidget] = {
             "name": self.name_edit,
@@ -207,6 +224,7 @@ class AddWorkspaceDialog(QDialog):
             "azure_workspace": self.azure_workspace_edit,
             "tenant_id": self.tenant_edit,
             "cloud": self.cloud_combo,
+            "location": self.create_fields.location_combo,
         }
         for edit in (
             self.name_edit,
@@ -262,6 +280,8 @@ class AddWorkspaceDialog(QDialog):
         self._cloud_choices: list[AzureCloudChoice] = azure_cloud_choices(self._existing())
         for index, choice in enumerate(self._cloud_choices):
             self.cloud_combo.addItem(choice.label, index)
+        self.create_fields = AzureCreateFields()
+        self.create_fields.edited.connect(self._clear_errors)
         self.sign_in_caption = QLabel(describe_azure_sign_in())
         self.sign_in_caption.setObjectName("FieldCaption")
         self.sign_in_caption.setWordWrap(True)
@@ -421,8 +441,20 @@ class AddWorkspaceDialog(QDialog):
     # -- submit -------------------------------------------------------------------------------
 
     def submit(self) -> None:
-        """Validate, save and close; on bad input show the error and keep everything."""
+        """Validate, save and close; on bad input show the error and keep everything.
+
+        With "Create the workspace if it does not exist" (Azure ML), the workspace is looked
+        up and, when missing, created in a worker first; it is saved once Azure has it.
+        """
+        if self.is_creating:
+            return
         self._clear_errors()
+        if self.kind() is WorkspaceKind.AZURE_ML and self.create_fields.wants_create():
+            self._start_creation()
+            return
+        self._save_form()
+
+    def _save_form(self) -> None:
         try:
             config = self._load()
             updated = add_workspace(self.form(), config)
@@ -439,3 +471,106 @@ class AddWorkspaceDialog(QDialog):
             return
         self.saved_workspace = workspace
         self.accept()
+
+    # -- creating the Azure ML workspace ------------------------------------------------------
+
+    @property
+    def is_creating(self) -> bool:
+        """True while the Azure ML workspace is being looked up or created."""
+        return self._create_worker is not None
+
+    def _start_creation(self) -> None:
+        try:  # every field checked (and the name free) before Azure is asked anything
+            workspace = build_workspace(self.form(), self._load())
+        except WorkspaceFormError as exc:
+            self._show_error(exc.field, str(exc))
+            return
+        except (MlopsError, OSError) as exc:
+            self._show_error(None, str(exc))
+            return
+        location = self.create_fields.location()
+        if not location:
+            self._show_error("location", "Choose or type the Azure region, e.g. westeurope")
+            return
+        if self._pool is None:
+            self._pool = WorkerPool(self)
+        worker = self._pool.submit(
+            ensure_azure_workspace_task,
+            workspace,
+            location=location,
+            display_name=self.create_fields.display_name(),
+            description=self.create_fields.description(),
+            name="create Azure ML workspace",
+        )
+        self._create_worker = worker
+        worker.signals.progress.connect(lambda d, t, m: self._creation_progress(worker, d, t, m))
+        worker.signals.result.connect(lambda value: self._created(worker, value))
+        worker.signals.error.connect(lambda error: self._creation_failed(worker, error))
+        self._set_locked(True)
+        azure = workspace.azure
+        where = f"{azure.workspace_name} in {azure.resource_group}" if azure else workspace.name
+        self.create_fields.set_running(True, f"Looking for {where}…")
+
+    def _creation_progress(self, worker: Worker, done: int, total: int, message: str) -> None:
+        if worker is self._create_worker:
+            self.create_fields.show_progress(done, total, message)
+
+    def _created(self, worker: Worker, creation: WorkspaceCreation) -> None:
+        if worker is not self._create_worker:
+            return  # cancelled meanwhile: the person chose to keep editing
+        self._create_worker = None
+        self._set_locked(False)
+        self.azure_creation = creation
+        verb = "Created" if creation.created else "Found"
+        self.create_fields.set_running(
+            False, f"{verb} {creation.info.name} in {creation.info.location}"
+        )
+        self._save_form()
+
+    def _creation_failed(self, worker: Worker, error: BaseException) -> None:
+        if worker is not self._create_worker or isinstance(error, Cancelled):
+            return
+        self._create_worker = None
+        self._set_locked(False)
+        self.create_fields.set_running(False)
+        self._show_error(None, describe_error(error))
+
+    def cancel_creation(self) -> None:
+        """Stop waiting for Azure; the dialog stays open with everything typed."""
+        worker = self._create_worker
+        if worker is None:
+            return
+        self._create_worker = None
+        worker.cancel()
+        self._set_locked(False)
+        name = self.azure_workspace_edit.text().strip()
+        # Azure finishes an accepted deployment regardless: adding again finds it then.
+        self.create_fields.set_running(
+            False,
+            f"Stopped waiting. Azure may still finish creating {name}; choose Add workspace "
+            "again to add it (an existing workspace is only added).",
+        )
+
+    def _set_locked(self, locked: bool) -> None:
+        for widget in (
+            self.name_edit,
+            self.stage_combo,
+            *self.kind_buttons.values(),
+            self.import_button,
+            self.subscription_edit,
+            self.resource_group_edit,
+            self.azure_workspace_edit,
+            self.tenant_edit,
+            self.cloud_combo,
+        ):
+            widget.setEnabled(not locked)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(not locked)
+        ok.setText("Creating…" if locked else "Add workspace")
+
+    def reject(self) -> None:
+        """Cancel while creating stops waiting (the dialog stays); otherwise close."""
+        if self.is_creating:
+            self.cancel_creation()
+            return
+        super().reject()

@@ -93,6 +93,14 @@ from mlops_desktop.ui.workers import LatestRequest, Worker, WorkerPool
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+DEPLOY_TIP = "Deploy a registered model version to the selected Azure ML endpoint (0 % traffic)"
+
+
+def deploy_blocked_reason(endpoint: Endpoint | None) -> str:
+    """Why the identity may not deploy to this Azure endpoint ("" when it may, or local)."""
+    return str(getattr(endpoint, "deploy_blocked", "") or "")
+
+
 #: Telemetry refresh while the page is visible; endpoint health every HEALTH_EVERY ticks.
 REFRESH_MS = 5000
 HEALTH_EVERY = 2
@@ -491,6 +499,8 @@ class EndpointsPage(QWidget):
             "Create endpoint…", style.icon("plus"), "Serve a registered model version"
         )
         self.create_button.clicked.connect(self.open_create_dialog)
+        self.deploy_button = tool("Deploy version…", style.icon("plus"), DEPLOY_TIP)
+        self.deploy_button.clicked.connect(self.open_deploy_dialog)
         self.start_button = tool(
             "Start", glyph_icon("play", "#16A34A"), "Start the endpoint, or restart what died"
         )
@@ -507,7 +517,7 @@ class EndpointsPage(QWidget):
         header.setContentsMargins(24, 14, 24, 8)
         header.setSpacing(8)
         header.addLayout(titles, 1)
-        for button in (self.create_button, self.start_button, self.stop_button):
+        for button in (self.create_button, self.deploy_button, self.start_button, self.stop_button):
             header.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         header.addSpacing(6)
         header.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -773,6 +783,11 @@ class EndpointsPage(QWidget):
             ("Edit traffic…", lambda: self.tabs.setCurrentWidget(self.traffic_view), True),
             ("Start", self.start_selected, idle and local and not running),
             ("Stop…", lambda: self.stop_selected(), idle and local and not stopped),
+            (
+                "Deploy version…",
+                self.open_deploy_dialog,
+                idle and not local and not deploy_blocked_reason(endpoint),
+            ),
         ]
 
     def _tree_menu(self, position: Any) -> None:
@@ -1015,9 +1030,18 @@ class EndpointsPage(QWidget):
         local = endpoint is not None and not is_azure_endpoint(endpoint)
         self.start_button.setEnabled(local and needs_start and not busy)
         self.stop_button.setEnabled(local and not stopped and not busy)
-        # Local endpoints only: Azure ML deployments are made with `endpoints create-deployment`.
+        # Create endpoint… makes local endpoints; Azure ML endpoints get Deploy version….
         supported = any(i.supported and not i.azure for i in self.model.workspaces())
         self.create_button.setEnabled(supported and not busy)
+        # Azure ML endpoints: a new deployment of a registered version (permission-gated).
+        blocked = deploy_blocked_reason(endpoint)
+        azure = endpoint is not None and is_azure_endpoint(endpoint)
+        self.deploy_button.setEnabled(azure and not blocked and not busy)
+        self.deploy_button.setToolTip(
+            f"You may not create deployments in {endpoint.workspace}: {blocked}"
+            if blocked and endpoint is not None
+            else DEPLOY_TIP
+        )
 
     # -- telemetry ----------------------------------------------------------------------------
 
@@ -1267,3 +1291,29 @@ class EndpointsPage(QWidget):
             message=f"Creating endpoint {name} in {workspace}…",
             on_result=created,
         )
+
+    def open_deploy_dialog(self) -> Any:
+        """*Deploy version…* of the selected Azure ML endpoint (non-blocking); returns it."""
+        from mlops_desktop.ui.dialogs.deploy_version_dialog import DeployVersionDialog
+
+        endpoint, target = self.selected_endpoint(), self._target()
+        if endpoint is None or target is None or not is_azure_endpoint(endpoint):
+            return None
+        dialog = DeployVersionDialog(
+            target[0],
+            endpoint.name,
+            self._pool,
+            taken=tuple(d.name for d in endpoint.deployments),
+            blocked=deploy_blocked_reason(endpoint),
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.deployed.connect(self._deployed)
+        dialog.open()
+        return dialog
+
+    def _deployed(self, workspace: str, endpoint: str, deployment: str) -> None:
+        """Select the new deployment once the tree has it (the list is read again)."""
+        self._pending_select = (workspace, endpoint, deployment)
+        self._action_done(f"Deployment {deployment} of {endpoint} created at 0 % traffic")
+        self.refresh()

@@ -5,13 +5,14 @@ latest request wins. While the page is visible the list refreshes every few seco
 selected job is active its log tail is polled every second.
 
 Azure ML workspaces' jobs are listed beside the local ones, read less often (each read is a few
-ARM calls); their logs live in Azure ML Studio, so the log view shows the Studio link.
+ARM calls). An Azure job's log is filled by one worker that follows it until the job ends; a
+new selection (or closing the window) cancels that worker.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent
+from PySide6.QtGui import QFontDatabase, QHideEvent, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.config import AppConfig
-from mlops_desktop.core.errors import Cancelled
+from mlops_desktop.core.errors import Cancelled, MlopsError
 from mlops_desktop.retraining.jobs import Job
 from mlops_desktop.ui import style, theme
 from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
@@ -41,13 +42,14 @@ from mlops_desktop.ui.models.jobs_model import (
     job_model_name,
     job_result,
 )
+from mlops_desktop.ui.pages.schedules_view import AzureSchedulesView
 from mlops_desktop.ui.tasks_azure_jobs import (
     AzureJobsRead,
-    azure_job_status_task,
-    azure_log_lines,
+    AzureLogText,
     azure_workspaces,
     cancel_azure_job_task,
     cancel_blocked_reason,
+    follow_azure_log_task,
     is_azure_job,
     list_azure_jobs,
     studio_url,
@@ -60,6 +62,7 @@ from mlops_desktop.ui.tasks_jobs import (
     submit_job_task,
     tail_log_task,
 )
+from mlops_desktop.ui.tasks_models import describe_error
 from mlops_desktop.ui.workers import LatestRequest, WorkerPool
 
 #: Milliseconds between list refreshes while the page is visible.
@@ -195,6 +198,11 @@ class JobsPage(QWidget):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([260, 420])
+        # Azure ML workspaces' schedules (hidden when no Azure workspace is configured).
+        self.schedules_view = AzureSchedulesView(self._pool)
+        self.schedules_view.errorOccurred.connect(self.errorOccurred)
+        self.schedules_view.infoPosted.connect(self.infoPosted)
+        self.splitter.addWidget(self.schedules_view)
         layout.addWidget(self.splitter, 1)
 
     # -- data ---------------------------------------------------------------------------------
@@ -212,6 +220,7 @@ class JobsPage(QWidget):
     def set_config(self, config: AppConfig) -> None:
         """Use these workspaces (filter and the Retrain dialog); reloads the list."""
         self._config = config
+        self.schedules_view.set_config(config)
         current = self.workspace_filter.currentData()
         self.workspace_filter.blockSignals(True)
         self.workspace_filter.clear()
@@ -223,9 +232,10 @@ class JobsPage(QWidget):
         self.refresh_all()
 
     def refresh_all(self) -> None:
-        """Reload local and Azure ML jobs."""
+        """Reload local and Azure ML jobs (and the Azure ML schedules)."""
         self.refresh()
         self.refresh_azure()
+        self.schedules_view.refresh(self.workspace_filter.currentData() or None)
 
     def refresh(self) -> None:
         """Reload the job list in a worker (supersedes a running reload)."""
@@ -339,6 +349,7 @@ class JobsPage(QWidget):
         self._log_request.begin()
         self._log_busy = False
         self.log_view.clear()
+        self.log_view.setPlaceholderText("The job's log appears here.")
         if job is None:
             self.detail_label.setText("Select a job to see its log.")
             self.cancel_button.setEnabled(False)
@@ -393,15 +404,7 @@ class JobsPage(QWidget):
         self._log_busy = True
         job = self.selected_job()
         if job is not None and is_azure_job(job):
-            worker = self._pool.submit(
-                azure_job_status_task, self._config, job, name="Azure ML job status"
-            )
-            self._log_request.track(worker)
-            self._log_request.connect(
-                worker.signals.result,
-                lambda fresh: self._on_log(LogTail(fresh, azure_log_lines(fresh))),
-            )
-            self._log_request.connect(worker.signals.error, self._on_log_error)
+            self._follow_azure_log(job)
             return
         worker = self._pool.submit(tail_log_task, self._selected_id, name="job log")
         self._log_request.track(worker)
@@ -427,6 +430,48 @@ class JobsPage(QWidget):
         self.log_timer.stop()
         if not isinstance(error, Cancelled):
             self.errorOccurred.emit(error)
+
+    def _follow_azure_log(self, job: Job) -> None:
+        """One worker reads the log and follows it until the job ends (the view fills as it)."""
+        self.log_view.clear()  # the worker starts from the log's beginning
+        self.log_view.setPlaceholderText("Reading the log from Azure ML…")
+        worker = self._pool.submit(follow_azure_log_task, self._config, job, name="Azure job log")
+        self._log_request.track(worker)
+        self._log_request.connect(worker.signals.partial, self._on_azure_log_text)
+        self._log_request.connect(worker.signals.result, self._on_azure_log_end)
+        self._log_request.connect(worker.signals.error, self._on_azure_log_error)
+
+    def _on_azure_log_text(self, piece: AzureLogText) -> None:
+        if piece.job_id != self._selected_id:
+            return
+        bar = self.log_view.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 2
+        # Append through a cursor of its own: the reader's selection and position stay.
+        cursor = QTextCursor(self.log_view.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(piece.text)
+        if at_end:
+            bar.setValue(bar.maximum())
+
+    def _on_azure_log_end(self, job: Job) -> None:
+        self._log_busy = False
+        self.log_view.setPlaceholderText("This job has written no log.")
+        self.jobs_model.update_job(job)
+        if job.id == self._selected_id:
+            self._update_detail(job)
+
+    def _on_azure_log_error(self, error: BaseException) -> None:
+        self._log_busy = False
+        if isinstance(error, Cancelled):
+            return
+        if not isinstance(error, MlopsError):
+            self.errorOccurred.emit(error)
+        # Shown where the log would be (e.g. no permission to read the run history).
+        message = f"Cannot read this job's log: {describe_error(error)}"
+        if self.log_view.document().isEmpty():
+            self.log_view.setPlaceholderText(message)
+        else:
+            self.log_view.appendPlainText(f"[{message}]")
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -528,8 +573,8 @@ class JobsPage(QWidget):
         if self._loaded:
             self.refresh_all()
         job = self.selected_job()
-        if job is not None and not job.status.finished:
-            self.log_timer.start()
+        if job is not None and not job.status.finished and not is_azure_job(job):
+            self.log_timer.start()  # an Azure job's log worker follows it on its own
 
     def hideEvent(self, event: QHideEvent) -> None:
         """Stop polling while hidden."""

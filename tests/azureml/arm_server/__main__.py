@@ -8,6 +8,11 @@ It serves the dev/staging/prod data set on https://127.0.0.1:PORT, writes a CA b
 stand-in ``az`` (signed in as ``--principal``) into ``--state-dir``, optionally adds the three
 workspaces (``azure-dev``, ``azure-staging``, ``azure-prod``) to the app configuration under
 ``--configure-home``, and prints the environment to ``source`` in the shell that runs the app.
+
+When Azurite (npm ``azurite``) is installed it also serves the workspaces' storage: Azurite with
+the server's certificate, a CONNECT proxy for ``*.blob.core.loopback.test`` (``HTTPS_PROXY`` in
+``env.sh``) and real model files at every path the data set's model versions name, so versions
+can be downloaded and copied across workspaces. ``--no-storage`` leaves it out.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from .az_standin import AzStandIn
-from .dataset import load_dataset
+from .dataset import Dataset, load_dataset
+from .datastores import STORAGE_ACCOUNT
 from .server import ArmTestServer
-from .tls import make_self_signed_certificate, write_ca_bundle
+from .storage_seed import save_sklearn_model, seed_model_files
+from .tls import STORAGE_SUFFIX, CertificateFiles, make_self_signed_certificate, write_ca_bundle
 
 #: Default-chain members a developer machine may have set up for real Azure.
 EXCLUDE = "environment,workload_identity,shared_token_cache,visual_studio_code,powershell," + (
@@ -43,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         default="ml-lead",
         choices=sorted(load_dataset().principals),
         help="who the stand-in az is signed in as",
+    )
+    parser.add_argument(
+        "--no-storage",
+        action="store_true",
+        help="do not start Azurite (model files cannot be downloaded or copied)",
     )
     parser.add_argument(
         "--configure-home",
@@ -86,6 +99,42 @@ def _configure(home: Path, server: ArmTestServer) -> Path:
     return save_config(config)
 
 
+def _start_storage(cert: CertificateFiles, state: Path, dataset: Dataset) -> list[Any]:
+    """Azurite + the CONNECT proxy, seeded; [] when Azurite is not installed."""
+    import os
+
+    # azurite.py and connect_proxy.py live next to this package (tests/azureml).
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from azurite import INSTALL_HINT, Azurite, azurite_executable
+    from connect_proxy import BlobConnectProxy
+
+    executable = azurite_executable()
+    if executable is None:
+        print(f"no storage (model files cannot be downloaded): {INSTALL_HINT}")
+        return []
+    azurite = Azurite(cert, state / "azurite", executable=executable).start()
+    proxy = BlobConnectProxy(STORAGE_SUFFIX, azurite.port).start()
+    # Seeding talks to Azurite directly (path-style URL); a proxy of the shell must not see it.
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    folder = state / "seed-model"
+    try:
+        if not (folder / "MLmodel").is_file():
+            save_sklearn_model(folder)
+        seeded = seed_model_files(
+            dataset,
+            f"https://127.0.0.1:{azurite.port}/{STORAGE_ACCOUNT}",
+            folder,
+            connection_verify=str(cert.cert),
+            retry_total=0,
+        )
+    except BaseException:
+        proxy.stop()
+        azurite.stop()
+        raise
+    print(f"Azurite on 127.0.0.1:{azurite.port} (proxy {proxy.url}): {len(seeded)} model folders")
+    return [proxy, azurite]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the server and wait for Ctrl-C (or SIGTERM)."""
     args = _parser().parse_args(argv)
@@ -104,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         "PATH": f"{az.bin_dir}:$PATH",
         "MLOPS_DESKTOP_AZURE_EXCLUDE": EXCLUDE,
     }
+    storage = [] if args.no_storage else _start_storage(cert, state, data)
+    if storage:
+        exports["HTTPS_PROXY"] = storage[0].url
+        exports["NO_PROXY"] = "127.0.0.1,localhost"  # ARM and MLflow stay direct
     if args.configure_home:
         home = args.configure_home.expanduser().resolve()
         config_file = _configure(home, server)
@@ -131,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.stop()
+        for part in storage:  # the proxy, then Azurite
+            part.stop()
         for route in server.unknown_routes:
             print(f"unknown route seen: {route}", file=sys.stderr)
     return 0

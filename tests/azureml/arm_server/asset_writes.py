@@ -89,6 +89,40 @@ class AssetWrites:
             container["properties"]["latestVersion"] = version
         return Response(201, self.reader.present(ws, path, stored))
 
+    def put_container(
+        self, ws: WorkspaceData, segments: tuple[str, ...], body: bytes, who: str
+    ) -> Response:
+        """``PUT models/NAME``: create a model container or replace its description, tags and
+        archiving (200 when it existed, 201 when created), as "Model Containers - Create Or
+        Update" does."""
+        try:
+            props = json.loads(body or b"{}")["properties"]
+        except (ValueError, KeyError, TypeError):
+            return user_error(
+                "The request body is not a valid model container.", inner="BadArgument"
+            )
+        now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        with self.operations.lock:
+            status, container = _container_put(ws, segments[1], props, now, who)
+        return Response(status, self.reader.present(ws, "models", container))
+
 
 def _named(items: list[dict[str, Any]] | None, name: str) -> dict[str, Any] | None:
     return next((i for i in items or [] if str(i["name"]).lower() == name.lower()), None)
+
+
+def _container_put(
+    ws: WorkspaceData, name: str, props: dict[str, Any], now: str, who: str
+) -> tuple[int, dict[str, Any]]:
+    containers = ws.ensure_collection("models")
+    container = _named(containers, name)
+    status = 200
+    if container is None:
+        status = 201
+        container = {"name": name, "properties": {}, "systemData": system_data(now, who)}
+        containers.append(container)
+    for key in ("description", "tags", "isArchived"):
+        if key in props:
+            container["properties"][key] = props[key]
+    container["systemData"].update(lastModifiedAt=now, lastModifiedBy=who)
+    return status, container

@@ -142,6 +142,28 @@ class EndpointWrites:
             headers = self.operations.start_locked(ws, version, done)
         return Response(202, None, {**headers, "Location": headers["Azure-AsyncOperation"]})
 
+    def delete_endpoint(
+        self, ws: WorkspaceData, segments: tuple[str, ...], version: str
+    ) -> Response:
+        """``DELETE onlineEndpoints/E``: 202, the endpoint and its deployments gone when the
+        operation completes (204 when there is no such endpoint)."""
+        name = segments[1]
+        with self.operations.lock:
+            endpoints = ws.collection("onlineEndpoints") or []
+            endpoint = _find(endpoints, name)
+            if endpoint is None:
+                return Response(204, None)
+            endpoint["properties"]["provisioningState"] = "Deleting"
+
+            def done(items: list[dict[str, Any]] = endpoints) -> None:
+                items[:] = [e for e in items if str(e["name"]).lower() != name.lower()]
+                deployments = ws.collection(f"onlineEndpoints/{endpoint['name']}/deployments")
+                if deployments is not None:
+                    deployments.clear()
+
+            headers = self.operations.start_locked(ws, version, done)
+        return Response(202, None, {**headers, "Location": headers["Azure-AsyncOperation"]})
+
     def get_logs(self, ws: WorkspaceData, segments: tuple[str, ...], body: bytes) -> Response:
         """``POST …/deployments/D/getLogs`` with ``{"tail": N, "containerType": …}``."""
         endpoint, name = segments[1], segments[3]

@@ -18,7 +18,8 @@ STABLE = "2024-04-01"
 WORKSPACE_ROUTES: dict[str, dict[str, frozenset[str]]] = {
     "": {"GET": frozenset({"2024-10-01-preview", "2023-08-01-preview", STABLE})},
     "models": {"GET": frozenset({"2023-08-01-preview", STABLE})},
-    "models/*": {"GET": frozenset({"2023-08-01-preview", STABLE})},
+    # Model containers: the app writes their tags through plain ARM at the stable version.
+    "models/*": {"GET": frozenset({"2023-08-01-preview", STABLE}), "PUT": frozenset({STABLE})},
     "models/*/versions": {"GET": frozenset({"2023-08-01-preview", STABLE})},
     "models/*/versions/*": {
         "GET": frozenset({"2023-08-01-preview", STABLE}),
@@ -34,6 +35,7 @@ WORKSPACE_ROUTES: dict[str, dict[str, frozenset[str]]] = {
     "onlineendpoints/*": {
         "GET": frozenset({"2022-02-01-preview", "2023-04-01-preview", STABLE}),
         "PUT": frozenset({"2022-02-01-preview", STABLE}),
+        "DELETE": frozenset({"2022-02-01-preview", STABLE}),
     },
     "onlineendpoints/*/deployments": {
         "GET": frozenset({"2023-04-01-preview", "2022-02-01-preview", STABLE})
@@ -57,6 +59,9 @@ WORKSPACE_ROUTES: dict[str, dict[str, frozenset[str]]] = {
         "GET": frozenset({"2024-01-01-preview", STABLE}),
         "PUT": frozenset({"2024-01-01-preview", STABLE}),
     },
+    "datastores": {"GET": frozenset({"2024-10-01-preview", STABLE})},
+    "datastores/*": {"GET": frozenset({"2024-10-01-preview", STABLE})},
+    "datastores/*/listsecrets": {"POST": frozenset({"2024-10-01-preview", STABLE})},
     # Microsoft.Authorization/permissions at the workspace scope (effective RBAC of the caller).
     "providers/*/permissions": {"GET": frozenset({"2022-04-01"})},
 }

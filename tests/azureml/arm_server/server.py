@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .asset_writes import AssetWrites
 from .auth import authenticate, forbidden, principal_name
 from .dataset import Dataset, WorkspaceData, load_dataset
+from .datastores import Datastores
 from .deployments import ACTION as DEPLOY_ACTION
 from .deployments import API_VERSIONS, DEPLOYMENT_RE, WORKSPACE_ACTION, TemplateDeployments
 from .endpoint_writes import EndpointWrites
@@ -33,7 +34,8 @@ from .operations import Operations
 from .reads import Reader
 from .responses import Response, arm_error, mfe_error
 from .routes import Route, parse_route
-from .tls import CertificateFiles
+from .run_history import RunHistory, is_run_history_path
+from .tls import STORAGE_SUFFIX, CertificateFiles
 
 log = logging.getLogger("arm_server")
 
@@ -108,6 +110,8 @@ class ArmTestServer:
         self.endpoints = EndpointWrites(self.dataset, self.operations, self.reader)
         self.jobs = JobWrites(self.operations, self.reader)
         self.assets = AssetWrites(self.operations, self.reader)
+        self.datastores = Datastores(self.reader)
+        self.run_history = RunHistory(self.dataset, self.reader, self.jobs, self._unknown_route)
         self.template_deployments = TemplateDeployments(self.dataset)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -130,7 +134,7 @@ class ArmTestServer:
             "resource_manager": base + "/",
             "active_directory": base,
             "aml_resource_id": base,
-            "storage_endpoint": "core.windows.net",
+            "storage_endpoint": STORAGE_SUFFIX,  # blob traffic: see tests/azureml/azurite.py
             "registry_discovery_endpoint": base,
         }
 
@@ -209,6 +213,8 @@ class ArmTestServer:
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
         scored = None if fault is not None else self.endpoints.score(parts.path, headers, body)
+        if scored is None and fault is None:  # discovery and SAS log blobs: no token
+            scored = self.run_history.anonymous(method, parts.path, query, headers)
         if fault is not None and fault.status is not None:
             response = _fault_response(fault)
         elif scored is not None:  # an endpoint's scoring URI: key auth, not ARM
@@ -248,6 +254,8 @@ class ArmTestServer:
     def _route(
         self, method: str, path: str, query: dict[str, str], claims: dict[str, Any], body: bytes
     ) -> Response:
+        if is_run_history_path(path):
+            return self.run_history.route(method, path, query, claims)
         deployment = DEPLOYMENT_RE.match(path)
         if deployment is not None:
             return self._template_deployment(method, path, query, claims, body, deployment)
@@ -344,6 +352,8 @@ class ArmTestServer:
         if not route.segments:
             return Response(200, self.reader.present(ws, "", ws.resource))
         who = principal_name(claims)
+        if route.pattern.startswith("datastores"):
+            return self.datastores.handle(method, ws, route, query)
         if route.pattern == "onlineendpoints/*/deployments/*" and method == "PUT":
             return self.endpoints.put_deployment(
                 ws, route.segments, body, who, query["api-version"]
@@ -360,6 +370,10 @@ class ArmTestServer:
             return self.jobs.put_schedule(ws, route.segments, body, who, query["api-version"])
         if route.pattern == "jobs/*/cancel":
             return self.jobs.cancel(ws, route.segments, query["api-version"])
+        if route.pattern == "models/*" and method == "PUT":
+            return self.assets.put_container(ws, route.segments, body, who)
+        if route.pattern == "onlineendpoints/*" and method == "DELETE":
+            return self.endpoints.delete_endpoint(ws, route.segments, query["api-version"])
         if route.pattern == "onlineendpoints/*/listkeys":
             return self.endpoints.list_keys(ws, route.segments)
         if method == "PUT":
@@ -437,10 +451,14 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug in the server must show, not hang the client
             log.exception("arm_server: handler failed")
             response = Response(500, mfe_error("SystemError", f"loopback server bug: {exc!r}"))
-        payload = json.dumps(response.body).encode() if response.body is not None else b""
+        if isinstance(response.body, bytes):  # a blob or a storage error, sent as is
+            payload = response.body
+        else:
+            payload = json.dumps(response.body).encode() if response.body is not None else b""
+        content_type = response.headers.pop("Content-Type", "application/json; charset=utf-8")
         try:
             self.send_response(response.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("x-ms-request-id", uuid.uuid4().hex)
             for key, value in response.headers.items():

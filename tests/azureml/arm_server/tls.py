@@ -2,12 +2,15 @@
 
 The certificate doubles as its own CA: clients trust it the way people behind a TLS-inspecting
 corporate proxy trust their proxy's root, through ``REQUESTS_CA_BUNDLE`` or ``connection_verify``.
+It also names the loopback cloud's blob endpoints (``*.blob.<storage suffix>``), so the storage
+emulator serves with the same certificate and one CA bundle covers ARM and storage.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +18,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+#: DNS suffix of the loopback cloud's storage accounts (``.test`` never resolves publicly).
+STORAGE_SUFFIX = "core.loopback.test"
+#: Host names the certificate covers besides 127.0.0.1: storage accounts' blob endpoints.
+STORAGE_HOSTS = (f"*.blob.{STORAGE_SUFFIX}",)
 
 
 @dataclass(frozen=True)
@@ -25,8 +33,13 @@ class CertificateFiles:
     key: Path
 
 
-def make_self_signed_certificate(directory: Path, *, days: int = 30) -> CertificateFiles:
-    """Write ``loopback-cert.pem`` and ``loopback-key.pem`` into ``directory``."""
+def make_self_signed_certificate(
+    directory: Path, *, days: int = 30, dns_names: Sequence[str] = STORAGE_HOSTS
+) -> CertificateFiles:
+    """Write ``loopback-cert.pem`` and ``loopback-key.pem`` into ``directory``.
+
+    The certificate is valid for 127.0.0.1, ``localhost`` and ``dns_names``.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
@@ -47,7 +60,11 @@ def make_self_signed_certificate(directory: Path, *, days: int = 30) -> Certific
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                [
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("localhost"),
+                    *(x509.DNSName(name) for name in dns_names),
+                ]
             ),
             critical=False,
         )
