@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 AzureOpener = Callable[[WorkspaceConfig], "AzureMlBackend"]
 #: What the monitor shows instead of local telemetry charts.
 AZURE_TELEMETRY_NOTE = "telemetry for Azure endpoints is in Azure Monitor"
+#: Where the figures would be: what the page offers instead.
+AZURE_TELEMETRY_HINT = (
+    "Requests, latency and errors of Azure ML endpoints are charted in Azure Monitor.\n"
+    "Use Test to score a request, or Traffic to change the split."
+)
 
 
 @dataclass(frozen=True, slots=True)

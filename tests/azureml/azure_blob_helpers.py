@@ -1,6 +1,6 @@
 """Azure ML workspaces with real model files: the loopback ARM, Azurite and a CONNECT proxy.
 
-Use the ``azure_blob_env`` fixture (tests/azureml/conftest.py) for a fresh environment::
+Use the ``azure_blob_env`` fixture (:mod:`azure_blob_fixtures`) for a fresh environment::
 
     def test_promote(azure_blob_env: BlobEnvironment, tmp_path: Path) -> None:
         dev = azure_blob_env.backend(Stage.DEV)
@@ -38,12 +38,15 @@ from azurite import Azurite
 from connect_proxy import BlobConnectProxy
 
 from mlops_desktop.backends.azureml.backend import AzureMlBackend
+from mlops_desktop.core.policy import GatePolicy, PolicyConfig, RolloutPolicy, StagePolicy
 from mlops_desktop.core.stages import Stage
 
 __all__ = [
     "ACCOUNT_URL",
     "BlobEnvironment",
     "create_containers",
+    "model_with_holdout",
+    "promotion_policies",
     "register_model_folder",
     "save_sklearn_model",
     "use_blob_proxy",
@@ -185,3 +188,42 @@ def register_model_folder(
         )
     )
     return str(created.version)
+
+
+def model_with_holdout(dest: Path, seed: int) -> Path:
+    """An MLflow model folder (:func:`save_sklearn_model`) carrying its held-out split at
+    ``mlops/holdout.parquet``: how the split travels with a model on Azure ML, where the
+    promotion gates read it."""
+    import numpy as np
+    import pandas as pd
+
+    from mlops_desktop.promotion.evaluation import MODEL_HOLDOUT_FILE
+
+    save_sklearn_model(dest, seed=seed)
+    rng = np.random.default_rng(100 + seed)
+    frame = pd.DataFrame(rng.normal(size=(30, 3)), columns=["tenure", "spend", "calls"])
+    frame["target"] = frame["tenure"] * 2.0 - frame["calls"]
+    (dest / MODEL_HOLDOUT_FILE).parent.mkdir(parents=True)
+    frame.to_parquet(dest / MODEL_HOLDOUT_FILE)
+    return dest
+
+
+def promotion_policies(approvers: tuple[str, ...] = ("reviewer",)) -> PolicyConfig:
+    """The promotion policy of the Azure promotion tests: gates lenient enough for two small
+    sklearn models and the loopback's latency, canary 10 % watched 0.3 s; prod needs the
+    approval of one of ``approvers``."""
+
+    def stage(**changes: object) -> StagePolicy:
+        return StagePolicy(
+            gates=GatePolicy(smoke_max_latency_ms=10_000.0, relative_tolerance=0.5),
+            rollout=RolloutPolicy(
+                canary=(10,), step_seconds=0.3, probe_requests=3, max_latency_ms=10_000.0
+            ),
+        ).model_copy(update=changes)
+
+    return PolicyConfig(
+        stages={
+            Stage.STAGING: stage(),
+            Stage.PROD: stage(requires_approval=True, approvers=approvers),
+        }
+    )

@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import azure_blob_fixtures
 import pytest
-from arm_server import ArmTestServer, AzStandIn, CertificateFiles, make_self_signed_certificate
-from arm_server.tls import STORAGE_SUFFIX
-from azure_blob_helpers import BlobEnvironment, create_containers, use_blob_proxy
+from arm_server import ArmTestServer, AzStandIn, CertificateFiles
+from azure_blob_fixtures import start_arm_server
 from azure_helpers import sign_in_az, use_loopback_arm
-from azurite import Azurite, require_azurite
-from connect_proxy import BlobConnectProxy
 
 _HERE = Path(__file__).parent
+
+# Defined once in azure_blob_fixtures (tests/ui binds the same ones).
+arm_cert = azure_blob_fixtures.arm_cert
+azurite = azure_blob_fixtures.azurite
+azure_blob_env = azure_blob_fixtures.azure_blob_env
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -34,19 +37,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def arm_cert(tmp_path_factory: pytest.TempPathFactory) -> CertificateFiles:
-    """The loopback server's self-signed certificate (also the CA bundle to trust)."""
-    return make_self_signed_certificate(tmp_path_factory.mktemp("arm-tls"))
-
-
-def _serve(cert: CertificateFiles) -> ArmTestServer:
-    return ArmTestServer(cert, page_size=2, lro_polls=2, lro_retry_after=0).start()
-
-
-@pytest.fixture(scope="session")
 def arm_server(arm_cert: CertificateFiles) -> Iterator[ArmTestServer]:
     """One shared server with the dev/staging/prod data set; tests only read from it."""
-    server = _serve(arm_cert)
+    server = start_arm_server(arm_cert)
     yield server
     server.stop()
 
@@ -54,7 +47,7 @@ def arm_server(arm_cert: CertificateFiles) -> Iterator[ArmTestServer]:
 @pytest.fixture
 def fresh_arm_server(arm_cert: CertificateFiles) -> Iterator[ArmTestServer]:
     """A server of the test's own, for tests that write."""
-    server = _serve(arm_cert)
+    server = start_arm_server(arm_cert)
     yield server
     server.stop()
     assert server.unknown_routes == [], "the SDK called routes the server does not model"
@@ -78,36 +71,3 @@ def azure_environment(
 def az(tmp_path: Path, arm_server: ArmTestServer, monkeypatch: pytest.MonkeyPatch) -> AzStandIn:
     """The stand-in ``az`` first on PATH, signed in as the ML lead (Contributor everywhere)."""
     return sign_in_az(arm_server, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def azurite(arm_cert: CertificateFiles, tmp_path: Path) -> Iterator[Azurite]:
-    """A fresh Azurite blob service over HTTPS (skipped, or failed on CI, when not installed)."""
-    with Azurite(arm_cert, tmp_path / "azurite", executable=require_azurite()) as running:
-        yield running
-
-
-@pytest.fixture
-def azure_blob_env(
-    arm_cert: CertificateFiles,
-    azurite: Azurite,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[BlobEnvironment]:
-    """A fresh ARM server + Azurite + CONNECT proxy; ``az`` signed in as the ML lead.
-
-    Each workspace's datastore containers exist; see :mod:`azure_blob_helpers`.
-    """
-    server = _serve(arm_cert)
-    proxy = BlobConnectProxy(STORAGE_SUFFIX, azurite.port).start()
-    use_blob_proxy(monkeypatch, proxy)
-    env = BlobEnvironment(server, azurite, proxy, sign_in_az(server, tmp_path, monkeypatch))
-    try:
-        create_containers(server)
-        yield env
-    finally:
-        env.close()
-        proxy.stop()
-        server.stop()
-    assert server.unknown_routes == [], "the SDK called routes the server does not model"
-    assert proxy.refused == [], "something tried to leave the machine through the proxy"

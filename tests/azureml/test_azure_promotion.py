@@ -8,43 +8,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from azure_blob_helpers import BlobEnvironment, register_model_folder, save_sklearn_model
+from azure_blob_helpers import (
+    BlobEnvironment,
+    model_with_holdout,
+    promotion_policies,
+    register_model_folder,
+)
 
 from mlops_desktop.core.audit import AuditAction, AuditLog
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig, load_config
-from mlops_desktop.core.policy import GatePolicy, PolicyConfig, RolloutPolicy, StagePolicy
+from mlops_desktop.core.policy import PolicyConfig
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.promotion.approvals import decide
 from mlops_desktop.promotion.azure_registry import AzureRegistryAccess
 from mlops_desktop.promotion.entities import OperationState
-from mlops_desktop.promotion.evaluation import MODEL_HOLDOUT_FILE
 from mlops_desktop.promotion.promote import promote_model_version
 
 MODEL = "churn-files"
-
-
-def _policy(**changes: object) -> StagePolicy:
-    return StagePolicy(
-        gates=GatePolicy(smoke_max_latency_ms=10_000.0, relative_tolerance=0.5),
-        rollout=RolloutPolicy(
-            canary=(10,), step_seconds=0.3, probe_requests=3, max_latency_ms=10_000.0
-        ),
-    ).model_copy(update=changes)
-
-
-def _model_with_holdout(dest: Path, seed: int) -> Path:
-    """An MLflow model folder carrying its held-out split (how it travels on Azure ML)."""
-    import numpy as np
-
-    save_sklearn_model(dest, seed=seed)
-    rng = np.random.default_rng(100 + seed)
-    frame = pd.DataFrame(rng.normal(size=(30, 3)), columns=["tenure", "spend", "calls"])
-    frame["target"] = frame["tenure"] * 2.0 - frame["calls"]
-    (dest / MODEL_HOLDOUT_FILE).parent.mkdir(parents=True)
-    frame.to_parquet(dest / MODEL_HOLDOUT_FILE)
-    return dest
 
 
 @pytest.fixture
@@ -52,13 +33,7 @@ def azure_stages(azure_blob_env: BlobEnvironment) -> tuple[AppConfig, PolicyConf
     workspaces = tuple(
         azure_blob_env.backend(stage).workspace for stage in (Stage.DEV, Stage.STAGING, Stage.PROD)
     )
-    policies = PolicyConfig(
-        stages={
-            Stage.STAGING: _policy(),
-            Stage.PROD: _policy(requires_approval=True, approvers=("reviewer",)),
-        }
-    )
-    return AppConfig(workspaces=workspaces), policies
+    return AppConfig(workspaces=workspaces), promotion_policies()
 
 
 def _registry(config: AppConfig, name: str) -> AzureRegistryAccess:
@@ -75,7 +50,7 @@ def test_promote_dev_to_staging_to_prod_across_workspaces(
 ) -> None:
     config, policies = azure_stages
     dev = azure_blob_env.backend(Stage.DEV)
-    register_model_folder(dev, MODEL, _model_with_holdout(tmp_path / "m1", seed=0))
+    register_model_folder(dev, MODEL, model_with_holdout(tmp_path / "m1", seed=0))
 
     first = promote_model_version(
         MODEL, "1", source="dev", config=config, policies=policies, actor="ml-lead"
@@ -88,7 +63,7 @@ def test_promote_dev_to_staging_to_prod_across_workspaces(
     assert any(b.endswith("MLmodel") for b in azure_blob_env.blob_names(Stage.STAGING))
 
     # A second version: canary 10 % then 100 %, the old deployment retired.
-    register_model_folder(dev, MODEL, _model_with_holdout(tmp_path / "m2", seed=1))
+    register_model_folder(dev, MODEL, model_with_holdout(tmp_path / "m2", seed=1))
     second = promote_model_version(
         MODEL, "2", source="dev", config=config, policies=policies, actor="ml-lead"
     )
@@ -147,12 +122,12 @@ def test_failed_smoke_test_rolls_back_the_target(
 ) -> None:
     config, policies = azure_stages
     dev = azure_blob_env.backend(Stage.DEV)
-    register_model_folder(dev, MODEL, _model_with_holdout(tmp_path / "m1", seed=0))
+    register_model_folder(dev, MODEL, model_with_holdout(tmp_path / "m1", seed=0))
     assert (
         promote_model_version(MODEL, "1", source="dev", config=config, policies=policies).state
         is OperationState.COMPLETED
     )
-    register_model_folder(dev, MODEL, _model_with_holdout(tmp_path / "m2", seed=1))
+    register_model_folder(dev, MODEL, model_with_holdout(tmp_path / "m2", seed=1))
     azure_blob_env.server.add_fault(
         rf"/inference/mlw-churn-staging/{MODEL}/score$", status=500, method="POST", times=None
     )
@@ -183,7 +158,7 @@ def test_promote_and_roll_back_from_the_command_line(
     _add_workspaces(azure_blob_env.server, capsys)
     dev = azure_blob_env.backend(Stage.DEV)
     for seed in (0, 1):
-        register_model_folder(dev, MODEL, _model_with_holdout(tmp_path / f"m{seed}", seed=seed))
+        register_model_folder(dev, MODEL, model_with_holdout(tmp_path / f"m{seed}", seed=seed))
     for version in ("1", "2"):
         assert main(["promote", MODEL, version, "--from", "dev", "--yes", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["state"] == "completed"

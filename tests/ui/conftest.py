@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import azure_blob_fixtures
 import pytest
 
 from mlops_desktop.core.config import (
@@ -25,6 +26,12 @@ from mlops_desktop.core.config import (
 from mlops_desktop.core.stages import Stage
 
 PREFIX_WORKSPACE = "shared"
+
+# Azure ML workspaces with real model files (loopback ARM, Azurite, CONNECT proxy): the
+# fixtures of tests/azureml, defined once in azure_blob_fixtures.
+arm_cert = azure_blob_fixtures.arm_cert
+azurite = azure_blob_fixtures.azurite
+azure_blob_env = azure_blob_fixtures.azure_blob_env
 
 
 @pytest.fixture

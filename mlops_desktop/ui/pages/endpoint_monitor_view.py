@@ -372,12 +372,13 @@ class EndpointMonitorView(QWidget):
         if not telemetry.total_requests:
             self.caption.setText(f"No requests in the {words} — send one from the Test tab")
 
-    def show_unavailable(self, text: str) -> None:
-        """No local telemetry for this endpoint (Azure ML): empty figures and ``text``."""
+    def show_unavailable(self, text: str, explanation: str = "") -> None:
+        """No local telemetry for this endpoint (Azure ML): empty figures, ``text`` as the
+        caption and ``explanation`` (what to do instead) where the figures would be."""
         self.clear()
         self.show_note(text)
         if not self._charts_built:
-            self.placeholder.setText(text)
+            self.placeholder.setText(explanation or text)
 
     @property
     def local_telemetry(self) -> bool:

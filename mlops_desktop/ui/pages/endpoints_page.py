@@ -84,6 +84,7 @@ from mlops_desktop.ui.pages.endpoint_monitor_view import EndpointMonitorView
 from mlops_desktop.ui.pages.endpoint_test_view import EndpointTestView
 from mlops_desktop.ui.pages.endpoint_traffic_view import EndpointTrafficView
 from mlops_desktop.ui.tasks_azure_endpoints import (
+    AZURE_TELEMETRY_HINT,
     AZURE_TELEMETRY_NOTE,
     azure_endpoint_summary,
     is_azure_endpoint,
@@ -748,7 +749,7 @@ class EndpointsPage(QWidget):
         self._telemetry_request.begin()
         if is_azure_endpoint(self.selected_endpoint()):
             # Requests to Azure endpoints are not collected here: nothing local to chart.
-            self.monitor_view.show_unavailable(AZURE_TELEMETRY_NOTE)
+            self.monitor_view.show_unavailable(AZURE_TELEMETRY_NOTE, AZURE_TELEMETRY_HINT)
             if self._awaiting_telemetry:
                 self._mark_loaded()
             return

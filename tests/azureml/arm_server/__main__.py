@@ -96,7 +96,38 @@ def _configure(home: Path, server: ArmTestServer) -> Path:
             ),
         )
         config = config.with_workspace(workspace, replace=True)
+    _write_demo_policy()
     return save_config(config)
+
+
+def _write_demo_policy() -> None:
+    """Promotion into the data set's own endpoints (blue/green), with canary steps; prod needs
+    approval. Only when the home has no policy yet (a user's choices are kept)."""
+    from mlops_desktop.core.policy import (
+        PolicyConfig,
+        RolloutPolicy,
+        StagePolicy,
+        policy_file,
+        save_policy,
+    )
+
+    if policy_file().is_file():
+        return
+    save_policy(
+        PolicyConfig(
+            workspaces={
+                "azure-staging": StagePolicy(
+                    rollout=RolloutPolicy(
+                        endpoint="churn-staging-ep", canary=(10, 50), step_seconds=5
+                    )
+                ),
+                "azure-prod": StagePolicy(
+                    requires_approval=True,
+                    rollout=RolloutPolicy(endpoint="churn-prod-ep", canary=(10,), step_seconds=5),
+                ),
+            }
+        )
+    )
 
 
 def _start_storage(cert: CertificateFiles, state: Path, dataset: Dataset) -> list[Any]:
@@ -119,7 +150,7 @@ def _start_storage(cert: CertificateFiles, state: Path, dataset: Dataset) -> lis
     folder = state / "seed-model"
     try:
         if not (folder / "MLmodel").is_file():
-            save_sklearn_model(folder)
+            save_sklearn_model(folder, with_holdout=True)  # promotion's gates read it
         seeded = seed_model_files(
             dataset,
             f"https://127.0.0.1:{azurite.port}/{STORAGE_ACCOUNT}",

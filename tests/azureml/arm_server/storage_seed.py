@@ -18,9 +18,17 @@ from .datastores import STORAGE_ACCOUNT, STORAGE_ACCOUNT_KEY, datastore_containe
 _PATH_RE = re.compile(r"/datastores/(?P<datastore>[^/]+)/paths/(?P<path>.+)$", re.IGNORECASE)
 
 
-def save_sklearn_model(dest: Path, *, seed: int = 0) -> Path:
+#: Where promotion's gates look for a model's held-out split inside its folder.
+HOLDOUT_FILE = "mlops/holdout.parquet"
+
+
+def save_sklearn_model(dest: Path, *, seed: int = 0, with_holdout: bool = False) -> Path:
     """A small scikit-learn regressor saved as an MLflow model folder (MLmodel, the model,
-    signature, input example) at ``dest``; returns ``dest``."""
+    signature, input example) at ``dest``; returns ``dest``.
+
+    ``with_holdout`` adds its held-out split (features and ``target``) as ``HOLDOUT_FILE``,
+    which is how the split travels with an Azure ML model version for promotion's gates.
+    """
     import mlflow.sklearn
     import numpy as np
     import pandas as pd
@@ -38,6 +46,13 @@ def save_sklearn_model(dest: Path, *, seed: int = 0) -> Path:
         signature=infer_signature(example, model.predict(example)),
         input_example=example,
     )
+    if with_holdout:
+        held = pd.DataFrame(
+            np.random.default_rng(100 + seed).normal(size=(30, 3)), columns=list(features)
+        )
+        held["target"] = held["tenure"] * 2.0 - held["calls"]
+        (dest / HOLDOUT_FILE).parent.mkdir(parents=True, exist_ok=True)
+        held.to_parquet(dest / HOLDOUT_FILE)
     return dest
 
 
