@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.backends.azureml import mapping
 from mlops_desktop.core.entities import LINEAGE_PROMOTED_BY, ModelVersion
-from mlops_desktop.core.errors import InvalidInput, NotFound
+from mlops_desktop.core.errors import NotFound
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.promotion.registry import RegistryAccess, RegistryLookups
+from mlops_desktop.promotion.registry import RegistryLookups
 
 if TYPE_CHECKING:
     from mlops_desktop.backends.azureml.backend import AzureMlBackend
@@ -125,24 +125,17 @@ class AzureRegistryAccess(RegistryLookups):
 
     # -- promotion copy --------------------------------------------------------------------
 
-    def copy_in(
+    def _copy_from(
         self,
-        source: RegistryAccess | AzureRegistryAccess,
+        source: Any,
         name: str,
         version: str,
         target_name: str,
         *,
         extra_tags: dict[str, str],
-        ctx: TaskContext | None = None,
+        ctx: TaskContext | None,
     ) -> ModelVersion:
-        """Register ``source``'s ``name`` v``version`` here as the next ``target_name``:
-        by reference inside one workspace, else its files downloaded and uploaded here."""
-        if not isinstance(source, AzureRegistryAccess):
-            raise InvalidInput(
-                f"cannot promote from {source.workspace.name!r} (MLflow) into "
-                f"{self.workspace.name!r} (Azure ML)",
-                hint="promote between workspaces of the same kind",
-            )
+        # By reference inside one workspace, else downloaded and uploaded here.
         return self.backend.copy_model_version_from(
             source.backend,
             name,

@@ -105,6 +105,38 @@ class RegistryLookups:
         """PermissionDenied before any change when the signed-in identity cannot register,
         deploy and shift traffic here (nothing to check for an MLflow registry)."""
 
+    def copy_in(
+        self,
+        source: RegistryLookups,
+        name: str,
+        version: str,
+        target_name: str,
+        *,
+        extra_tags: dict[str, str],
+        ctx: TaskContext | None = None,
+    ) -> ModelVersion:
+        """Register ``source``'s ``name`` v``version`` here as the next ``target_name``
+        (``source`` is a registry of the same kind: promotion copies within one kind)."""
+        if type(source) is not type(self):
+            raise InvalidInput(
+                f"cannot promote from {source.workspace.name!r} into {self.workspace.name!r}: "
+                "they are different kinds of workspace (MLflow and Azure ML)",
+                hint="promote between workspaces of the same kind",
+            )
+        return self._copy_from(source, name, version, target_name, extra_tags=extra_tags, ctx=ctx)
+
+    def _copy_from(
+        self,
+        source: Any,
+        name: str,
+        version: str,
+        target_name: str,
+        *,
+        extra_tags: dict[str, str],
+        ctx: TaskContext | None,
+    ) -> ModelVersion:  # pragma: no cover
+        raise NotImplementedError
+
     def download_version(self, name: str, version: str, dest: Path) -> Path:
         """The version's model folder, downloaded into ``dest``."""
         return self.backend.download_model_version(name, version, dest)
@@ -215,25 +247,18 @@ class RegistryAccess(RegistryLookups):
 
     # -- promotion copy --------------------------------------------------------------------
 
-    def copy_in(
+    def _copy_from(
         self,
-        source: RegistryAccess | AzureRegistryAccess,
+        source: Any,
         name: str,
         version: str,
         target_name: str,
         *,
         extra_tags: dict[str, str],
-        ctx: TaskContext | None = None,
+        ctx: TaskContext | None,
     ) -> ModelVersion:
-        """Register ``source``'s ``name`` v``version`` here as the next ``target_name``."""
         from mlops_desktop.backends.mlflow.backend import copy_model_version
 
-        if not isinstance(source, RegistryAccess):
-            raise InvalidInput(
-                f"cannot promote from {source.workspace.name!r} (Azure ML) into "
-                f"{self.workspace.name!r} (MLflow)",
-                hint="promote between workspaces of the same kind",
-            )
         return copy_model_version(
             source.backend, name, version, self.backend, target_name, extra_tags=extra_tags
         )

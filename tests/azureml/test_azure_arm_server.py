@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import ssl
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any
 import pytest
 from arm_server import ArmTestServer, CertificateFiles
 from arm_server.tokens import make_token
+from standalone_server import standalone_server
 
 ROOT = Path(__file__).resolve().parents[2]
 WS_PATH = (
@@ -60,36 +59,10 @@ def test_unknown_routes_and_bad_tokens_are_refused_as_arm_does(
 
 
 def test_standalone_server_serves_the_data_set_to_the_stand_in_az(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "MLOPS_DESKTOP_HOME"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.azureml.arm_server",
-            "--state-dir",
-            str(tmp_path / "state"),
-            "--configure-home",
-            str(tmp_path / "home"),
-            "--principal",
-            "auditor",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("ARM_SERVER_READY"):
-                break
-        else:
-            pytest.fail("".join(lines))
-        _, base_url, state = line.split()
-        az = Path(state) / "bin" / "az"
+    args = ("--state-dir", str(tmp_path / "state"), "--configure-home", str(tmp_path / "home"))
+    with standalone_server(*args, "--principal", "auditor") as server:
+        base_url, state = server.base_url, server.state
+        az = state / "bin" / "az"
         answer = subprocess.run(
             [str(az), "account", "get-access-token", "--output", "json", "--resource", base_url],
             capture_output=True,
@@ -97,15 +70,11 @@ def test_standalone_server_serves_the_data_set_to_the_stand_in_az(tmp_path: Path
             check=True,
         )
         token = json.loads(answer.stdout)["accessToken"]
-        bundle = Path(state) / "ca-bundle.pem"
+        bundle = state / "ca-bundle.pem"
         status, body = _get(f"{base_url}{WS_PATH}?api-version=2024-04-01", bundle, token)
         assert status == 200 and body["location"] == "westeurope"
         config = (tmp_path / "home" / "config" / "config.toml").read_text()
         assert config.count("[workspaces.azure.cloud_metadata]") == 3
         assert base_url in config
-        env_sh = (Path(state) / "env.sh").read_text()
+        env_sh = (state / "env.sh").read_text()
         assert "REQUESTS_CA_BUNDLE" in env_sh and "MLOPS_DESKTOP_HOME" in env_sh
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    assert proc.returncode == 0

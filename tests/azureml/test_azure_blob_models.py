@@ -4,8 +4,6 @@ Azurite, reached through an HTTPS proxy as behind a corporate network."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 from azure_blob_helpers import BlobEnvironment, register_model_folder, save_sklearn_model
 from azure_helpers import quick_settings
 from azurite import require_azurite
+from standalone_server import standalone_server
 
 from mlops_desktop.backends.azureml.errors import Offline
 from mlops_desktop.core.errors import Cancelled, NotFound, PermissionDenied
@@ -183,28 +182,9 @@ def test_the_standalone_server_serves_seeded_model_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     require_azurite()
-    root = Path(__file__).resolve().parents[2]
-    env = {k: v for k, v in os.environ.items() if k != "MLOPS_DESKTOP_HOME"}
     home, state = tmp_path / "home", tmp_path / "state"
-    command = [sys.executable, "-m", "tests.azureml.arm_server", "--state-dir", str(state)]
-    proc = subprocess.Popen(
-        [*command, "--configure-home", str(home)],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("ARM_SERVER_READY"):
-                break
-        else:
-            pytest.fail("".join(lines))
-        assert any("14 model folders" in line for line in lines), lines
+    with standalone_server("--state-dir", str(state), "--configure-home", str(home)) as server:
+        assert any("14 model folders" in line for line in server.lines), server.lines
         for line in (state / "env.sh").read_text().splitlines():
             name, value = line.removeprefix("export ").split("=", 1)
             monkeypatch.setenv(name, value.replace("$PATH", os.environ["PATH"]))
@@ -218,7 +198,3 @@ def test_the_standalone_server_serves_seeded_model_files(
             state / "seed-model" / "MLmodel"
         ).read_bytes()
         backend.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-    assert proc.returncode == 0
