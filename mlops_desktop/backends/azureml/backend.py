@@ -16,6 +16,7 @@ from typing import Any
 
 from mlops_desktop.backends.azureml import last_known, mapping
 from mlops_desktop.backends.azureml.cloud import resolve_cloud
+from mlops_desktop.backends.azureml.collected_data import AzureCollectedData
 from mlops_desktop.backends.azureml.credentials import (
     DeviceCodePrompt,
     build_credential,
@@ -69,6 +70,7 @@ class AzureMlBackend(
     AzureJobLogs,
     AzureScheduleActions,
     AzureRegistryWrites,
+    AzureCollectedData,
 ):
     """Implements :class:`mlops_desktop.backends.base.Backend` for Azure Machine Learning.
 
@@ -126,23 +128,22 @@ class AzureMlBackend(
     # -- connection and sign-in ----------------------------------------------------------
 
     def capabilities(self) -> Capabilities:
-        """Reads models, runs and compute; the endpoint and job features are local-only yet.
-
-        The app's endpoints page drives local endpoints (``serving``) and its jobs page local
-        runs; declaring them here would send an Azure workspace there. Azure online endpoints,
-        jobs and schedules are read and changed through this backend's own methods (and the
-        CLI): :meth:`create_deployment`, :meth:`submit_retraining_job`, … .
+        """Models (promotion included), runs and compute. ``endpoints`` and ``jobs`` mean the
+        app's *local* serving and job runner, which Azure ML does not use: its online
+        endpoints, jobs and schedules are read and changed through this backend's own methods
+        (:meth:`list_online_endpoints`, :meth:`create_deployment`,
+        :meth:`submit_retraining_job`, …), which the Endpoints and Jobs pages and the CLI call.
         """
         return Capabilities(
             endpoints=Capability(
                 False,
-                "Azure ML online endpoints are managed from the command line "
-                "(`mlops-desktop endpoints … -w WORKSPACE`); this page shows local endpoints",
+                "Azure ML runs its online endpoints itself: they are listed from the workspace, "
+                "not started or stopped on this machine",
             ),
             jobs=Capability(
                 False,
-                "Azure ML jobs are submitted from the command line "
-                "(`mlops-desktop jobs submit -w WORKSPACE`); this page shows local runs",
+                "Azure ML runs its jobs on its own compute: they are listed from the workspace, "
+                "not run on this machine",
             ),
             compute=Capability(True),
         )
