@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``drift`` command group (``drift report``) to the CLI."""
     drift = subparsers.add_parser(
         "drift",
-        help="data drift and data-quality reports (drift report …)",
+        help="data drift and data-quality reports (drift report|fetch …)",
         description="Data drift and data quality: compare current data with reference data.",
     )
     drift.set_defaults(handler=lambda args: _print_help(drift))
@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         required=True,
         metavar="REF",
         help="reference data: a file; model:WORKSPACE/NAME/VERSION|ALIAS (the training data "
-        "behind a model version); or endpoint:WORKSPACE/NAME (what a local endpoint collected); "
+        "behind a model version); or endpoint:WORKSPACE/NAME (what a local endpoint, or an "
+        "Azure ML endpoint's data collector, collected); "
         "any of them may end in #since=-14d&until=-7d (ISO times or durations back from now)",
     )
     report.add_argument(
@@ -75,6 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     report.add_argument("--quiet", action="store_true", help="print no progress on stderr")
     report.set_defaults(handler=report_command)
+    from mlops_desktop.cli.drift_fetch import register_fetch
+
+    register_fetch(commands)
 
 
 def _print_help(parser: argparse.ArgumentParser) -> int:

@@ -7,7 +7,8 @@ A source string is one of
   training split logged with the version's source run (``data/train.parquet``; copies made by
   promotion carry it along);
 - ``endpoint:WORKSPACE/NAME``: the requests a local endpoint collected (inputs, the model's
-  ``prediction`` and the request ``timestamp``);
+  ``prediction`` and the request ``timestamp``), or, in an Azure ML workspace, the inputs its
+  deployments' data collector wrote to storage (``timestamp``: the events' time);
 
 optionally followed by a time slice ``#since=…&until=…`` (and, for endpoints,
 ``&deployment=NAME`` to keep one deployment's requests) whose bounds are ISO timestamps or
@@ -26,8 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mlops_desktop.core.config import AppConfig
+from mlops_desktop.core.config import AppConfig, BackendKind
 from mlops_desktop.core.errors import InvalidInput, NotFound
+from mlops_desktop.core.tasks import TaskContext
 
 MODEL_PREFIX = "model:"
 ENDPOINT_PREFIX = "endpoint:"
@@ -107,6 +109,11 @@ class TimeSlice:
         return frame.loc[keep].reset_index(drop=True)
 
 
+def parse_moment(value: str, now: datetime | None = None) -> datetime:
+    """An ISO time (UTC when naive) or a duration back from ``now`` (``-7d``, ``-24h``)."""
+    return _moment(value, now or datetime.now(UTC))
+
+
 def _moment(value: str, now: datetime) -> datetime:
     match = _DURATION.match(value.strip())
     if match:
@@ -159,8 +166,16 @@ def training_data_of(config: AppConfig, reference: ModelReference, dest: Path) -
     return path
 
 
-def endpoint_data(config: AppConfig, text: str, time_slice: TimeSlice | None) -> Any:
-    """What a local endpoint collected, as a DataFrame (inputs, prediction, timestamp)."""
+def endpoint_data(
+    config: AppConfig,
+    text: str,
+    time_slice: TimeSlice | None,
+    *,
+    workdir: Path | None = None,
+    ctx: TaskContext | None = None,
+) -> Any:
+    """What an endpoint collected, as a DataFrame (inputs, prediction, timestamp): a local
+    endpoint's requests, or an Azure ML endpoint's data collector files (downloaded)."""
     from mlops_desktop.serving.manager import EndpointManager
 
     body = text.removeprefix(ENDPOINT_PREFIX)
@@ -169,6 +184,12 @@ def endpoint_data(config: AppConfig, text: str, time_slice: TimeSlice | None) ->
         raise InvalidInput(
             f"cannot read endpoint reference {text!r}",
             hint="write endpoint:WORKSPACE/ENDPOINT, e.g. endpoint:prod/churn",
+        )
+    if config.workspace(workspace).backend is BackendKind.AZUREML:
+        from mlops_desktop.monitoring.azure_collected import azure_endpoint_data
+
+        return azure_endpoint_data(
+            config.workspace(workspace), name, time_slice, workdir=workdir, ctx=ctx
         )
     manager = EndpointManager(config.workspace(workspace))
     manager.get_endpoint(name, probe=False)  # NotFound names the endpoint
@@ -196,14 +217,21 @@ def resolve_source(config: AppConfig, text: str, workdir: Path | None = None) ->
 
 
 def load_source(
-    config: AppConfig, text: str, *, timestamp: str | None = None, workdir: Path | None = None
+    config: AppConfig,
+    text: str,
+    *,
+    timestamp: str | None = None,
+    workdir: Path | None = None,
+    ctx: TaskContext | None = None,
 ) -> tuple[Any, str]:
-    """A DataFrame for any source string, time slice applied, and the name to report it by."""
+    """A DataFrame for any source string, time slice applied, and the name to report it by.
+
+    ``ctx`` reports the download of an Azure ML endpoint's collected data and cancels it."""
     from mlops_desktop.drift.io import load_table
 
     base, time_slice = split_slice(text)
     if is_endpoint_reference(base):
-        return endpoint_data(config, base, time_slice), text
+        return endpoint_data(config, base, time_slice, workdir=workdir, ctx=ctx), text
     frame = load_table(resolve_source(config, base, workdir))
     if time_slice is not None:
         frame = time_slice.apply(frame, timestamp or ENDPOINT_TIMESTAMP, text)

@@ -64,44 +64,67 @@ def list_reference_choices(ctx: TaskContext, config: AppConfig) -> list[Referenc
 
 
 def list_endpoint_choices(ctx: TaskContext, config: AppConfig) -> DriftSources:
-    """Local endpoints' collected data: recent windows as current, past windows as reference."""
+    """Endpoints' collected data: recent windows as current, past windows as reference.
+
+    Local endpoints of MLflow workspaces, and Azure ML online endpoints (their data
+    collector's files, downloaded when the drift is computed)."""
     from mlops_desktop.core.config import BackendKind
     from mlops_desktop.serving.manager import EndpointManager
 
     reference: list[ReferenceChoice] = []
     current: list[ReferenceChoice] = []
     for workspace in sorted(config.workspaces, key=lambda w: -w.hosted_stages[-1].rank):
-        if workspace.backend is not BackendKind.MLFLOW:
-            continue
         ctx.check()
         try:
-            endpoints = EndpointManager(workspace).list_endpoints(probe=False)
+            if workspace.backend is BackendKind.AZUREML:
+                from mlops_desktop.ui.tasks_drift_azure import azure_endpoints
+
+                endpoints = azure_endpoints(workspace)
+            elif workspace.backend is BackendKind.MLFLOW:
+                endpoints = [
+                    (e.name, [d.name for d in e.deployments])
+                    for e in EndpointManager(workspace).list_endpoints(probe=False)
+                ]
+            else:
+                continue
         except MlopsError:
             continue
-        for endpoint in endpoints:
-            base = f"endpoint:{workspace.name}/{endpoint.name}"
-            where = f"{workspace.name} · endpoint {endpoint.name}"
-            current += [
-                ReferenceChoice(f"{where} — last 24 hours", f"{base}#since=-24h"),
-                ReferenceChoice(f"{where} — last 7 days", f"{base}#since=-7d"),
-                ReferenceChoice(f"{where} — everything collected", base),
-            ]
-            if len(endpoint.deployments) > 1:  # blue/green: each deployment's own traffic
-                current += [
-                    ReferenceChoice(
-                        f"{where} · deployment {d.name} — last 24 hours",
-                        f"{base}#since=-24h&deployment={d.name}",
-                    )
-                    for d in endpoint.deployments
-                ]
-            reference += [
-                ReferenceChoice(
-                    f"{where} — the 24 hours before the last 24", f"{base}#since=-48h&until=-24h"
-                ),
-                ReferenceChoice(
-                    f"{where} — the week before the last 7 days", f"{base}#since=-14d&until=-7d"
-                ),
-            ]
+        # Azure ML data is fetched by the hour: "everything" would be unbounded.
+        everything = workspace.backend is BackendKind.MLFLOW
+        for name, deployments in endpoints:
+            windows = endpoint_windows(workspace.name, name, deployments, everything=everything)
+            reference += windows.reference
+            current += windows.current
+    return DriftSources(reference, current)
+
+
+def endpoint_windows(
+    workspace: str, endpoint: str, deployments: list[str], *, everything: bool = True
+) -> DriftSources:
+    """The time windows offered for one endpoint's collected data."""
+    base = f"endpoint:{workspace}/{endpoint}"
+    where = f"{workspace} · endpoint {endpoint}"
+    current = [
+        ReferenceChoice(f"{where} — last 24 hours", f"{base}#since=-24h"),
+        ReferenceChoice(f"{where} — last 7 days", f"{base}#since=-7d"),
+    ]
+    if everything:
+        current.append(ReferenceChoice(f"{where} — everything collected", base))
+    if len(deployments) > 1:  # blue/green: each deployment's own traffic
+        current += [
+            ReferenceChoice(
+                f"{where} · deployment {d} — last 24 hours", f"{base}#since=-24h&deployment={d}"
+            )
+            for d in deployments
+        ]
+    reference = [
+        ReferenceChoice(
+            f"{where} — the 24 hours before the last 24", f"{base}#since=-48h&until=-24h"
+        ),
+        ReferenceChoice(
+            f"{where} — the week before the last 7 days", f"{base}#since=-14d&until=-7d"
+        ),
+    ]
     return DriftSources(reference, current)
 
 
@@ -122,15 +145,23 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
     ctx.progress(0, 100, "loading the reference")
     workdir = Path(tempfile.mkdtemp(prefix="mlops-drift-"))
     reference, reference_name = load_source(
-        config, request.reference, timestamp=request.timestamp, workdir=workdir
+        config,
+        request.reference,
+        timestamp=request.timestamp,
+        workdir=workdir,
+        ctx=_within(ctx, 0, 10),
     )
-    ctx.progress(3, 100, "loading the current data")
+    ctx.progress(10, 100, "loading the current data")
     current, current_name = load_source(
-        config, request.current, timestamp=request.timestamp, workdir=workdir
+        config,
+        request.current,
+        timestamp=request.timestamp,
+        workdir=workdir,
+        ctx=_within(ctx, 10, 30),
     )
 
     def progress(done: int, total: int, message: str) -> None:
-        ctx.progress(5 + int(95 * done / max(total, 1)), 100, message)
+        ctx.progress(30 + int(70 * done / max(total, 1)), 100, message)
 
     result = compute_drift(
         reference,
@@ -147,6 +178,16 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
 
     # Name sources as chosen (a model version, an endpoint window), not by temporary copies.
     return dataclasses.replace(result, reference_name=reference_name, current_name=current_name)
+
+
+def _within(ctx: TaskContext, start: int, end: int) -> TaskContext:
+    """A context whose progress (an Azure ML download) fills ``start``..``end`` of ``ctx``'s
+    100 steps; cancelling ``ctx`` stops it at its next step (the parent's check raises)."""
+
+    def report(done: int, total: int, message: str) -> None:
+        ctx.progress(start + (end - start) * done // max(total, 1), 100, message)
+
+    return TaskContext(report)
 
 
 def export_report_task(ctx: TaskContext, result: Any, path: Path) -> Path:

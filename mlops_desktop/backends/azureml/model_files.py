@@ -97,6 +97,22 @@ def check_storage(backend: Any, datastore: str | None, *, action: str) -> Storag
     it, ``Offline`` when the account cannot be reached, ``NotFound`` when the container is
     missing. Returns None for datastores that are not blob containers (not checked).
     """
+    opened = open_container(backend, datastore, action=action)
+    if opened is None:
+        return None
+    target, container = opened
+    container.close()
+    return target
+
+
+def open_container(
+    backend: Any, datastore: str | None, *, action: str
+) -> tuple[StorageTarget, Any] | None:
+    """A checked ``ContainerClient`` on ``datastore`` (None: the default one) and its target.
+
+    Like :func:`check_storage` (same errors, one request, no retries); the caller closes the
+    client and wraps its own calls in :func:`storage_errors`. None for non-blob datastores.
+    """
     client = backend.client
     try:
         with backend._call(f"{action}: read the datastore {datastore or '(default)'}"):
@@ -129,9 +145,13 @@ def check_storage(backend: Any, datastore: str | None, *, action: str) -> Storag
     container = ContainerClient(
         target.account_url, target.container, credential=_credential(store, backend), **kwargs
     )
-    with storage_errors(backend.workspace, action, target), container:
-        container.get_container_properties()
-    return target
+    try:
+        with storage_errors(backend.workspace, action, target):
+            container.get_container_properties()
+    except BaseException:
+        container.close()
+        raise
+    return target, container
 
 
 def _credential(store: Any, backend: Any) -> Any:
