@@ -23,7 +23,7 @@ from mlops_desktop.ui.tasks_models import _OPEN_LOCK, describe_error
 
 if TYPE_CHECKING:
     from mlops_desktop.backends.azureml.backend import AzureMlBackend
-    from mlops_desktop.backends.azureml.entities import AzureJob
+    from mlops_desktop.backends.azureml.entities import AzureCompute, AzureJob
 
 AZURE_BACKEND = "azureml"
 #: Opens the Azure ML backend of a workspace (tests may pass their own).
@@ -126,12 +126,33 @@ def azure_job_record(workspace: str, job: AzureJob, cancel_blocked: str = "") ->
     )
 
 
-def _cancel_reason(backend: AzureMlBackend) -> str:
+def permission_reason(backend: AzureMlBackend, operation: str) -> str:
+    """Why the signed-in identity may not do ``operation`` ("" when it may)."""
     try:
-        return backend.check_permission("cancel_job").reason
+        return backend.check_permission(operation).reason
     except MlopsError:
-        # Permissions unreadable: leave Cancel on; the write itself reports a refusal.
+        # Permissions unreadable: leave the button on; the write itself reports a refusal.
         return ""
+
+
+def template_choices(
+    ctx: TaskContext, backend: AzureMlBackend, limit: int
+) -> tuple[tuple[AzureJob, ...], tuple[AzureCompute, ...], list[str]]:
+    """What a re-run can start from: the newest ``limit`` completed command jobs, the computes,
+    and what could not be read (the compute list is optional: a problem line, not an error).
+    """
+    jobs = backend.list_jobs(limit=500)
+    templates = tuple(
+        j for j in jobs if j.job_type.lower() == "command" and j.status == "Completed"
+    )[:limit]
+    ctx.check()
+    problems: list[str] = []
+    try:
+        computes = tuple(backend.list_computes(with_nodes=False))
+    except MlopsError as exc:
+        computes = ()
+        problems.append(f"computes: {describe_error(exc)}")
+    return templates, computes, problems
 
 
 def _open(workspace: WorkspaceConfig, opener: AzureOpener | None) -> AzureMlBackend:
@@ -156,7 +177,7 @@ def list_azure_jobs(
             backend = _open(ws, opener)
             try:
                 found = backend.list_jobs(limit=limit)
-                reason = _cancel_reason(backend)
+                reason = permission_reason(backend, "cancel_job")
             finally:
                 backend.close()
         except MlopsError as exc:

@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import InvalidInput, MlopsError
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.tasks_azure_jobs import AzureOpener, _open
+from mlops_desktop.ui.tasks_azure_jobs import (
+    AzureOpener,
+    _open,
+    permission_reason,
+    template_choices,
+)
 from mlops_desktop.ui.tasks_models import describe_error
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.backend import AzureMlBackend
     from mlops_desktop.backends.azureml.entities import AzureCompute, AzureJob, AzureSchedule
 
 #: Time zones the *New schedule* dialog offers (Azure ML takes Windows names; others typed).
@@ -107,13 +111,6 @@ def _row(workspace: str, schedule: AzureSchedule, blocked: str, now: datetime) -
     return ScheduleRow(workspace, schedule, next_run(schedule, now), blocked)
 
 
-def _write_reason(backend: AzureMlBackend) -> str:
-    try:
-        return backend.check_permission("write_schedule").reason
-    except MlopsError:
-        return ""  # unreadable permissions: leave the buttons on; Azure answers the write
-
-
 def list_azure_schedules(
     ctx: TaskContext,
     workspaces: Sequence[WorkspaceConfig],
@@ -132,7 +129,7 @@ def list_azure_schedules(
             backend = _open(ws, opener)
             try:
                 found = backend.list_schedules()
-                blocked[ws.name] = _write_reason(backend)
+                blocked[ws.name] = permission_reason(backend, "write_schedule")
             finally:
                 backend.close()
         except MlopsError as exc:
@@ -178,19 +175,9 @@ def schedule_choices_task(
     """Recent completed command jobs (what a schedule re-runs), computes, ``write_schedule``."""
     ctx.check()
     backend = _open(workspace, opener)
-    problems: list[str] = []
     try:
-        jobs = backend.list_jobs(limit=500)
-        templates = tuple(
-            j for j in jobs if j.job_type.lower() == "command" and j.status == "Completed"
-        )[:TEMPLATE_LIMIT]
-        ctx.check()
-        try:
-            computes = tuple(backend.list_computes(with_nodes=False))
-        except MlopsError as exc:
-            computes = ()
-            problems.append(f"computes: {describe_error(exc)}")
-        blocked = _write_reason(backend)
+        templates, computes, problems = template_choices(ctx, backend, TEMPLATE_LIMIT)
+        blocked = permission_reason(backend, "write_schedule")
     finally:
         backend.close()
     return ScheduleChoices(templates, computes, blocked, tuple(problems))

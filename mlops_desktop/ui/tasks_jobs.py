@@ -13,12 +13,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.config import WorkspaceConfig
-from mlops_desktop.core.errors import InvalidInput, MlopsError
+from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.retraining.job_manager import JobManager
 from mlops_desktop.retraining.jobs import Job, JobSpec
-from mlops_desktop.ui.tasks_azure_jobs import AzureOpener, _open, azure_job_record
-from mlops_desktop.ui.tasks_models import describe_error
+from mlops_desktop.ui.tasks_azure_jobs import (
+    AzureOpener,
+    _open,
+    azure_job_record,
+    permission_reason,
+    template_choices,
+)
 
 if TYPE_CHECKING:
     from mlops_desktop.backends.azureml.entities import AzureCompute, AzureJob
@@ -106,23 +111,11 @@ def azure_retrain_choices_task(
     """Recent completed command jobs, the computes and the ``submit_job`` permission."""
     ctx.check()
     backend = _open(workspace, opener)
-    problems: list[str] = []
     try:
-        jobs = backend.list_jobs(limit=500)
-        templates = tuple(
-            j for j in jobs if j.job_type.lower() == "command" and j.status == "Completed"
-        )[:limit]
+        templates, computes, problems = template_choices(ctx, backend, limit)
         ctx.check()
-        try:
-            computes = tuple(backend.list_computes(with_nodes=False))
-        except MlopsError as exc:
-            computes = ()
-            problems.append(f"computes: {describe_error(exc)}")
-        ctx.check()
-        try:
-            blocked = backend.check_permission("submit_job").reason
-        except MlopsError:
-            blocked = ""  # unreadable: leave Submit on; the backend checks again before writing
+        # Unreadable permissions leave Submit on; the backend checks again before writing.
+        blocked = permission_reason(backend, "submit_job")
     finally:
         backend.close()
     return AzureRetrainChoices(templates, computes, blocked, tuple(problems))

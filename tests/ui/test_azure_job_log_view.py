@@ -7,14 +7,21 @@ running job until it ends.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_azure_pages as pages
 from arm_server.run_history import RUNS_READ, USER_LOG, log_lines
-from test_azure_pages import WAIT_MS, ArmTestServer, _config, _jobs_page, _row_of, sign_in_az
+from test_azure_pages import (
+    WAIT_MS,
+    ArmTestServer,
+    _config,
+    _jobs_page,
+    _row_of,
+    save_png,
+    sign_in_az,
+)
 
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.retraining.jobs import JobStatus
@@ -30,13 +37,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallo
 
 RUNNING = "churn-train-20250702-07"
 COMPLETED = "churn-train-20250616-06"
-
-
-def _save_png(widget: Any, name: str) -> None:
-    """Render for a look (``MLOPS_TEST_RENDER_DIR``; nothing is written otherwise)."""
-    folder = os.environ.get("MLOPS_TEST_RENDER_DIR")
-    if folder:
-        widget.grab().save(str(Path(folder) / name))
 
 
 def _log_workers(pool: WorkerPool) -> list[Any]:
@@ -58,7 +58,7 @@ def test_the_log_view_follows_a_running_azure_job_until_it_ends(
         lambda: "Logged model to MLflow" in page.log_view.toPlainText(), timeout=WAIT_MS
     )
     assert len(_log_workers(pool)) == 1
-    _save_png(page, "jobs-azure-log-running.png")
+    save_png(page, "jobs-azure-log-running.png")
     azure_env.jobs.set_status(ws, RUNNING, "Completed")
     qtbot.waitUntil(lambda: not _log_workers(pool), timeout=WAIT_MS)  # it ends with the job
     assert page.selected_job().status is JobStatus.SUCCEEDED  # type: ignore[union-attr]

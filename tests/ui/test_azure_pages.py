@@ -7,6 +7,7 @@ on PATH, the server's certificate trusted through ``REQUESTS_CA_BUNDLE``).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,6 +74,13 @@ def pool(qtbot: Any) -> Iterator[WorkerPool]:
     workers = WorkerPool()
     yield workers
     assert workers.shutdown(10_000)
+
+
+def save_png(widget: Any, name: str) -> None:
+    """Render for a look (``MLOPS_TEST_RENDER_DIR``; nothing is written otherwise)."""
+    folder = os.environ.get("MLOPS_TEST_RENDER_DIR")
+    if folder:
+        widget.grab().save(str(Path(folder) / name))
 
 
 def _config(server: ArmTestServer, *stages: Stage) -> AppConfig:

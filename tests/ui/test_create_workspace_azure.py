@@ -7,13 +7,12 @@ is checked, and so is that nothing typed is lost when Azure refuses.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_azure_pages as pages
-from test_azure_pages import WAIT_MS, ArmTestServer, _config, sign_in_az
+from test_azure_pages import WAIT_MS, ArmTestServer, _config, save_png, sign_in_az
 
 from mlops_desktop.core.config import load_config
 from mlops_desktop.core.stages import Stage
@@ -31,13 +30,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallo
 DEPLOYMENTS = "/providers/Microsoft.Resources/deployments/"
 
 
-def _save_png(widget: Any, name: str) -> None:
-    """Render for a look (``MLOPS_TEST_RENDER_DIR``; nothing is written otherwise)."""
-    folder = os.environ.get("MLOPS_TEST_RENDER_DIR")
-    if folder:
-        widget.grab().save(str(Path(folder) / name))
-
-
 def _dialog(qtbot: Any, pool: WorkerPool, server: ArmTestServer, workspace: str) -> Any:
     """The dialog filled in for ``workspace`` in rg-churn-staging, on the loopback cloud."""
     _config(server, Stage.STAGING)  # the loopback cloud is described once in config.toml
@@ -46,6 +38,12 @@ def _dialog(qtbot: Any, pool: WorkerPool, server: ArmTestServer, workspace: str)
     dialog.show()
     dialog.name_edit.setText("qa")
     dialog.stage_combo.setCurrentIndex(dialog.stage_combo.findData(Stage.STAGING.value))
+    _fill_in_azure(dialog, server, workspace)
+    return dialog
+
+
+def _fill_in_azure(dialog: AddWorkspaceDialog, server: ArmTestServer, workspace: str) -> None:
+    """Azure ML ``workspace`` in rg-churn-staging on the loopback cloud, to be created."""
     dialog.set_kind(WorkspaceKind.AZURE_ML)
     dialog.subscription_edit.setText(server.dataset.subscription_id)
     dialog.resource_group_edit.setText("rg-churn-staging")
@@ -53,7 +51,6 @@ def _dialog(qtbot: Any, pool: WorkerPool, server: ArmTestServer, workspace: str)
     custom = next(i for i, c in enumerate(dialog.cloud_choices()) if c.metadata)
     dialog.cloud_combo.setCurrentIndex(custom)
     dialog.create_fields.create_check.setChecked(True)
-    return dialog
 
 
 def _names(server: ArmTestServer) -> set[str]:
@@ -75,7 +72,7 @@ def test_creates_a_missing_workspace_then_adds_it(
     ]
     fields.location_combo.setCurrentText("northeurope")
     fields.display_name_edit.setText("Churn (qa)")
-    _save_png(dialog, "create-workspace-dialog-azure.png")
+    save_png(dialog, "create-workspace-dialog-azure.png")
     with qtbot.waitSignal(dialog.accepted, timeout=WAIT_MS):
         dialog.submit()
         assert dialog.is_creating and not dialog.name_edit.isEnabled()
@@ -123,7 +120,7 @@ def test_refusals_show_in_the_dialog_and_nothing_typed_is_lost(
     assert dialog.create_fields.description() == "QA stage"
     assert "mlw-churn-qa" not in _names(azure_env)
     assert [w.name for w in load_config().workspaces] == ["azure-staging"]
-    _save_png(dialog, "create-workspace-dialog-azure-denied.png")
+    save_png(dialog, "create-workspace-dialog-azure-denied.png")
 
     # A conflict on Azure's side (409) is shown the same way; Add works once it is gone.
     data = azure_env.dataset
@@ -177,14 +174,7 @@ def test_window_says_the_workspace_was_created_and_loads_it(
     dialog = window.add_workspace()
     assert dialog._pool is window.pool  # the creation runs on the window's workers
     dialog.name_edit.setText("qa")
-    dialog.set_kind(WorkspaceKind.AZURE_ML)
-    dialog.subscription_edit.setText(azure_env.dataset.subscription_id)
-    dialog.resource_group_edit.setText("rg-churn-staging")
-    dialog.azure_workspace_edit.setText("mlw-churn-qa")
-    dialog.cloud_combo.setCurrentIndex(
-        next(i for i, c in enumerate(dialog.cloud_choices()) if c.metadata)
-    )
-    dialog.create_fields.create_check.setChecked(True)
+    _fill_in_azure(dialog, azure_env, "mlw-churn-qa")
     dialog.create_fields.location_combo.setCurrentText("westeurope")
     with qtbot.waitSignal(window.loader.loadFinished, timeout=WAIT_MS):
         dialog.submit()

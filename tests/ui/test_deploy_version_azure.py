@@ -6,13 +6,12 @@ the new deployment is checked in what the server stored and in the page's tree.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_azure_pages as pages
-from test_azure_pages import WAIT_MS, ArmTestServer, _config, _endpoints_page, sign_in_az
+from test_azure_pages import WAIT_MS, ArmTestServer, _config, _endpoints_page, save_png, sign_in_az
 
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
@@ -33,16 +32,24 @@ pytestmark = pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallo
 STAGING_EP = ("azure-staging", "churn-staging-ep")
 
 
-def _save_png(widget: Any, name: str) -> None:
-    """Render for a look (``MLOPS_TEST_RENDER_DIR``; nothing is written otherwise)."""
-    folder = os.environ.get("MLOPS_TEST_RENDER_DIR")
-    if folder:
-        widget.grab().save(str(Path(folder) / name))
-
-
 def _deployments(server: ArmTestServer) -> dict[str, dict[str, Any]]:
     stored = server.dataset.workspaces[1].collection("onlineEndpoints/churn-staging-ep/deployments")
     return {d["name"]: d for d in stored or []}
+
+
+def _staging_page(
+    qtbot: Any,
+    pool: WorkerPool,
+    server: ArmTestServer,
+    tmp_path: Path,
+    monkeypatch: Any,
+    user: str,
+) -> Any:
+    """The Endpoints page signed in as ``user``, the staging endpoint selected."""
+    sign_in_az(server, tmp_path, monkeypatch, user)
+    page = _endpoints_page(qtbot, pool, _config(server, Stage.STAGING))
+    assert page.select(STAGING_EP)
+    return page
 
 
 def _open_dialog(qtbot: Any, page: Any) -> Any:
@@ -56,9 +63,7 @@ def _open_dialog(qtbot: Any, page: Any) -> Any:
 def test_deploys_a_version_at_zero_traffic_and_selects_it(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
-    page = _endpoints_page(qtbot, pool, _config(azure_env, Stage.STAGING))
-    assert page.select(STAGING_EP)
+    page = _staging_page(qtbot, pool, azure_env, tmp_path, monkeypatch, "ml-lead")
     assert page.deploy_button.isEnabled(), page.deploy_button.toolTip()
     menu = {text: enabled for text, _action, enabled in page.context_actions()}
     assert menu["Deploy version…"]
@@ -75,7 +80,7 @@ def test_deploys_a_version_at_zero_traffic_and_selects_it(
     dialog.count_spin.setValue(2)
     dialog.instance_combo.setCurrentText("Standard_DS2_v2")
     assert dialog.deploy_button.isEnabled() and dialog.error_label.text() == ""
-    _save_png(dialog, "deploy-dialog-azure.png")
+    save_png(dialog, "deploy-dialog-azure.png")
     with qtbot.waitSignal(dialog.deployed, timeout=WAIT_MS) as deployed:
         dialog.deploy_button.click()
         assert not dialog.name_edit.isEnabled()  # locked while Azure ML deploys
@@ -99,9 +104,7 @@ def test_deploys_a_version_at_zero_traffic_and_selects_it(
 def test_azure_failure_shows_in_the_dialog_and_keeps_the_form(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
-    page = _endpoints_page(qtbot, pool, _config(azure_env, Stage.STAGING))
-    assert page.select(STAGING_EP)
+    page = _staging_page(qtbot, pool, azure_env, tmp_path, monkeypatch, "ml-lead")
     dialog = _open_dialog(qtbot, page)
     dialog.name_edit.setText("canary")
     azure_env.add_fault(r"/deployments/canary$", status=409, method="PUT")
@@ -116,9 +119,7 @@ def test_deploy_is_off_naming_the_missing_permission(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
     # The data scientist is a Reader in staging: endpoints visible, no deployments.
-    sign_in_az(azure_env, tmp_path, monkeypatch, "data-scientist")
-    page = _endpoints_page(qtbot, pool, _config(azure_env, Stage.STAGING))
-    assert page.select(STAGING_EP)
+    page = _staging_page(qtbot, pool, azure_env, tmp_path, monkeypatch, "data-scientist")
     assert not page.deploy_button.isEnabled()
     needs = "needs Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write"
     assert needs in page.deploy_button.toolTip(), page.deploy_button.toolTip()

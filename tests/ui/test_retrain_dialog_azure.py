@@ -7,13 +7,12 @@ submitted command job is checked in what the server stored.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_azure_pages as pages
-from test_azure_pages import WAIT_MS, ArmTestServer, _config, _jobs_page, sign_in_az
+from test_azure_pages import WAIT_MS, ArmTestServer, _config, _jobs_page, save_png, sign_in_az
 
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import InvalidInput
@@ -31,13 +30,6 @@ pool = pages.pool
 pytestmark = pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallow4Warning")
 
 NEWEST_CHURN = "churn-train-20250616-06"
-
-
-def _save_png(widget: Any, name: str) -> None:
-    """Render for a look (``MLOPS_TEST_RENDER_DIR``; nothing is written otherwise)."""
-    folder = os.environ.get("MLOPS_TEST_RENDER_DIR")
-    if folder:
-        widget.grab().save(str(Path(folder) / name))
 
 
 def _dialog(qtbot: Any, pool: WorkerPool, config: AppConfig, **kwargs: Any) -> RetrainDialog:
@@ -70,7 +62,7 @@ def test_submits_an_azure_retraining_job_with_a_changed_parameter(
     dialog.compute_combo.setCurrentIndex(computes.index("cpu-cluster"))
     assert dialog.submit_button.isEnabled(), dialog.error_label.text()
     assert dialog.error_label.text() == "" and dialog.submit_button.toolTip() == ""
-    _save_png(dialog, "retrain-dialog-azure.png")
+    save_png(dialog, "retrain-dialog-azure.png")
     with qtbot.waitSignal(page.jobSubmitted, timeout=WAIT_MS) as submitted:
         dialog.submit_button.click()
     job = submitted.args[0]
@@ -108,7 +100,7 @@ def test_reader_sees_submit_disabled_with_the_missing_permission(
     )
     dialog.set_parameter("sample_rows", "800")  # editing does not enable it
     assert not dialog.submit_button.isEnabled()
-    _save_png(dialog, "retrain-dialog-azure-reader.png")
+    save_png(dialog, "retrain-dialog-azure-reader.png")
 
 
 def test_bad_parameter_is_an_inline_error_and_nothing_typed_is_lost(
@@ -119,7 +111,7 @@ def test_bad_parameter_is_an_inline_error_and_nothing_typed_is_lost(
     dialog.set_parameter("max_depth", "deep")
     assert not dialog.submit_button.isEnabled()
     assert dialog.error_label.text() == "parameter max_depth must be an integer, not 'deep'"
-    _save_png(dialog, "retrain-dialog-azure-bad-parameter.png")
+    save_png(dialog, "retrain-dialog-azure-bad-parameter.png")
     dialog.set_parameter("max_depth", "5")
     dialog.set_parameter("training_data", "azureml:churn-training:4")
     assert dialog.submit_button.isEnabled() and dialog.error_label.text() == ""

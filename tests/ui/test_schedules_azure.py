@@ -6,7 +6,6 @@ enabling, disabling and creating are checked in what the server stored.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import test_azure_pages as pages
 from azure_helpers import azure_workspace, quick_settings
-from test_azure_pages import WAIT_MS, ArmTestServer, _config, sign_in_az
+from test_azure_pages import WAIT_MS, ArmTestServer, _config, save_png, sign_in_az
 
 from mlops_desktop.backends.azureml.backend import AzureMlBackend
 from mlops_desktop.backends.azureml.entities import AzureSchedule
@@ -43,13 +42,6 @@ pool = pages.pool
 pytestmark = pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallow4Warning")
 
 
-def _save_png(widget: Any, name: str) -> None:
-    """Render for a look (``MLOPS_TEST_RENDER_DIR``; nothing is written otherwise)."""
-    folder = os.environ.get("MLOPS_TEST_RENDER_DIR")
-    if folder:
-        widget.grab().save(str(Path(folder) / name))
-
-
 def _page(qtbot: Any, pool: WorkerPool, config: AppConfig) -> JobsPage:
     page = JobsPage(pool)
     qtbot.addWidget(page)
@@ -59,6 +51,13 @@ def _page(qtbot: Any, pool: WorkerPool, config: AppConfig) -> JobsPage:
     view = page.schedules_view
     qtbot.waitUntil(lambda: bool(view.rows()), timeout=WAIT_MS)
     return page
+
+
+def _new_dialog(qtbot: Any, view: AzureSchedulesView) -> Any:
+    """*New schedule…* with the workspace's jobs read (a child of the page: closed with it)."""
+    dialog = view.open_new_dialog()
+    qtbot.waitUntil(lambda: dialog.template_combo.count() > 0, timeout=WAIT_MS)
+    return dialog
 
 
 def _cells(view: AzureSchedulesView, workspace: str, name: str) -> list[str]:
@@ -106,7 +105,7 @@ def test_schedules_are_listed_enabled_and_disabled(
     assert _cells(view, "azure-dev", "churn-paused")[NEXT_RUN] == "— (disabled)"
     assert view.enable_button.isEnabled() and not view.disable_button.isEnabled()
     assert view.enable_button.toolTip() == ""
-    _save_png(page, "schedules-azure-page.png")
+    save_png(page, "schedules-azure-page.png")
     view.enable_button.click()
     assert not view.enable_button.isEnabled()  # while Azure ML switches it
     qtbot.waitUntil(
@@ -137,8 +136,7 @@ def test_new_schedule_dialog_validates_cron_and_creates_the_schedule(
     sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     page = _page(qtbot, pool, _config(azure_env, Stage.DEV))
     view = page.schedules_view
-    dialog = view.open_new_dialog()  # a child of the page: closed (and deleted) with it
-    qtbot.waitUntil(lambda: dialog.template_combo.count() > 0, timeout=WAIT_MS)
+    dialog = _new_dialog(qtbot, view)
     assert dialog.template_combo.currentData() == "churn-train-20250616-06"
     dialog.name_edit.setText("churn-nightly-4am")
     dialog.cron_edit.setText("0 25 * * *")
@@ -156,7 +154,7 @@ def test_new_schedule_dialog_validates_cron_and_creates_the_schedule(
     assert dialog.preview_label.text().startswith("Next runs: ")
     assert "04:30" in dialog.preview_label.text()
     dialog.compute_combo.setCurrentIndex(dialog.compute_combo.findData("cpu-cluster"))
-    _save_png(dialog, "schedule-dialog-azure.png")
+    save_png(dialog, "schedule-dialog-azure.png")
     with qtbot.waitSignal(dialog.created, timeout=WAIT_MS) as created:
         dialog.create_button.click()
         assert not dialog.name_edit.isEnabled()  # locked while Azure ML creates it
@@ -176,8 +174,7 @@ def test_new_schedule_dialog_validates_cron_and_creates_the_schedule(
     )
 
     # A recurrence, created switched off; a name Azure refuses is an inline error first.
-    dialog = view.open_new_dialog()  # a child of the page: closed (and deleted) with it
-    qtbot.waitUntil(lambda: dialog.template_combo.count() > 0, timeout=WAIT_MS)
+    dialog = _new_dialog(qtbot, view)
     dialog.name_edit.setText("bad name")
     dialog.every_radio.setChecked(True)
     assert "not valid" in dialog.error_label.text() and not dialog.create_button.isEnabled()
@@ -208,8 +205,7 @@ def test_reader_sees_schedule_actions_off_naming_the_permission(
     view.switch_selected(True)  # nothing is sent
     assert _stored(azure_env, 1, "churn-retrain-nightly")["isEnabled"] is False
     # The dialog (opened anyway) keeps Create off and says why.
-    dialog = view.open_new_dialog()  # a child of the page: closed (and deleted) with it
-    qtbot.waitUntil(lambda: dialog.template_combo.count() > 0, timeout=WAIT_MS)
+    dialog = _new_dialog(qtbot, view)
     dialog.name_edit.setText("not-allowed")
     assert not dialog.create_button.isEnabled()
     assert needs in dialog.create_button.toolTip() and needs in dialog.error_label.text()

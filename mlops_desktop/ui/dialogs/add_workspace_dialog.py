@@ -36,6 +36,7 @@ from mlops_desktop.core.config import AppConfig, WorkspaceConfig, load_config, s
 from mlops_desktop.core.errors import Cancelled, MlopsError
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
 from mlops_desktop.ui.dialogs.azure_create_fields import AzureCreateFields
+from mlops_desktop.ui.dialogs.task_dialog_parts import heading
 from mlops_desktop.ui.tasks_azure_workspace import WorkspaceCreation, ensure_azure_workspace_task
 from mlops_desktop.ui.tasks_models import describe_error
 from mlops_desktop.ui.workers import Worker, WorkerPool
@@ -103,11 +104,10 @@ class AddWorkspaceDialog(QDialog):
         #: True once the person picked a stage (an imported config.json then leaves it alone).
         self._stage_chosen = False
 
-        title = QLabel("Add a workspace")
-        title.setObjectName("DialogTitle")
-        intro = QLabel("A workspace is one stage of your setup (or one registry hosting several).")
-        intro.setObjectName("DialogIntro")
-        intro.setWordWrap(True)
+        title, intro = heading(
+            "Add a workspace",
+            "A workspace is one stage of your setup (or one registry hosting several).",
+        )
 
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. prod-eu")

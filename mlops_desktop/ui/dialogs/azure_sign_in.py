@@ -34,6 +34,7 @@ from mlops_desktop.backends.azureml.settings import AzureSettings, CredentialKin
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled, InvalidInput
 from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.ui.dialogs.task_dialog_parts import heading
 from mlops_desktop.ui.tasks_models import (
     _OPEN_LOCK,  # opening a backend imports its SDK; one thread at a time
     BackendOpener,
@@ -120,13 +121,12 @@ class AzureSignInDialog(QDialog):
         #: The identity signed in as (after success).
         self.identity = ""
 
-        title = QLabel(f"Sign in to {workspace.name}")
-        title.setObjectName("DialogTitle")
         azure = workspace.azure
         where = f"{azure.workspace_name} in {azure.resource_group}" if azure else workspace.location
-        intro = QLabel(f"Azure Machine Learning workspace {where}. No password or token is saved.")
-        intro.setObjectName("DialogIntro")
-        intro.setWordWrap(True)
+        title, intro = heading(
+            f"Sign in to {workspace.name}",
+            f"Azure Machine Learning workspace {where}. No password or token is saved.",
+        )
         intro.setFixedWidth(_TEXT_WIDTH)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)

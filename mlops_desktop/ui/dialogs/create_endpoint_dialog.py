@@ -10,12 +10,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -23,6 +21,7 @@ from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled, InvalidInput
 from mlops_desktop.serving.layout import check_endpoint_name
 from mlops_desktop.ui import tasks_endpoints as tasks
+from mlops_desktop.ui.dialogs import task_dialog_parts as parts
 from mlops_desktop.ui.tasks_models import BackendOpener, describe_error
 from mlops_desktop.ui.workers import LatestRequest, WorkerPool
 
@@ -75,14 +74,11 @@ class CreateEndpointDialog(QDialog):
         self._choices: list[tasks.ModelChoice] = []
         self._name_touched = False
 
-        title = QLabel("Create an endpoint")
-        title.setObjectName("DialogTitle")
-        intro = QLabel(
+        title, intro = parts.heading(
+            "Create an endpoint",
             "Serves one registered model version at 100 % of traffic on a stable address "
-            "(http://127.0.0.1:PORT). Add deployments and shift traffic later."
+            "(http://127.0.0.1:PORT). Add deployments and shift traffic later.",
         )
-        intro.setObjectName("DialogIntro")
-        intro.setWordWrap(True)
 
         self.workspace_combo = QComboBox()
         for workspace in workspaces:
@@ -99,9 +95,7 @@ class CreateEndpointDialog(QDialog):
         self.port_spin.setRange(AUTO_PORT, 65535)
         self.port_spin.setSpecialValueText("automatic (first free from 5001)")
         self.port_spin.setValue(AUTO_PORT)
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("FieldError")
-        self.error_label.setWordWrap(True)
+        self.error_label = parts.error_label()
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -114,22 +108,9 @@ class CreateEndpointDialog(QDialog):
         form.addRow("Name", self.name_edit)
         form.addRow("Port", self.port_spin)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.create_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.create_button.setText("Create")
-        self.create_button.setObjectName("PrimaryButton")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        layout.addWidget(title)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
+        # No status line or bar here: the page creates the endpoint and shows its progress.
+        self.buttons, self.create_button = parts.ok_cancel_buttons(self, "Create")
+        parts.stack(self, title, intro, form, self.error_label, self.buttons, spacing=10)
 
         self.workspace_combo.currentIndexChanged.connect(lambda _i: self.load_models())
         self.model_combo.currentIndexChanged.connect(lambda _i: self._model_changed())
@@ -166,14 +147,7 @@ class CreateEndpointDialog(QDialog):
 
     def _on_models(self, choices: list[tasks.ModelChoice]) -> None:
         self._choices = list(choices)
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for choice in choices:
-            self.model_combo.addItem(choice.name, choice)
-        self.model_combo.blockSignals(False)
-        self.models_status.setText(
-            f"{len(choices)} registered model(s)" if choices else "No registered models here yet."
-        )
+        parts.show_model_choices(self.model_combo, self.models_status, choices)
         self._model_changed()
 
     def _on_models_error(self, error: BaseException) -> None:

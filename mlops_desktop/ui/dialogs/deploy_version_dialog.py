@@ -12,20 +12,23 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled, InvalidInput
-from mlops_desktop.ui import style
 from mlops_desktop.ui import tasks_endpoints as tasks
+from mlops_desktop.ui.dialogs.task_dialog_parts import (
+    DialogTask,
+    TaskFooter,
+    heading,
+    show_model_choices,
+    stack,
+)
 from mlops_desktop.ui.tasks_azure_deploy import (
     DEFAULT_INSTANCE_TYPE,
     INSTANCE_TYPES,
@@ -66,19 +69,14 @@ class DeployVersionDialog(QDialog):
         self._blocked = blocked
         self._choices: list[tasks.ModelChoice] | None = None
         self._name_touched = False
-        self._deploying = False
         self._models_request = LatestRequest(self)
-        self._deploy_request = LatestRequest(self)
 
-        title = QLabel(f"Deploy a version to {endpoint}")
-        title.setObjectName("DialogTitle")
-        intro = QLabel(
+        title, intro = heading(
+            f"Deploy a version to {endpoint}",
             f"Adds a managed online deployment to {endpoint} in Azure ML workspace "
             f"{workspace.name} at 0 % traffic. Shift traffic in the Traffic tab once it is "
-            "healthy."
+            "healthy.",
         )
-        intro.setObjectName("DialogIntro")
-        intro.setWordWrap(True)
 
         self.model_combo = QComboBox()
         self.model_combo.setAccessibleName("Model")
@@ -113,43 +111,31 @@ class DeployVersionDialog(QDialog):
         form.addRow("Instances", self.count_spin)
         form.addRow("Traffic", QLabel("0 % (shift it later in the Traffic tab)"))
 
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("FieldCaption")
-        self.status_label.setWordWrap(True)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setFixedHeight(6)
-        self.progress_bar.hide()
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("FieldError")
-        self.error_label.setWordWrap(True)
-        style.set_themed_style_sheet(self.error_label, "color: #DC2626;")
+        footer = TaskFooter.build(self, "Deploy")
+        self.status_label = footer.status_label
+        self.progress_bar = footer.progress_bar
+        self.error_label = footer.error_label
+        self.buttons = footer.buttons
+        self.deploy_button = footer.ok_button
+        stack(self, title, intro, form, *footer.widgets(), spacing=8)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.deploy_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.deploy_button.setText("Deploy")
-        self.deploy_button.setObjectName("PrimaryButton")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(8)
-        layout.addWidget(title)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
-
-        self._inputs: tuple[QWidget, ...] = (
-            self.model_combo,
-            self.version_combo,
-            self.name_edit,
-            self.instance_combo,
-            self.count_spin,
+        # Azure ML finishes an accepted deployment even when the dialog stops waiting for it.
+        self._deploy = DialogTask(
+            self,
+            footer,
+            (
+                self.model_combo,
+                self.version_combo,
+                self.name_edit,
+                self.instance_combo,
+                self.count_spin,
+            ),
+            ok_text="Deploy",
+            busy_text="Deploying…",
+            stopped_text=(
+                "Stopped waiting; Azure ML may still finish the deployment (Refresh shows it)."
+            ),
+            revalidate=lambda _running: self.validate(),
         )
         self.model_combo.currentIndexChanged.connect(lambda _i: self._model_changed())
         self.version_combo.currentIndexChanged.connect(lambda _i: self._version_changed())
@@ -174,13 +160,7 @@ class DeployVersionDialog(QDialog):
 
     def _on_models(self, choices: list[tasks.ModelChoice]) -> None:
         self._choices = list(choices)
-        self.model_combo.blockSignals(True)
-        for choice in choices:
-            self.model_combo.addItem(choice.name, choice)
-        self.model_combo.blockSignals(False)
-        self.models_status.setText(
-            f"{len(choices)} registered model(s)" if choices else "No registered models here yet."
-        )
+        show_model_choices(self.model_combo, self.models_status, choices)
         self._model_changed()
 
     def _on_models_error(self, error: BaseException) -> None:
@@ -243,67 +223,37 @@ class DeployVersionDialog(QDialog):
             ok = False
             if self._choices is not None:  # not while the registry is still being read
                 error = describe_error(exc)
-        if not self._deploying:
+        if not self._deploy.running:
             self.error_label.setText(why or error)
-        self.deploy_button.setEnabled(ok and not why and not self._deploying)
+        self.deploy_button.setEnabled(ok and not why and not self._deploy.running)
         return ok and not why
 
     # -- deploy -------------------------------------------------------------------------------
 
     def accept(self) -> None:
         """Deploy in a worker; the dialog closes once Azure ML created the deployment."""
-        if self._deploying or not self.validate():
+        if self._deploy.running or not self.validate():
             return
         request = self.request()
-        self._set_deploying(True)
-        self.status_label.setText(
-            f"Deploying {request.model} version {request.version} as {request.deployment}…"
+        self._deploy.start(
+            self._pool,
+            deploy_azure_version_task,
+            self._workspace,
+            request,
+            name="deploy to Azure ML",
+            status=f"Deploying {request.model} version {request.version} as {request.deployment}…",
+            on_result=self._on_deployed,
+            counted=True,
         )
-        self._deploy_request.begin()
-        worker = self._pool.submit(
-            deploy_azure_version_task, self._workspace, request, name="deploy to Azure ML"
-        )
-        self._deploy_request.track(worker)
-        self._deploy_request.connect(worker.signals.progress, self._on_progress)
-        self._deploy_request.connect(worker.signals.result, self._on_deployed)
-        self._deploy_request.connect(worker.signals.error, self._on_deploy_error)
-
-    def _on_progress(self, done: int, total: int, message: str) -> None:
-        if total > 0:
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(done)
-        self.status_label.setText(message[:1].upper() + message[1:])
-
-    def _set_deploying(self, deploying: bool) -> None:
-        self._deploying = deploying
-        for widget in self._inputs:
-            widget.setEnabled(not deploying)
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setVisible(deploying)
-        self.deploy_button.setText("Deploying…" if deploying else "Deploy")
-        self.validate()
 
     def _on_deployed(self, deployment: object) -> None:
-        self._set_deploying(False)
         name = str(getattr(deployment, "name", "") or self.name_edit.text().strip())
         self.deployed.emit(self._workspace.name, self._endpoint, name)
         super().accept()
 
-    def _on_deploy_error(self, error: BaseException) -> None:
-        if isinstance(error, Cancelled):
-            return
-        self._set_deploying(False)
-        self.status_label.setText("")
-        self.error_label.setText(describe_error(error))
-
     def reject(self) -> None:
         """While deploying: stop waiting (the dialog stays open); otherwise close."""
-        if self._deploying:
-            self._deploy_request.cancel()
-            self._set_deploying(False)
-            self.status_label.setText(
-                "Stopped waiting; Azure ML may still finish the deployment (Refresh shows it)."
-            )
+        if self._deploy.stop_waiting():
             return
         self._models_request.cancel()
         super().reject()

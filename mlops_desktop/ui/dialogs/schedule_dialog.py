@@ -16,12 +16,10 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -30,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled, InvalidInput
-from mlops_desktop.ui import style
+from mlops_desktop.ui.dialogs.task_dialog_parts import DialogTask, TaskFooter, heading, stack
 from mlops_desktop.ui.tasks_azure_schedules import (
     RECURRENCE_UNITS,
     TIME_ZONES,
@@ -73,16 +71,10 @@ class NewScheduleDialog(QDialog):
         self._blocked = dict(blocked or {})
         self._choices: ScheduleChoices | None = None
         self._choices_request = LatestRequest(self)
-        self._create_request = LatestRequest(self)
-        self._creating = False
         #: The created schedule's row (None until created).
         self.created_row: ScheduleRow | None = None
 
-        title = QLabel("New retraining schedule")
-        title.setObjectName("DialogTitle")
-        intro = QLabel(INTRO)
-        intro.setObjectName("DialogIntro")
-        intro.setWordWrap(True)
+        title, intro = heading("New retraining schedule", INTRO)
 
         self.workspace_combo = QComboBox()
         self.workspace_combo.setAccessibleName("Workspace")
@@ -150,50 +142,38 @@ class NewScheduleDialog(QDialog):
         form.addRow("Display name", self.display_name_edit)
         form.addRow("", self.enabled_check)
 
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("FieldCaption")
-        self.status_label.setWordWrap(True)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setFixedHeight(6)
-        self.progress_bar.hide()
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("FieldError")
-        self.error_label.setWordWrap(True)
-        style.set_themed_style_sheet(self.error_label, "color: #DC2626;")
+        footer = TaskFooter.build(self, "Create schedule")
+        self.status_label = footer.status_label
+        self.progress_bar = footer.progress_bar
+        self.error_label = footer.error_label
+        self.buttons = footer.buttons
+        self.create_button = footer.ok_button
+        stack(self, title, intro, form, *footer.widgets(), spacing=8)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.create_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.create_button.setText("Create schedule")
-        self.create_button.setObjectName("PrimaryButton")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(8)
-        layout.addWidget(title)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
-
-        self._inputs: tuple[QWidget, ...] = (
-            self.workspace_combo,
-            self.name_edit,
-            self.template_combo,
-            self.cron_radio,
-            self.every_radio,
-            self.cron_edit,
-            self.every_spin,
-            self.every_unit,
-            self.time_zone_combo,
-            self.compute_combo,
-            self.display_name_edit,
-            self.enabled_check,
+        # While creating, the inline check leaves the error line as it is.
+        self._create = DialogTask(
+            self,
+            footer,
+            (
+                self.workspace_combo,
+                self.name_edit,
+                self.template_combo,
+                self.cron_radio,
+                self.every_radio,
+                self.cron_edit,
+                self.every_spin,
+                self.every_unit,
+                self.time_zone_combo,
+                self.compute_combo,
+                self.display_name_edit,
+                self.enabled_check,
+            ),
+            ok_text="Create schedule",
+            busy_text="Creating…",
+            stopped_text=(
+                "Stopped waiting; Azure ML may still create the schedule (Refresh shows it)."
+            ),
+            revalidate=lambda running: self.validate(keep_error=running),
         )
         self.workspace_combo.currentIndexChanged.connect(lambda _i: self.load_choices())
         for edit in (self.name_edit, self.cron_edit, self.display_name_edit):
@@ -282,9 +262,10 @@ class NewScheduleDialog(QDialog):
 
     def validate(self, *, keep_error: bool = False) -> bool:
         """Check the form inline; *Create* is on only for a complete, allowed request."""
-        self.cron_edit.setEnabled(self.cron_radio.isChecked() and not self._creating)
+        creating = self._create.running
+        self.cron_edit.setEnabled(self.cron_radio.isChecked() and not creating)
         for widget in (self.every_spin, self.every_unit):
-            widget.setEnabled(self.every_radio.isChecked() and not self._creating)
+            widget.setEnabled(self.every_radio.isChecked() and not creating)
         blocked = self.blocked_reason()
         workspace = self.workspace()
         why = f"You may not create schedules in {workspace.name}: {blocked}" if blocked else ""
@@ -301,7 +282,7 @@ class NewScheduleDialog(QDialog):
         if not keep_error:
             self.error_label.setText(why or error)
         ok = request is not None and self._choices is not None and not blocked
-        self.create_button.setEnabled(ok and not self._creating)
+        self.create_button.setEnabled(ok and not creating)
         return ok
 
     def _show_preview(self, request: ScheduleRequest | None) -> None:
@@ -325,55 +306,29 @@ class NewScheduleDialog(QDialog):
 
     def accept(self) -> None:
         """Create the schedule in a worker; the dialog closes once Azure ML has it."""
-        if self._creating or not self.validate():
+        if self._create.running or not self.validate():
             return
         workspace = self.workspace()
         request = self.request()
         assert workspace is not None
-        self._set_creating(True)
-        self.status_label.setText(f"Creating schedule {request.name} in {workspace.name}…")
-        self._create_request.begin()
-        worker = self._pool.submit(
-            create_azure_schedule_task, workspace, request, name="create Azure schedule"
+        self._create.start(
+            self._pool,
+            create_azure_schedule_task,
+            workspace,
+            request,
+            name="create Azure schedule",
+            status=f"Creating schedule {request.name} in {workspace.name}…",
+            on_result=self._on_created,
         )
-        self._create_request.track(worker)
-        self._create_request.connect(
-            worker.signals.progress,
-            lambda _d, _t, text: self.status_label.setText(text[:1].upper() + text[1:]),
-        )
-        self._create_request.connect(worker.signals.result, self._on_created)
-        self._create_request.connect(worker.signals.error, self._on_create_error)
-
-    def _set_creating(self, creating: bool) -> None:
-        self._creating = creating
-        for widget in self._inputs:
-            widget.setEnabled(not creating)
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setVisible(creating)
-        self.create_button.setText("Creating…" if creating else "Create schedule")
-        self.validate(keep_error=creating)
 
     def _on_created(self, row: ScheduleRow) -> None:
-        self._set_creating(False)
         self.created_row = row
         self.created.emit(row)
         super().accept()
 
-    def _on_create_error(self, error: BaseException) -> None:
-        if isinstance(error, Cancelled):
-            return
-        self._set_creating(False)
-        self.status_label.setText("")
-        self.error_label.setText(describe_error(error))
-
     def reject(self) -> None:
         """While creating: stop waiting (the dialog stays); otherwise close."""
-        if self._creating:
-            self._create_request.cancel()
-            self._set_creating(False)
-            self.status_label.setText(
-                "Stopped waiting; Azure ML may still create the schedule (Refresh shows it)."
-            )
+        if self._create.stop_waiting():
             return
         self._choices_request.cancel()
         super().reject()
