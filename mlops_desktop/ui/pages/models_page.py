@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.config import AppConfig, BackendKind
+from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.entities import ConnectionState, ModelVersion
 from mlops_desktop.core.identity import current_identity
 from mlops_desktop.promotion.entities import OperationResult
@@ -436,11 +436,12 @@ class ModelsPage(QWidget):
     # -- approval requests --------------------------------------------------------------------
 
     def _request_workspaces(self) -> list[str]:
+        # Every kind of workspace: Azure ML keeps requests as model container tags, as MLflow
+        # keeps them as registered-model tags.
         return [
             ws.name
             for ws in self._loader.config.workspaces
-            if ws.backend is BackendKind.MLFLOW
-            and self._loader.connection(ws.name).state is ConnectionState.ONLINE
+            if self._loader.connection(ws.name).state is ConnectionState.ONLINE
         ]
 
     def reload_requests(self) -> None:
