@@ -251,9 +251,12 @@ def test_prod_awaits_approval_listed_for_a_second_identity(
     dialog.close_button.click()
     prod = azure_blob_env.backend(Stage.PROD)
     assert MODEL not in {e.name for e in prod.list_online_endpoints()}
+    # The page kept the promoted version selected through its refresh and lists the request.
+    assert page.selected_version().key == ("staging", MODEL, "1")
+    qtbot.waitUntil(lambda: bool(page.detail_view.request_rows()), timeout=30_000)
+    assert [r.request.id for r in page.detail_view.request_rows()] == [request_id]
 
-    # The request lives in prod's registry; the Models page's task lists it (the page itself
-    # does not show it yet for Azure workspaces: see the report) and the reviewer approves it.
+    # The request lives in prod's registry (a model container tag); the reviewer approves it.
     from mlops_desktop.core.tasks import TaskContext
     from mlops_desktop.ui.tasks_promotion import approve_and_execute, load_requests
 

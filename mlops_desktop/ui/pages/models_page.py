@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from PySide6.QtCore import QItemSelection, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -136,6 +139,7 @@ class ModelsPage(QWidget):
         self._requests_model: str | None = None
         self._operation_running = ""
         self.promote_dialog: PromoteDialog | None = None
+        self._rows_changing = False
         self._selected_key: tuple[str, str, str] | None = None
         self._scope = Scope()
 
@@ -304,12 +308,23 @@ class ModelsPage(QWidget):
         self._update_labels()
 
     def _workspace_loaded(self, snapshot: WorkspaceSnapshot) -> None:
-        self.versions_model.set_workspace_versions(snapshot.workspace, snapshot.versions)
+        with self._replacing_rows():
+            self.versions_model.set_workspace_versions(snapshot.workspace, snapshot.versions)
         self._restore_selection()
 
     def _workspace_failed(self, name: str, _error: object) -> None:
-        self.versions_model.remove_workspace(name)
+        with self._replacing_rows():
+            self.versions_model.remove_workspace(name)
         self._restore_selection()
+
+    @contextlib.contextmanager
+    def _replacing_rows(self) -> Iterator[None]:
+        # Removing the selected row makes Qt select a neighbour; that is not the user's choice.
+        self._rows_changing = True
+        try:
+            yield
+        finally:
+            self._rows_changing = False
 
     def _load_finished(self) -> None:
         self._update_labels()
@@ -331,12 +346,16 @@ class ModelsPage(QWidget):
         self.table.scrollTo(index)
 
     def _restore_selection(self) -> None:
-        if self._selected_key is not None and self.selected_version() is None:
-            self.select_version(self._selected_key)
+        selected = self.selected_version()
+        wanted = self._selected_key
+        if wanted is not None and (selected is None or selected.key != wanted):
+            self.select_version(wanted)
         self._refresh_detail()
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         version = self.selected_version()
+        if self._rows_changing:
+            return
         if version is not None:
             self._selected_key = version.key
         elif not self._loader.is_loading:
@@ -464,6 +483,10 @@ class ModelsPage(QWidget):
         self._requests.connect(
             worker.signals.result,
             lambda rows: self.detail_view.set_requests(rows, current_identity()),
+        )
+        self._requests.connect(
+            worker.signals.error,
+            lambda error: self.detail_view.set_request_message(describe_error(error), error=True),
         )
 
     def decide_request(self, request_id: str, approve: bool) -> None:
