@@ -62,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="an Azure ML workspace",
     )
     add.add_argument("--registry-uri", help="MLflow model registry URI, if separate")
+    add.add_argument(
+        "--registry",
+        metavar="NAME",
+        help="Azure ML registry that promotion shares models through (with --azure)",
+    )
     add.add_argument("--server-workspace", help="MLflow server workspace (X-MLFLOW-WORKSPACE)")
     add.add_argument(
         "--layout", choices=[s.value for s in StageLayout], default=StageLayout.WORKSPACE.value
@@ -148,6 +153,8 @@ def add_workspace(args: argparse.Namespace) -> int:
     if layout is StageLayout.WORKSPACE and args.stage is None:
         raise InvalidInput("say which stage this workspace is", hint="add --stage dev|staging|prod")
     stage = args.stage if layout is StageLayout.WORKSPACE else None
+    if args.registry and not args.azure:
+        raise InvalidInput("--registry names an Azure ML registry", hint="use it with --azure")
     extra = {"key_metric": args.key_metric} if args.key_metric else {}
     if args.stages:
         extra["stages"] = args.stages
@@ -164,7 +171,10 @@ def add_workspace(args: argparse.Namespace) -> int:
                 layout=layout,
                 stage=stage,
                 azure=AzureConnection(
-                    subscription_id=subscription, resource_group=group, workspace_name=name
+                    subscription_id=subscription,
+                    resource_group=group,
+                    workspace_name=name,
+                    registry_name=args.registry or None,
                 ),
                 **extra,
             )

@@ -2,7 +2,10 @@
 :class:`~mlops_desktop.promotion.registry.RegistryAccess`, mapped onto Azure ML's rules.
 
 - Aliases live in each version's ``mlops.aliases`` tag (Azure ML has no aliases).
-- Azure ML never deletes model versions: undoing a copy *archives* what it registered.
+- Azure ML never deletes model versions: undoing a copy *archives* what it registered. A copy
+  through a registry (both workspaces name the same one) registers a reference to the registry
+  asset here; undo archives that reference and leaves the registry version, which other
+  workspaces may use.
 - Registered-model tags (approval requests) are model container tags, read and written
   through ARM (see :mod:`~mlops_desktop.backends.azureml.model_containers`).
 - There are no MLflow experiments or import runs: the copy records lineage in tags and the
@@ -11,16 +14,25 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.backends.azureml import mapping
+from mlops_desktop.backends.azureml.registry_share import REGISTRY_ASSET_TAG
 from mlops_desktop.core.entities import LINEAGE_PROMOTED_BY, ModelVersion
-from mlops_desktop.core.errors import NotFound
+from mlops_desktop.core.errors import MlopsError, NotFound
 from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.promotion.azure_endpoints import azure_model_cache
 from mlops_desktop.promotion.registry import RegistryLookups
+from mlops_desktop.serving.model_cache import find_model_root
 
 if TYPE_CHECKING:
     from mlops_desktop.backends.azureml.backend import AzureMlBackend
+
+log = logging.getLogger(__name__)
 
 
 class AzureRegistryAccess(RegistryLookups):
@@ -135,8 +147,9 @@ class AzureRegistryAccess(RegistryLookups):
         extra_tags: dict[str, str],
         ctx: TaskContext | None,
     ) -> ModelVersion:
-        # By reference inside one workspace, else downloaded and uploaded here.
-        return self.backend.copy_model_version_from(
+        # By reference inside one workspace or through a shared registry, else downloaded and
+        # uploaded here.
+        copied = self.backend.copy_model_version_from(
             source.backend,
             name,
             version,
@@ -145,6 +158,28 @@ class AzureRegistryAccess(RegistryLookups):
             extra_tags=extra_tags,
             ctx=ctx,
         )
+        if REGISTRY_ASSET_TAG in copied.tags:
+            self._cache_source_files(source, name, version, target_name, copied.version)
+        return copied
+
+    def _cache_source_files(
+        self, source: Any, name: str, version: str, target_name: str, target_version: str
+    ) -> None:
+        """Put the source's files where this workspace's deploy step reads a version's model
+        folder: a registry reference has no files in this workspace's datastore to download,
+        and they are the source's files. Only the local cache is written; a failure leaves the
+        deploy step to say the files are unavailable."""
+        dest = azure_model_cache(self.backend.workspace.name) / target_name / str(target_version)
+        if (dest / "MLmodel").is_file():
+            return
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with tempfile.TemporaryDirectory(prefix=".download-", dir=dest.parent) as tmp:
+                downloaded = source.backend.download_model_version(name, version, Path(tmp))
+                shutil.rmtree(dest, ignore_errors=True)
+                find_model_root(Path(downloaded)).rename(dest)
+        except MlopsError as exc:
+            log.warning("model files of %s v%s not cached: %s", name, version, exc)
 
 
 def _number(version: Any) -> tuple[int, str]:

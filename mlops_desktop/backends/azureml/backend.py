@@ -90,11 +90,8 @@ class AzureMlBackend(
         self._permissions: WorkspacePermissions | None = None
         self.client = self._make_client()
 
-    def _make_client(self) -> Any:
-        from azure.ai.ml import MLClient
-
-        azure = self.workspace.azure
-        assert azure is not None
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of every ``MLClient`` this backend makes (cloud, retries, TLS)."""
         kwargs: dict[str, Any] = {
             **self.cloud.client_kwargs(),
             **self.settings.client_kwargs(),
@@ -103,13 +100,20 @@ class AzureMlBackend(
         }
         if self.settings.ca_bundle:
             kwargs["connection_verify"] = self.settings.ca_bundle
+        return kwargs
+
+    def _make_client(self) -> Any:
+        from azure.ai.ml import MLClient
+
+        azure = self.workspace.azure
+        assert azure is not None
         with self._call("connect"):
             return MLClient(
                 self.credential,
                 azure.subscription_id,
                 azure.resource_group,
                 azure.workspace_name,
-                **kwargs,
+                **self.client_kwargs(),
             )
 
     # -- plumbing ------------------------------------------------------------------------

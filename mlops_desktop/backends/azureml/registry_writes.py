@@ -7,7 +7,9 @@ workspace registers the source version's files *by reference* (its ``azureml://`
 from another workspace downloads the files from the source's datastore into a temporary folder
 and registers them here with ``Model(path=folder)``, which uploads them into this workspace's
 default datastore: azure-ai-ml re-scopes every ``azureml://…/datastores/…`` path to the current
-workspace, so a reference would name files that are not there. Either way the copy carries the
+workspace, so a reference would name files that are not there. When both workspaces name the
+same Azure ML registry the version is shared through it instead (:mod:`.registry_share`) and no
+files are copied. Either way the copy carries the
 lineage tags every backend uses, and the source's metrics and parameters as
 ``mlops.metric.*``/``mlops.param.*`` properties, so it shows them even where the source job is
 not. Storage is checked once before each transfer (:mod:`.model_files`), so an unreachable
@@ -30,6 +32,11 @@ from mlops_desktop.backends.azureml.model_files import (
     require_datastore_path,
     storage_errors,
     use_sdk_cloud,
+)
+from mlops_desktop.backends.azureml.registry_share import (
+    REGISTRY_ASSET_TAG,
+    share_into_registry,
+    shared_registry,
 )
 from mlops_desktop.core.entities import (
     KEY_METRIC_GOAL_TAG,
@@ -134,11 +141,21 @@ class AzureRegistryWrites:
                     properties[key] = run.tags[key]
         model_type = mapping.text(getattr(raw, "type", None)) or "mlflow_model"
         description = str(getattr(raw, "description", "") or "")
-        by_reference = self._same_workspace(source) or datastore_path(str(raw.path)) is None
+        registry = None if self._same_workspace(source) else shared_registry(self, source)
+        by_reference = (
+            registry is not None
+            or self._same_workspace(source)
+            or datastore_path(str(raw.path)) is None
+        )
         with contextlib.ExitStack() as stack:
             path = str(raw.path)
             storage: StorageTarget | None = None
-            if not by_reference:
+            if registry is not None:
+                # Both workspaces name one registry: share there, reference it here.
+                _progress(ctx, 1, steps, f"sharing {name} version {version} into {registry}")
+                path = share_into_registry(source, registry, name, str(version), path)
+                tags[REGISTRY_ASSET_TAG] = path
+            elif not by_reference:
                 # Another workspace's datastore: download, then upload into ours on register.
                 _progress(
                     ctx, 1, steps, f"downloading the model files from {source.workspace.name}"

@@ -32,6 +32,7 @@ from .endpoint_writes import EndpointWrites
 from .job_writes import JobWrites
 from .operations import Operations
 from .reads import Reader
+from .registries import Registries
 from .responses import Response, arm_error, mfe_error
 from .routes import Route, parse_route
 from .run_history import RunHistory, is_run_history_path
@@ -113,6 +114,13 @@ class ArmTestServer:
         self.datastores = Datastores(self.reader)
         self.run_history = RunHistory(self.dataset, self.reader, self.jobs, self._unknown_route)
         self.template_deployments = TemplateDeployments(self.dataset)
+        self.registries = Registries(
+            self.dataset,
+            self.base_url,
+            self._unknown_route,
+            lro_polls=lro_polls,
+            lro_retry_after=lro_retry_after,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -219,6 +227,8 @@ class ArmTestServer:
             response = _fault_response(fault)
         elif scored is not None:  # an endpoint's scoring URI: key auth, not ARM
             response = scored
+        elif self.registries.handles(parts.path):  # registry discovery and MFE: own audiences
+            response = self.registries.handle(method, parts.path, query, headers, body)
         else:
             claims, response = authenticate(
                 headers.get("authorization", ""),
