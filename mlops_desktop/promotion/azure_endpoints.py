@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +31,7 @@ from mlops_desktop.serving.entities import (
     EndpointStatus,
     InvocationResult,
 )
-from mlops_desktop.serving.model_cache import find_model_root, input_example
+from mlops_desktop.serving.model_cache import download_model_folder, input_example
 
 if TYPE_CHECKING:
     from mlops_desktop.backends.azureml.backend import AzureMlBackend
@@ -92,10 +90,6 @@ class AzureEndpointManager:
         """The endpoint with its deployments (NotFound when it does not exist)."""
         return self._endpoint(self.backend.get_online_endpoint(name))
 
-    def list_endpoints(self, *, probe: bool = True) -> list[Endpoint]:
-        """Every online endpoint of the workspace."""
-        return [self._endpoint(e) for e in self.backend.list_online_endpoints()]
-
     def _endpoint(self, azure: AzureOnlineEndpoint) -> Endpoint:
         deployments = tuple(
             Deployment(
@@ -138,15 +132,8 @@ class AzureEndpointManager:
         key = (registered_model, str(version))
         if not registered_model or (target / "MLmodel").is_file() or key in self._unavailable:
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with tempfile.TemporaryDirectory(prefix=".download-", dir=target.parent) as tmp:
-                downloaded = self.backend.download_model_version(
-                    registered_model, str(version), Path(tmp)
-                )
-                root = find_model_root(Path(downloaded))
-                shutil.rmtree(target, ignore_errors=True)
-                root.rename(target)
+            download_model_folder(self.backend, registered_model, version, target)
         except MlopsError as exc:
             log.warning("model files of %s v%s unavailable: %s", registered_model, version, exc)
             self._unavailable.add(key)

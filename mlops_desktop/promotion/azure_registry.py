@@ -15,9 +15,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.backends.azureml import mapping
@@ -27,7 +24,7 @@ from mlops_desktop.core.errors import MlopsError, NotFound
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.promotion.azure_endpoints import azure_model_cache
 from mlops_desktop.promotion.registry import RegistryLookups
-from mlops_desktop.serving.model_cache import find_model_root
+from mlops_desktop.serving.model_cache import download_model_folder
 
 if TYPE_CHECKING:
     from mlops_desktop.backends.azureml.backend import AzureMlBackend
@@ -172,12 +169,8 @@ class AzureRegistryAccess(RegistryLookups):
         dest = azure_model_cache(self.backend.workspace.name) / target_name / str(target_version)
         if (dest / "MLmodel").is_file():
             return
-        dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with tempfile.TemporaryDirectory(prefix=".download-", dir=dest.parent) as tmp:
-                downloaded = source.backend.download_model_version(name, version, Path(tmp))
-                shutil.rmtree(dest, ignore_errors=True)
-                find_model_root(Path(downloaded)).rename(dest)
+            download_model_folder(source.backend, name, version, dest)
         except MlopsError as exc:
             log.warning("model files of %s v%s not cached: %s", name, version, exc)
 

@@ -100,7 +100,7 @@ def watch_canary(
             break
         time.sleep(min(0.05, max(0.0, deadline - now)))
 
-    if not getattr(manager, "collects_requests", True):  # e.g. Azure ML: Azure Monitor has them
+    if not manager.collects_requests:  # e.g. Azure ML: Azure Monitor has them
         return judge(percent, probe_status, probe_latency, rollout, "probe answers")
     statuses, latencies, seen = _collected(manager, endpoint, deployment, since)
     wait_until = time.monotonic() + COLLECTION_WAIT

@@ -35,8 +35,9 @@ def unique_deployment_name(
 
 def new_deployment_name(oc: OperationContext, endpoint: Endpoint | None, version: str) -> str:
     """The name of the deployment an operation creates, within the target's naming rules."""
-    minimum = int(getattr(oc.endpoints, "min_deployment_name_length", 1))
-    return unique_deployment_name(endpoint, version, oc.operation_id, min_length=minimum)
+    return unique_deployment_name(
+        endpoint, version, oc.operation_id, min_length=oc.endpoints.min_deployment_name_length
+    )
 
 
 def remember_endpoint_state(oc: OperationContext, step: str) -> Endpoint | None:

@@ -80,6 +80,11 @@ def _parse_time(text: str) -> datetime | None:
 class EndpointManager:
     """Create, change, call and observe the local endpoints of one workspace."""
 
+    #: Requests are collected (canary steps read them; see promotion.canary).
+    collects_requests = True
+    #: Shortest deployment name allowed (Azure ML's counterpart wants 3).
+    min_deployment_name_length = 1
+
     def __init__(
         self,
         workspace: WorkspaceConfig,

@@ -44,6 +44,17 @@ def find_model_root(folder: Path) -> Path:
     raise InvalidInput(f"{folder} holds no MLflow model (no MLmodel file)")
 
 
+def download_model_folder(backend: Any, registered_model: str, version: str, target: Path) -> None:
+    """Download a version's MLflow model folder to ``target`` (replaced whole): into a
+    temporary folder beside it first, so a failed download never leaves half a model."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=target.parent) as tmp:
+        downloaded = backend.download_model_version(registered_model, str(version), Path(tmp))
+        root = find_model_root(Path(downloaded))
+        shutil.rmtree(target, ignore_errors=True)
+        root.rename(target)
+
+
 class ModelCache:
     """Resolves versions (or aliases) in the registry and caches their files per endpoint."""
 
@@ -78,13 +89,7 @@ class ModelCache:
         target = layout.model_dir(registered_model, version)
         if (target / "MLmodel").is_file():
             return CachedModel(registered_model, version, target)
-        backend = self._registry()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".download-", dir=target.parent) as tmp:
-            downloaded = backend.download_model_version(registered_model, version, Path(tmp))
-            root = find_model_root(Path(downloaded))
-            shutil.rmtree(target, ignore_errors=True)
-            root.rename(target)
+        download_model_folder(self._registry(), registered_model, version, target)
         return CachedModel(registered_model, version, target)
 
     def ensure_cached(self, layout: EndpointLayout, registered_model: str, version: str) -> Path:
