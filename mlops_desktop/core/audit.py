@@ -190,13 +190,13 @@ class AuditLog:
 
     @property
     def head_path(self) -> Path:
-        """The head anchor beside the log (last seq and hash)."""
-        return self.path.with_name(HEAD_FILE_NAME)
+        """The head anchor beside the log (last seq and hash): ``audit.head.json``."""
+        return self.path.with_name(f"{self.path.stem}.head.json")
 
     @property
     def quarantine_path(self) -> Path:
-        """Where rollbacks audit while the main chain is broken."""
-        return self.path.with_name(QUARANTINE_FILE_NAME)
+        """Where rollbacks audit while the main chain is broken: ``audit.quarantine.jsonl``."""
+        return self.path.with_name(f"{self.path.stem}.quarantine.jsonl")
 
     @property
     def lock_path(self) -> Path:
@@ -486,7 +486,9 @@ class AuditLog:
             if self.quarantine_path.exists():
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
                 self.quarantine_path.rename(
-                    self.quarantine_path.with_name(f"audit.quarantine.adopted-{stamp}.jsonl")
+                    self.quarantine_path.with_name(
+                        f"{self.path.stem}.quarantine.adopted-{stamp}.jsonl"
+                    )
                 )
             return written
 

@@ -167,6 +167,11 @@ def _check_line(number: int, line: bytes, scan: ChainScan) -> Problem | None:
 # -- the anchors -----------------------------------------------------------------------------
 
 
+def _span(first: int, last: int) -> str:
+    """``record 3 was`` / ``records 3-4 were``."""
+    return f"record {first} was" if first == last else f"records {first}-{last} were"
+
+
 def anchor_vouches(anchor: AuditAnchor, last: AuditRecord | None) -> bool:
     """True when the anchor saw ``last`` as the last record (or as the append in progress)."""
     committed = anchor.seq if anchor.records_written else 0
@@ -204,8 +209,8 @@ def anchor_problem(
             )
         return Problem(
             f"the log ends at record {count} but the anchor saw record {committed} written: "
-            f"records {count + 1}-{committed} were deleted from the end (or an older copy "
-            "replaced the log)",
+            f"{_span(count + 1, committed)} deleted from the end (or an older copy replaced "
+            "the log)",
             None,
             committed,
         )
@@ -229,9 +234,8 @@ def anchor_problem(
         and pending.get("hash") == hashes[committed]
     ):
         first += 1  # the append in progress did land; what follows it did not come from us
-    span = f"record {first} was" if first == count else f"records {first}-{count} were"
     return Problem(
-        f"{span} appended by something other than this app (the anchor saw record "
+        f"{_span(first, count)} appended by something other than this app (the anchor saw record "
         f"{committed} last): a forged tail",
         first,
         first,
@@ -261,10 +265,16 @@ def head_problem(
         return None
     if last is not None and head_seq == count - 1 and head_hash == last.prev_hash and lag_allowed:
         return None
+    if count == 0:
+        return Problem(
+            f"the log is empty or missing but the head saw {head_seq} records written",
+            None,
+            head_seq,
+        )
     if head_seq > count:
         return Problem(
             f"the log ends at record {count} but the head saw record {head_seq} written: "
-            f"records {count + 1}-{head_seq} were deleted from the end",
+            f"{_span(count + 1, head_seq)} deleted from the end",
             None,
             head_seq,
         )
@@ -280,13 +290,8 @@ def head_problem(
             None,
             count,
         )
-    span = (
-        f"record {head_seq + 1} was"
-        if head_seq + 1 == count
-        else (f"records {head_seq + 1}-{count} were")
-    )
     return Problem(
-        f"{span} added without the writer's head: inserted (a forged tail)",
+        f"{_span(head_seq + 1, count)} added without the writer's head: inserted (a forged tail)",
         head_seq + 1,
         head_seq + 1,
     )

@@ -50,6 +50,16 @@ def verify_log(log: AuditLog) -> AuditVerification:
     except AnchorUnreadable as exc:
         problems.append(Problem(f"the anchor {exc}"))
         statuses.append(AnchorStatus("anchor", str(log.anchor_path), "unreadable", False, str(exc)))
+    # A torn last line (named before the anchors: it says where the log was cut).
+    if torn and sound:
+        if interrupted_write(torn, anchor, count):
+            notes.append(
+                f"line {count + 1} holds an interrupted write of record {count + 1} "
+                f"({len(torn)} bytes; the anchor recorded it as in progress): the next append "
+                "replaces it"
+            )
+        else:
+            problems.append(torn_problem(torn, count + 1))
     if anchor is not None:
         problem = None
         if sound:
@@ -83,17 +93,10 @@ def verify_log(log: AuditLog) -> AuditVerification:
                 "anchor", str(log.anchor_path), "missing", True, "written by the next append"
             )
         )
-
-    # The torn last line.
-    if torn and sound:
-        if interrupted_write(torn, anchor, count):
-            notes.append(
-                f"line {count + 1} holds an interrupted write of record {count + 1} "
-                f"({len(torn)} bytes; the anchor recorded it as in progress): the next append "
-                "replaces it"
-            )
-        else:
-            problems.append(torn_problem(torn, count + 1))
+    elif not problems:
+        statuses.append(
+            AnchorStatus("anchor", str(log.anchor_path), "none: no records were ever written", True)
+        )
 
     # The head beside the log.
     head: tuple[int, str] | None = None
@@ -111,7 +114,7 @@ def verify_log(log: AuditLog) -> AuditVerification:
                 notes.append("the last record's head was not written (an append stopped)")
         if problem is not None:
             problems.append(problem)
-        says = _says(*head) if head else "missing"
+        says = _says(*head) if head else ("missing" if count else "none: no records yet")
         statuses.append(
             AnchorStatus(
                 "head",
