@@ -12,11 +12,12 @@ tail show even though the chain alone stays consistent:
 - the anchor in the config dir (:mod:`.audit_anchor`), apart from the data dir: ``seq``,
   ``hash``, "records were ever written", and the line of an append in progress.
 
-An append (under an exclusive file lock, so the GUI and CLI may write at once) first checks the
-last record against both anchors and refuses with :class:`~mlops_desktop.core.errors.Conflict`,
-writing nothing, when they disagree; :meth:`AuditLog.verify` checks the whole chain. Write order:
-anchor (line in progress) → log (fsynced) → head → anchor (done), so a crash at any point leaves
-a state that verifies and that the next append finishes. A line torn by a crash is recognised
+An append (under an exclusive file lock, so the GUI and CLI may write at once) first checks
+the last record against both anchors and refuses with
+:class:`~mlops_desktop.core.errors.Conflict`, writing nothing, when they disagree;
+:meth:`AuditLog.verify` checks the whole chain. Write order: anchor (line in progress) →
+log (fsynced) → head → anchor (done), so a crash at any point leaves a state that verifies
+and that the next append finishes. A line torn by a crash is recognised
 as the append in progress and replaced by the next append (noted in the anchor); any other
 incomplete line is reported as broken.
 
