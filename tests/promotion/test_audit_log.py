@@ -84,7 +84,6 @@ def test_the_anchor_lives_apart_from_the_log_and_files_are_private(app_home: Pat
     anchor = json.loads(log.anchor_path.read_text(encoding="utf-8"))
     assert anchor["seq"] == 2 and anchor["records_written"] is True
     assert anchor["hash"] == log.records()[-1].hash and anchor["pending"] is None
-    log.for_rollback()  # same files
     for path in (log.path, log.head_path, log.anchor_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     for folder in (log.path.parent, log.anchor_path.parent):
@@ -392,3 +391,20 @@ def test_anchors_are_per_log(tmp_path: Path) -> None:
     assert one.anchor_path != two.anchor_path
     assert one.verify().ok and two.verify().ok
     assert os.path.exists(one.anchor_path) and os.path.exists(two.anchor_path)
+
+
+def test_traffic_change_by_hand_is_refused_before_it_changes_anything(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mlops_desktop.cli import main
+    from mlops_desktop.core.config import AppConfig, local_mlflow_workspace, save_config
+    from mlops_desktop.core.stages import Stage
+
+    save_config(AppConfig(workspaces=[local_mlflow_workspace("w", Stage.STAGING)]))
+    log = _log_with(2)
+    _write(log, _lines(log)[:1])
+    code = main(["endpoints", "traffic", "some-endpoint", "blue=100", "--workspace", "w"])
+    err = capsys.readouterr().err
+    # Refused on the audit log before the endpoint is even looked up.
+    assert code == 2 and "the audit log" in err and "deleted from the end" in err
+    assert "not found" not in err.lower()
