@@ -1,7 +1,9 @@
-"""``mlops-desktop audit list [--json]|verify``: the hash-chained audit log.
+"""``mlops-desktop audit list [--json]|verify|reanchor``: the hash-chained audit log.
 
 ``audit verify`` exits 0 when the log is intact and 1 when it is not, naming the first bad
-record (edited, inserted or deleted).
+record or line and why, and listing every anchor it checked. ``audit reanchor`` accepts a
+restored log as it is (recorded in the log itself) and adopts quarantined records; like every
+command it exits 2 on an error (here: the chain itself is broken).
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify = actions.add_parser("verify", help="check the hash chain; exit 1 when broken")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=verify_log)
+    reanchor = actions.add_parser(
+        "reanchor",
+        help="accept the log as it is now (after restoring it from a backup); recorded",
+        description="Sets the head and the config-dir anchor to the log's last record with an "
+        "`audit.reanchored` record saying what they said before, then adopts the records "
+        "quarantined while the chain was broken. Refused when the chain itself is broken.",
+    )
+    reanchor.add_argument("--reason", default="", help="why (kept in the record)")
+    reanchor.add_argument("--yes", action="store_true", help="do not ask")
+    reanchor.set_defaults(handler=reanchor_log)
 
 
 def _summary(details: dict[str, object]) -> str:
@@ -66,7 +78,7 @@ def list_records(args: argparse.Namespace) -> int:
 
 
 def verify_log(args: argparse.Namespace) -> int:
-    """Verify the chain; 0 intact, 1 broken."""
+    """Verify the chain and its anchors; 0 intact, 1 broken."""
     log = AuditLog()
     result = log.verify()
     if args.json:
@@ -78,11 +90,38 @@ def verify_log(args: argparse.Namespace) -> int:
                 "bad_seq": result.bad_seq,
                 "reason": result.reason,
                 "notes": result.notes,
+                "anchors": [a.to_json() for a in result.anchors],
+                "quarantined": result.quarantined,
                 "path": str(log.path),
             }
         )
-    elif result.ok:
-        print(result.describe())
-    else:
-        print(f"error: {result.describe()} ({log.path})", file=sys.stderr)
+        return 0 if result.ok else EXIT_BROKEN
+    out = sys.stdout if result.ok else sys.stderr
+    prefix = "" if result.ok else "error: "
+    print(f"{prefix}{result.describe()} ({log.path})", file=out)
+    if not result.ok:
+        for note in result.notes:
+            print(f"  {note}", file=out)
+    print("anchors checked:", file=out)
+    for status in result.anchors or []:
+        print(f"  {status.describe()}", file=out)
+    if not result.anchors:
+        print("  none (no records were ever written)", file=out)
     return 0 if result.ok else EXIT_BROKEN
+
+
+def reanchor_log(args: argparse.Namespace) -> int:
+    """Accept the log as it is; print what was recorded."""
+    from mlops_desktop.cli.promote import _confirm
+
+    log = AuditLog()
+    result = log.verify()
+    print(result.describe(), file=sys.stderr)
+    _confirm("Accept the audit log as it is now (recorded in the log)?", args.yes)
+    written = log.reanchor(reason=args.reason)
+    adopted = len(written) - 1
+    print(
+        f"re-anchored at record {written[0].seq}"
+        + (f"; {adopted} quarantined records adopted" if adopted else "")
+    )
+    return 0

@@ -305,10 +305,13 @@ def set_traffic(args: argparse.Namespace) -> int:
 
     if endpoints_azure.is_azure_workspace(args.workspace):
         return endpoints_azure.set_traffic(args, weights, mirror)
+    from mlops_desktop.core.audit import AuditLog, record_traffic_change
+
+    # Refused before anything changes when the change could not be audited.
+    AuditLog().ensure_appendable()
     manager = _manager(args.workspace)
     before = manager.get_endpoint(args.name, probe=False)
     endpoint = manager.set_traffic(args.name, weights, mirror)
-    from mlops_desktop.core.audit import record_traffic_change
 
     # Every traffic change is audited, by hand as much as by promotion or rollback.
     record_traffic_change(

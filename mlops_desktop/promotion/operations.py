@@ -14,7 +14,7 @@ from mlops_desktop.promotion.context import (
     OperationContext,
     default_endpoint_manager,
 )
-from mlops_desktop.promotion.entities import OperationResult
+from mlops_desktop.promotion.entities import OperationKind, OperationResult
 from mlops_desktop.promotion.journal import Journal
 from mlops_desktop.promotion.locks import target_lock
 from mlops_desktop.promotion.plan import PromotionPlan, RollbackPlan
@@ -57,6 +57,13 @@ def run_operation(
 ) -> OperationResult:
     """Lock the target, journal the operation and run its steps."""
     operation_id = new_operation_id()
+    if workflow.kind is OperationKind.ROLLBACK:
+        # The emergency exit is never blocked by a broken audit log (records are quarantined).
+        audit = services.audit.for_rollback()
+    else:
+        # A promotion is not started when it could not be audited (nothing is changed yet).
+        services.audit.ensure_appendable()
+        audit = services.audit
     if isinstance(plan, PromotionPlan):
         workspace, name = plan.target_workspace, plan.target_name
         source, target = plan.source_label, plan.target_label
@@ -83,7 +90,7 @@ def run_operation(
             actor=actor,
             task=task,
             journal=services.journal,
-            audit=services.audit,
+            audit=audit,
             positions={n: i for i, n in enumerate(workflow.names)},
             endpoint_manager_factory=services.endpoint_manager_factory,
         )

@@ -55,7 +55,11 @@ def _context(
         actor=operation.actor,
         task=task,
         journal=services.journal,
-        audit=services.audit,
+        audit=(
+            services.audit.for_rollback()
+            if operation.kind is OperationKind.ROLLBACK
+            else services.audit
+        ),
         data={s.name: dict(s.data) for s in operation.steps},
         positions={n: i for i, n in enumerate(workflow.names)},
         endpoint_manager_factory=services.endpoint_manager_factory,

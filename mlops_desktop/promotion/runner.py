@@ -136,6 +136,8 @@ def advance(oc: OperationContext, workflow: Workflow, start: int = 0) -> Operati
 def roll_back(oc: OperationContext, workflow: Workflow, reason: str) -> OperationResult:
     """Undo, newest first, every step that began and is not undone yet; then audit it."""
     journal = oc.journal
+    # Undoing is never blocked by a broken audit log: its records go to the quarantine log.
+    oc.audit = oc.audit.for_rollback()
     retrying = journal.get(oc.operation_id).state is OperationState.ROLLBACK_FAILED
     journal.set_state(oc.operation_id, OperationState.ROLLING_BACK, error=reason)
     records = journal.get(oc.operation_id).steps

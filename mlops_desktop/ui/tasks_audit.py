@@ -236,10 +236,16 @@ def detail_html(record: AuditRecord) -> str:
 
 
 def verification_text(result: AuditVerification) -> str:
-    """The banner's sentence: "chain intact: N records" or where it broke."""
+    """The banner: "chain intact: N records" or where it broke and why, then one line per
+    anchor checked (the same verdict ``mlops-desktop audit verify`` prints)."""
     if result.ok:
         notes = f" ({'; '.join(result.notes)})" if result.notes else ""
-        return f"✔ Chain intact: {result.records} record{'s' if result.records != 1 else ''}{notes}"
-    which = f"record {result.bad_seq}" if result.bad_seq is not None else "a record"
-    where = f" on line {result.bad_line}" if result.bad_line else " at the end of the log"
-    return f"✘ Chain broken at {which}{where}: {result.reason}"
+        plural = "s" if result.records != 1 else ""
+        lines = [f"✔ Chain intact: {result.records} record{plural}{notes}"]
+    else:
+        which = f"record {result.bad_seq}" if result.bad_seq is not None else "a record"
+        where = f" on line {result.bad_line}" if result.bad_line else " at the end of the log"
+        lines = [f"✘ Chain broken at {which}{where}: {result.reason}"]
+        lines += [f"  {note}" for note in result.notes]
+    lines += [f"{status.describe()}" for status in result.anchors]
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from mlops_desktop.core.audit import AuditAction, AuditLog, record_traffic_change
+from mlops_desktop.core.errors import Conflict
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.ui.models.audit_model import ACTION, FROM_TO, OUTCOME, WHO, AuditModel
 from mlops_desktop.ui.tasks_audit import (
@@ -115,7 +116,10 @@ def test_tasks_list_newest_first_and_verify(log: AuditLog) -> None:
     assert [r.seq for r in records] == [4, 3, 2, 1]
     result = verify_audit_task(TaskContext())
     assert result.ok and result.records == 4
-    assert verification_text(result) == "✔ Chain intact: 4 records"
+    text = verification_text(result).splitlines()
+    assert text[0] == "✔ Chain intact: 4 records"
+    assert text[1:] == [a.describe() for a in result.anchors] and len(text) == 3
+    assert text[1].startswith("✔ anchor ") and text[2].startswith("✔ head ")
     assert from_to(records[1]) == "dev v4 → staging v2"
     assert from_to(records[2]) == "v1 100% → v1 90% · v2 10%"
     assert outcome(records[1])[0] == "promoted · gates 2/2 passed"
@@ -175,7 +179,7 @@ def test_verify_intact_then_tampered(qtbot: Any, audit_page: Any, log: AuditLog)
         audit_page.verify_button.click()
     assert blocker.args[0].ok
     assert audit_page.banner_state == "ok"
-    assert audit_page.banner.text() == "✔ Chain intact: 4 records"
+    assert audit_page.banner.text().splitlines()[0] == "✔ Chain intact: 4 records"
 
     # Tamper with record 2: change who made the traffic change.
     lines = log.path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -193,6 +197,25 @@ def test_verify_intact_then_tampered(qtbot: Any, audit_page: Any, log: AuditLog)
     assert "edited" in audit_page.banner.text()
     # The broken record is selected.
     assert audit_page.selected_record().seq == 2
+
+
+def test_deleted_tail_then_append_shows_broken_with_anchors(
+    qtbot: Any, audit_page: Any, log: AuditLog
+) -> None:
+    lines = log.path.read_text(encoding="utf-8").splitlines(keepends=True)
+    log.path.write_text("".join(lines[:2]), encoding="utf-8")
+    with pytest.raises(Conflict):  # the next audited action is refused …
+        log.append(AuditAction.TRAFFIC, actor="after")
+    with qtbot.waitSignal(audit_page.verified, timeout=10_000) as blocker:
+        audit_page.verify_button.click()
+    result = blocker.args[0]  # … and the page says what the CLI says
+    assert not result.ok and result.bad_seq == 4
+    assert audit_page.banner_state == "bad"
+    text = audit_page.banner.text()
+    assert "Chain broken at record 4 at the end of the log" in text
+    assert "records 3-4 were deleted from the end" in text
+    assert f"✘ anchor {log.anchor_path}: record 4" in text
+    assert f"✘ head {log.head_path}: record 4" in text
 
 
 def test_page_refreshes_when_shown(qtbot: Any, audit_page: Any, log: AuditLog) -> None:
@@ -221,7 +244,9 @@ def test_empty_log(qtbot: Any, app_home: Any) -> None:
     assert page.count_label.text() == "0 records"
     with qtbot.waitSignal(page.verified, timeout=10_000):
         page.verify()
-    assert page.banner.text() == "✔ Chain intact: 0 records"
+    lines = page.banner.text().splitlines()
+    assert lines[0] == "✔ Chain intact: 0 records"
+    assert "no records were ever written" in lines[1]
     page.hide()
     pool.shutdown(10_000)
 

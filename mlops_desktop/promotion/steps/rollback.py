@@ -179,6 +179,11 @@ class RollbackAuditStep:
                     "traffic_before": oc.recall("redeploy", "traffic_before"),
                 },
             )
+        if record.quarantined:
+            return (
+                f"quarantined audit record {record.seq}: the audit log is broken "
+                "(see `mlops-desktop audit verify`)"
+            )
         return f"audit record {record.seq}"
 
     def undo(self, oc: OperationContext) -> None:
