@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.backends.azureml import last_known, mapping
+from mlops_desktop.backends.azureml import last_known, mapping, permission_cache
 from mlops_desktop.backends.azureml.cloud import resolve_cloud
 from mlops_desktop.backends.azureml.collected_data import AzureCollectedData
 from mlops_desktop.backends.azureml.credentials import (
@@ -198,6 +198,9 @@ class AzureMlBackend(
             save_authentication_record(record, kind, azure, self.cloud)
             self.credential.replace(interactive_credential(kind, azure, self.cloud, record))
             self.credential.get_token(self.cloud.scope)
+        # Someone else may have signed in: what the old identity could do no longer holds.
+        permission_cache.invalidate(self.arm_id)
+        self._permissions = None
         return self.identity
 
     # -- permissions ---------------------------------------------------------------------
@@ -215,21 +218,32 @@ class AzureMlBackend(
     def permissions(self, *, refresh: bool = False) -> WorkspacePermissions:
         """The signed-in identity's effective RBAC permissions on this workspace.
 
-        Read once per backend (ARM's ``Microsoft.Authorization/permissions``); ``refresh``
-        reads again (after a role change or signing in as someone else).
+        ARM's ``Microsoft.Authorization/permissions``, read once per workspace, identity and
+        session (:mod:`.permission_cache`: every backend of the process shares the answer);
+        ``refresh`` reads again (after a role change).
         """
         if self._permissions is None or refresh:
-            from mlops_desktop.backends.azureml.arm import arm_get_pages
-
-            path = f"{self.arm_id}/providers/Microsoft.Authorization/permissions"
             with self._call("read your permissions"):
-                pages = arm_get_pages(
-                    self.credential, self.cloud, self.settings, path, PERMISSIONS_API_VERSION
-                )
-            self._permissions = parse_permissions(
-                pages, workspace=self.workspace.name, scope=self.arm_id, identity=self.identity
+                self.credential.get_token(self.cloud.scope)  # who asks is part of the key
+            claims = token_claims(self.credential.last_token)
+            who = "/".join(str(claims.get(k) or "") for k in ("tid", "oid")) or self.identity
+            key = permission_cache.cache_key(self.cloud.resource_manager, self.arm_id, who)
+            self._permissions = permission_cache.cached(
+                key, self._read_permissions, refresh=refresh
             )
         return self._permissions
+
+    def _read_permissions(self) -> WorkspacePermissions:
+        from mlops_desktop.backends.azureml.arm import arm_get_pages
+
+        path = f"{self.arm_id}/providers/Microsoft.Authorization/permissions"
+        with self._call("read your permissions"):
+            pages = arm_get_pages(
+                self.credential, self.cloud, self.settings, path, PERMISSIONS_API_VERSION
+            )
+        return parse_permissions(
+            pages, workspace=self.workspace.name, scope=self.arm_id, identity=self.identity
+        )
 
     def check_permission(self, operation: str) -> PermissionCheck:
         """Whether the identity may do ``operation`` (an app operation or an Azure action)."""
