@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig, save_config
 from mlops_desktop.core.stages import Stage
@@ -304,6 +305,34 @@ def test_endpoints_page_shows_azure_endpoints_invokes_and_shifts_traffic(
     assert stored["properties"]["traffic"] == {"blue": 50, "green": 50}
     (entry,) = AuditLog().find(endpoint="churn-prod-ep")
     assert entry.workspace == "azure-prod" and entry.details["to"] == {"blue": 50, "green": 50}
+
+
+def test_endpoints_page_lists_an_endpoint_without_deployments_as_not_running(
+    qtbot: Any,
+    qtmodeltester: Any,
+    pool: WorkerPool,
+    azure_env: ArmTestServer,
+    tmp_path: Path,
+    monkeypatch: Any,
+) -> None:
+    from arm_server.scenarios import add_endpoint_without_deployments
+
+    from mlops_desktop.ui.models.endpoints_model import SUMMARY_ROLE
+
+    add_endpoint_without_deployments(azure_env, "mlw-churn-dev", "churn-new-ep")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
+    page = _endpoints_page(qtbot, pool, _config(azure_env, Stage.DEV))
+    qtmodeltester.check(page.model)
+    cells = _cells(page, ("azure-dev", "churn-new-ep"))
+    assert cells[1] == "Succeeded · no deployments"
+    summary = page.model.index_of(("azure-dev",)).data(SUMMARY_ROLE)
+    assert summary == "2 endpoints · 1 running", summary
+    assert "1 running" in page.subtitle_label.text()
+    assert "1 need attention" in page.subtitle_label.text()
+    tip = page.model.index_of(("azure-dev", "churn-new-ep")).data(Qt.ItemDataRole.ToolTipRole)
+    assert "auth Azure ML token" in tip and "no deployments" in tip, tip
+    tip = page.model.index_of(("azure-dev", "churn-dev-ep")).data(Qt.ItemDataRole.ToolTipRole)
+    assert "auth key" in tip, tip
 
 
 def test_endpoints_page_disables_the_traffic_editor_without_the_permission(
