@@ -15,6 +15,7 @@ from test_azure_cli import _add_workspaces
 from mlops_desktop.cli import main
 from mlops_desktop.core.config import load_config, save_config
 from mlops_desktop.core.stages import Stage
+from mlops_desktop.retraining.compute_azure import read_azure_compute
 
 
 def _take_offline(stage: Stage) -> None:
@@ -54,3 +55,42 @@ def test_endpoints_list_fails_when_a_workspace_cannot_be_read(
         out, err = capsys.readouterr()
         assert "churn-prod-ep" in out and "churn-staging-ep" not in out
         assert "staging: " in err and "cannot reach Azure" in err
+
+
+def test_compute_keeps_the_clusters_when_quota_or_nodes_cannot_be_read(
+    fresh_arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CI principal's role is on prod's resource group: quota (a subscription read) is
+    # refused with a 403; listNodes of the GPU cluster fails with a 500.
+    server = fresh_arm_server
+    data = server.dataset
+    az.login(data.principal("ci-deployer"), data.tenant_id, subscription=data.subscription_id)
+    server.add_fault(r"/computes/gpu-cluster/listNodes$", status=500, method="POST", times=None)
+    _add_workspaces(server, capsys)
+    config = load_config()
+    prod = config.workspace("prod")
+    read = read_azure_compute(prod)
+    assert read.error == ""
+    computes = {c.name: c for c in read.computes}
+    assert set(computes) == {"cpu-cluster", "gpu-cluster"}
+    assert computes["cpu-cluster"].current_nodes == 2
+    gpu = computes["gpu-cluster"]
+    assert gpu.current_nodes is None and "HTTP 500" in gpu.nodes_unavailable_reason
+    assert "locations/usages/read" in read.quota_error and read.quotas == []
+    assert [p.split(":")[0] for p in read.problems] == ["quota", "nodes of gpu-cluster"]
+    assert any("cpu-cluster: cluster keeps min 1 node" in h for h in read.hints)
+
+    save_config(config.model_copy(update={"workspaces": (prod,)}))
+    assert main(["compute", "show", "--azure", "--json"]) == 0
+    (shown,) = json.loads(capsys.readouterr().out)["azure"]
+    assert [c["name"] for c in shown["computes"]] == ["cpu-cluster", "gpu-cluster"]
+    assert "locations/usages/read" in shown["quota_error"]
+    assert main(["compute", "show", "--azure"]) == 0
+    out = capsys.readouterr().out
+    assert "cpu-cluster" in out and "could not read quota: " in out
+    assert "could not read nodes of gpu-cluster: " in out
+
+    _take_offline(Stage.PROD)
+    for json_flag in ([], ["--json"]):
+        assert main(["compute", "show", "--azure", *json_flag]) == 2
+        assert "'prod' could not be read" in capsys.readouterr().err

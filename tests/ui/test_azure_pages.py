@@ -221,6 +221,30 @@ def test_compute_page_shows_azure_clusters_quota_and_hints(
     assert "compute(s) in 2 workspace(s)" in view.status_label.text()
 
 
+def test_compute_page_keeps_the_clusters_when_quota_and_nodes_fail(
+    qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from mlops_desktop.ui.pages.compute_page import ComputePage
+
+    # The CI principal may read prod but not the subscription's quota (403); listNodes of the
+    # GPU cluster fails (500).
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ci-deployer")
+    azure_env.add_fault(r"/computes/gpu-cluster/listNodes$", status=500, method="POST", times=None)
+    page = ComputePage(pool)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.dataLoaded, timeout=WAIT_MS):
+        page.set_config(_config(azure_env, Stage.PROD))
+    view = page.azure_view
+    table = view.compute_table
+    rows = {table.item(r, 1).text(): table.item(r, 5).text() for r in range(table.rowCount())}
+    assert rows == {"cpu-cluster": "2 / 1 / 6", "gpu-cluster": "– / 0 / 2"}
+    assert table.isVisibleTo(page) and view.quota_table.rowCount() == 0
+    status = view.status_label.text()
+    assert "2 compute(s) in 1 workspace(s)" in status, status
+    assert "azure-prod: could not read quota: list quota usage:" in status, status
+    assert "azure-prod: could not read nodes of gpu-cluster: " in status, status
+
+
 # -- Endpoints ---------------------------------------------------------------------------------
 
 
