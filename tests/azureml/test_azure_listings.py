@@ -8,7 +8,7 @@ import json
 
 import pytest
 from arm_server import ArmTestServer, AzStandIn
-from arm_server.scenarios import add_endpoint_without_deployments
+from arm_server.scenarios import add_command_job, add_endpoint_without_deployments
 from azure_helpers import closed_port_metadata
 from test_azure_cli import _add_workspaces
 
@@ -94,3 +94,34 @@ def test_compute_keeps_the_clusters_when_quota_or_nodes_cannot_be_read(
     for json_flag in ([], ["--json"]):
         assert main(["compute", "show", "--azure", *json_flag]) == 2
         assert "'prod' could not be read" in capsys.readouterr().err
+
+
+def test_serverless_and_preparing_jobs_are_listed_as_azure_says(
+    fresh_arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_command_job(fresh_arm_server, "mlw-churn-dev", "churn-serverless-01", "Preparing")
+    add_command_job(
+        fresh_arm_server,
+        "mlw-churn-dev",
+        "churn-serverless-02",
+        "Running",
+        created="2025-07-05T07:00:00.000Z",
+        started="2025-07-05T07:05:00.000Z",
+    )
+    _add_workspaces(fresh_arm_server, capsys)
+
+    assert main(["jobs", "list", "-w", "dev", "--json", "--limit", "4"]) == 0
+    listed = {j["name"]: j for j in json.loads(capsys.readouterr().out)}
+    preparing = listed["churn-serverless-01"]
+    assert (preparing["status"], preparing["compute"]) == ("Preparing", "serverless")
+    assert preparing["instance_type"] == "Standard_E4s_v3"
+    assert preparing["start_time"] is None and preparing["duration_seconds"] is None
+    running = listed["churn-serverless-02"]
+    assert running["compute"] == "serverless" and running["start_time"].startswith("2025-07-05")
+    assert listed["churn-train-20250703-08"]["compute"] == "cpu-cluster"
+    # Azure ML writes StartTimeUtc without a zone: it is UTC.
+    assert listed["churn-train-20250702-07"]["start_time"] == "2025-07-02T08:03:41+00:00"
+
+    assert main(["jobs", "list", "-w", "dev", "--limit", "3"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if "serverless-01" in line]
+    assert row.split()[1:4] == ["Preparing", "churn-training", "serverless"]

@@ -150,6 +150,43 @@ def test_jobs_page_lists_azure_jobs_and_cancels_a_running_one(
     qtbot.waitUntil(lambda: not page.cancel_button.isEnabled())
 
 
+def test_jobs_page_shows_serverless_preparing_and_not_started_jobs(
+    qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from arm_server.scenarios import add_command_job
+
+    from mlops_desktop.ui.models.jobs_model import STATUS
+
+    add_command_job(azure_env, "mlw-churn-dev", "churn-serverless-01", "Preparing")
+    add_command_job(
+        azure_env, "mlw-churn-dev", "churn-retrain-02", "NotStarted", compute="cpu-cluster"
+    )
+    add_command_job(
+        azure_env,
+        "mlw-churn-dev",
+        "churn-serverless-03",
+        "Running",
+        started="2025-07-05T08:02:00.000Z",
+    )
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
+    page = _jobs_page(qtbot, pool, _config(azure_env, Stage.DEV))
+    model = page.jobs_model
+
+    def cells(name: str) -> tuple[str, str, str]:
+        row = _row_of(page, name)
+        return tuple(str(model.index(row, c).data() or "") for c in (STATUS, STARTED, COMPUTE))
+
+    assert cells("churn-serverless-01") == ("preparing", "", "serverless")
+    assert cells("churn-retrain-02") == ("not started", "", "cpu-cluster")
+    status, started, compute = cells("churn-serverless-03")
+    assert (status, compute) == ("running", "serverless") and started.startswith("2025-07-05")
+    preparing = model.job_at(_row_of(page, "churn-serverless-01"))
+    assert preparing.status is JobStatus.QUEUED and preparing.duration_seconds is None
+    page.select_job(preparing.id)
+    detail = page.detail_label.text()
+    assert "● preparing" in detail and "Azure ML on serverless" in detail, detail
+
+
 def test_jobs_page_disables_cancel_naming_the_missing_permission(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
