@@ -12,10 +12,13 @@ from arm_server.scenarios import add_command_job, add_endpoint_without_deploymen
 from azure_helpers import closed_port_metadata
 from test_azure_cli import _add_workspaces
 
+from mlops_desktop.backends.azureml import last_known
 from mlops_desktop.cli import main
 from mlops_desktop.core.config import load_config, save_config
 from mlops_desktop.core.stages import Stage
+from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.retraining.compute_azure import read_azure_compute
+from mlops_desktop.ui.tasks_models import load_workspace
 
 
 def _take_offline(stage: Stage) -> None:
@@ -125,3 +128,44 @@ def test_serverless_and_preparing_jobs_are_listed_as_azure_says(
     assert main(["jobs", "list", "-w", "dev", "--limit", "3"]) == 0
     (row,) = [line for line in capsys.readouterr().out.splitlines() if "serverless-01" in line]
     assert row.split()[1:4] == ["Preparing", "churn-training", "serverless"]
+
+
+def test_a_model_whose_versions_cannot_be_read_does_not_hide_the_others(
+    fresh_arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Dev has two models; listing fraud's versions fails (HTTP 500, retries included).
+    fresh_arm_server.add_fault(r"/models/fraud/versions$", status=500, times=None)
+    _add_workspaces(fresh_arm_server, capsys)
+    for json_flag in ([], ["--json"]):
+        assert main(["models", "list", "-w", "dev", *json_flag]) == 2
+        out, err = capsys.readouterr()
+        if json_flag:
+            listed = json.loads(out)
+            assert {v["model"] for v in listed} == {"churn"} and len(listed) == 6
+        else:
+            assert out.count("churn ") == 6 and "fraud" not in out
+        assert "error: workspace 'dev': list versions of fraud: Azure ML answered HTTP 500" in err
+
+    # The Models page's load: the same versions, and what was not read.
+    snapshot = load_workspace(TaskContext(), load_config().workspace("dev"))
+    assert {v.model for v in snapshot.versions} == {"churn"}
+    (problem,) = snapshot.problems
+    assert problem.startswith("list versions of fraud: ")
+    # A partial read is not kept as the last-known state (offline, it would hide fraud).
+    assert last_known.load(load_config().workspace("dev")) is None
+
+
+def test_list_commands_fail_when_a_workspace_cannot_be_read(
+    arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_workspaces(arm_server, capsys)
+    _take_offline(Stage.STAGING)
+    for json_flag in ([], ["--json"]):
+        assert main(["schedules", "list", *json_flag]) == 2
+        out, err = capsys.readouterr()
+        assert "churn-prod-monitor" in out and "staging: " in err
+        assert main(["workspaces", "list", "--check", *json_flag]) == 2
+        out, err = capsys.readouterr()
+        assert "error: workspace 'staging': offline" in err
+        assert main(["jobs", "list", "-w", "staging", *json_flag]) == 2
+        assert "cannot reach Azure" in capsys.readouterr().err

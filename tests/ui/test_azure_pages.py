@@ -220,6 +220,37 @@ def test_jobs_page_names_an_unreachable_azure_workspace_and_lists_the_others(
     assert page.azure_problem_label.toolTip().startswith("azure-offline: ")
 
 
+# -- Models ------------------------------------------------------------------------------------
+
+
+def test_models_page_lists_the_models_whose_versions_could_be_read(
+    qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from mlops_desktop.ui.notifications import NotificationCenter, NotificationLevel
+    from mlops_desktop.ui.pages.models_page import ModelsPage
+    from mlops_desktop.ui.workspace_loader import WorkspaceLoader
+
+    # Dev has two models; listing fraud's versions fails (HTTP 500, retries included).
+    azure_env.add_fault(r"/models/fraud/versions$", status=500, times=None)
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
+    notifications = NotificationCenter()
+    loader = WorkspaceLoader(pool, notifications)
+    page = ModelsPage(loader, pool=pool)
+    qtbot.addWidget(page)
+    loader.set_config(_config(azure_env, Stage.DEV))
+    with qtbot.waitSignal(loader.loadFinished, timeout=WAIT_MS):
+        loader.reload()
+    versions = page.versions_model.versions()
+    assert {v.model for v in versions} == {"churn"} and len(versions) == 6
+    (warning,) = [
+        n
+        for n in notifications.history
+        if n.level is NotificationLevel.WARNING and "fraud" in n.message
+    ]
+    assert warning.message.startswith("Workspace 'azure-dev': list versions of fraud: ")
+    assert "other models are listed" in (warning.hint or "")
+
+
 # -- Compute -----------------------------------------------------------------------------------
 
 

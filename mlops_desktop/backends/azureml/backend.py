@@ -53,7 +53,14 @@ from mlops_desktop.core.entities import (
     RegisteredModel,
     Run,
 )
-from mlops_desktop.core.errors import AuthError, InvalidInput, MlopsError, NotFound, Unavailable
+from mlops_desktop.core.errors import (
+    AuthError,
+    Cancelled,
+    InvalidInput,
+    MlopsError,
+    NotFound,
+    Unavailable,
+)
 from mlops_desktop.core.tasks import TaskContext
 
 log = logging.getLogger(__name__)
@@ -86,6 +93,9 @@ class AzureMlBackend(
         self.credential = build_credential(self.settings, workspace.azure, self.cloud)
         #: Set when the last ``list_model_versions`` answered from the last-known cache.
         self.served_from_cache: LastKnownVersions | None = None
+        #: What the last model listing could not read (one model's versions, …); the rest
+        #: was listed. Empty when everything was read.
+        self.read_problems: tuple[str, ...] = ()
         self._runs: dict[str, Run] = {}
         self._permissions: WorkspacePermissions | None = None
         self.client = self._make_client()
@@ -299,7 +309,7 @@ class AzureMlBackend(
             self.served_from_cache = cached
             return list(cached.versions)
         self.served_from_cache = None
-        if with_runs:
+        if with_runs and not self.read_problems:  # a partial read would hide models later
             try:
                 last_known.save(self.workspace, versions)
             except OSError as exc:
@@ -318,11 +328,19 @@ class AzureMlBackend(
         with self._call("list models"):
             containers = sorted(self.client.models.list(), key=lambda m: str(m.name))
         raw: list[Any] = []
+        problems: list[str] = []
         for index, container in enumerate(containers):
             if ctx:
                 ctx.progress(index, len(containers) + 1, f"versions of {container.name}")
-            with self._call(f"list versions of {container.name}"):
-                raw.extend(self.client.models.list(name=container.name))
+            try:
+                with self._call(f"list versions of {container.name}"):
+                    raw.extend(self.client.models.list(name=container.name))
+            except (AuthError, Cancelled, Offline):
+                raise  # the whole workspace is unreadable, not one model
+            except MlopsError as exc:  # one model's versions: the other models still count
+                log.warning("workspace %r: %s", self.workspace.name, exc.message)
+                problems.append(exc.message)
+        self.read_problems = tuple(problems)
         raw.sort(key=lambda m: (str(m.name), _version_key(str(m.version))))
         runs: dict[str, Run] = {}
         if with_runs:
