@@ -127,7 +127,7 @@ def test_jobs_page_lists_azure_jobs_and_cancels_a_running_one(
     row = _row_of(page, running_name)
     running = page.jobs_model.job_at(row)
     assert running.status is JobStatus.RUNNING
-    assert page.jobs_model.index(row, STARTED).data()  # start (or creation) time
+    assert page.jobs_model.index(row, STARTED).data()  # StartTimeUtc, as Azure ML reports it
     assert page.jobs_model.index(row, COMPUTE).data()  # the Azure compute target
     assert any(j.status is JobStatus.SUCCEEDED for j in jobs)
     # The log view follows the running job's log (tests/ui/test_azure_job_log_view.py).
