@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from typing import Any
 
@@ -71,6 +72,8 @@ def _summary(window: str, azure: bool) -> dict[str, Any]:
             {
                 "workspace": w.workspace,
                 "error": w.error,
+                "quota_error": w.quota_error,
+                "problems": w.problems,
                 "computes": [dataclasses.asdict(c) for c in w.computes],
                 "quotas": [dataclasses.asdict(q) for q in w.quotas],
                 "hints": w.hints,
@@ -87,9 +90,14 @@ def _pct(value: float | None) -> str:
 def show_command(args: argparse.Namespace) -> int:
     """Print the machine, the watched processes and (with --azure) Azure ML compute."""
     data = _summary(args.window, args.azure)
+    # A workspace whose computes could not be read at all is an error (exit 2); a part that
+    # could not be read (quota, a cluster's nodes) is named, the rest shown.
+    unreadable = [w["workspace"] for w in data.get("azure", []) if w["error"]]
+    for name in unreadable:
+        print(f"error: Azure ML workspace {name!r} could not be read", file=sys.stderr)
     if args.json:
         print_json(data)
-        return 0
+        return 2 if unreadable else 0
     m = data["machine"]
     if not m["samples"]:
         print(
@@ -135,9 +143,12 @@ def show_command(args: argparse.Namespace) -> int:
                     for c in ws["computes"]
                 ],
             )
+        for problem in ws["problems"]:
+            if not ws["error"]:
+                print(f"  could not read {problem}")
         for hint in ws["hints"]:
             print(f"  hint: {hint}")
-    return 0
+    return 2 if unreadable else 0
 
 
 def _n(value: int | None) -> str:

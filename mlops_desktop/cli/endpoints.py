@@ -244,8 +244,10 @@ def list_endpoints(args: argparse.Namespace) -> int:
     for ws in workspaces:
         if ws not in azure:
             endpoints.extend(EndpointManager(ws).list_endpoints())
-    _print_endpoints(endpoints, args.json, endpoints_azure.azure_listing(azure))
-    return 0
+    items, rows, failed = endpoints_azure.azure_listing(azure)
+    _print_endpoints(endpoints, args.json, (items, rows))
+    # A workspace that could not be read is an error, in text and JSON alike (stderr names it).
+    return 2 if failed else 0
 
 
 def _context(args: argparse.Namespace) -> TaskContext:

@@ -21,27 +21,42 @@ from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.tasks import TaskContext
 
 
-def azure_listing(workspaces: list[Any]) -> tuple[list[dict[str, Any]], list[list[str]]]:
-    """JSON items and table rows of the Azure ML workspaces' online endpoints.
+def azure_listing(
+    workspaces: list[Any],
+) -> tuple[list[dict[str, Any]], list[list[str]], list[str]]:
+    """JSON items, table rows and unreadable workspaces of the Azure ML online endpoints.
 
-    An unreachable workspace is reported on stderr; the others are still listed.
+    An unreachable workspace is reported on stderr (and named in the third list); the others
+    are still listed. An endpoint without deployments is a row of its own.
     """
+    from mlops_desktop.backends.azureml.resources import auth_mode_label
+
     items: list[dict[str, Any]] = []
     rows: list[list[str]] = []
+    failed: list[str] = []
     for ws in workspaces:
         found = read_azure(ws, lambda backend: backend.list_online_endpoints())
         if found is None:
+            failed.append(ws.name)
             continue
         for e in found:
-            items.append({"backend": "azureml", **to_jsonable(asdict(e))})
+            items.append(
+                {
+                    "backend": "azureml",
+                    **to_jsonable(asdict(e)),
+                    "auth": auth_mode_label(e.auth_mode),
+                }
+            )
+            endpoint = [e.name, ws.name, e.scoring_uri, e.provisioning_state]
+            if not e.deployments:
+                rows.append([*endpoint, "-", "", "", "", ""])
             for d in e.deployments:
                 model = f"{d.registered_model} v{d.version}" if d.registered_model else d.model_id
                 mirror = f"{d.mirror_traffic}%" if d.mirror_traffic else ""
-                endpoint = [e.name, ws.name, e.scoring_uri, e.provisioning_state]
                 rows.append(
                     [*endpoint, d.name, model, f"{d.traffic}%", mirror, d.provisioning_state]
                 )
-    return items, rows
+    return items, rows, failed
 
 
 def is_azure_workspace(name: str) -> bool:

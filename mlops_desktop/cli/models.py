@@ -34,22 +34,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=show_model)
 
 
-def _load_versions(ws: WorkspaceConfig) -> list[ModelVersion]:
+def _load_versions(ws: WorkspaceConfig) -> tuple[list[ModelVersion], list[str]]:
+    """The workspace's versions and what of it could not be read (listed anyway)."""
     from mlops_desktop.backends.registry import open_backend
 
-    return open_backend(ws).list_model_versions()
+    backend = open_backend(ws)
+    versions = backend.list_model_versions()
+    problems = list(getattr(backend, "read_problems", ()))
+    cached = getattr(backend, "served_from_cache", None)
+    if cached is not None:
+        when = cached.saved_at.isoformat(timespec="seconds")
+        problems.append(f"could not be read ({cached.reason}); its versions are as of {when}")
+    return versions, problems
 
 
 def list_models(args: argparse.Namespace) -> int:
-    """List versions across workspaces; a failing workspace is reported, the rest listed."""
+    """List versions across workspaces; a failing workspace (or a model of it whose versions
+    could not be read) is reported on stderr and the command exits 2, the rest listed."""
     config = load_app_config()
     workspaces = [config.workspace(args.workspace)] if args.workspace else list(config.workspaces)
     if args.stage:
         workspaces = [w for w in workspaces if args.stage in w.hosted_stages]
-    failures: list[tuple[str, MlopsError]] = []
+    failures: list[tuple[str, MlopsError | str]] = []
     versions: list[ModelVersion] = []
 
-    def load(ws: WorkspaceConfig) -> tuple[WorkspaceConfig, list[ModelVersion] | MlopsError]:
+    def load(
+        ws: WorkspaceConfig,
+    ) -> tuple[WorkspaceConfig, tuple[list[ModelVersion], list[str]] | MlopsError]:
         try:
             return ws, _load_versions(ws)
         except MlopsError as exc:
@@ -60,7 +71,8 @@ def list_models(args: argparse.Namespace) -> int:
             if isinstance(outcome, MlopsError):
                 failures.append((ws.name, outcome))
             else:
-                versions.extend(outcome)
+                versions.extend(outcome[0])
+                failures.extend((ws.name, problem) for problem in outcome[1])
     if args.stage:
         versions = [v for v in versions if v.stage is args.stage]
     if args.model:

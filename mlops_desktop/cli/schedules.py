@@ -116,7 +116,8 @@ def list_schedules(args: argparse.Namespace) -> int:
         print_table(headers, [_row(w, s) for w, s in found])
     else:
         print("no schedules")
-    return 2 if failed and not found else 0
+    # A workspace that could not be read is an error, in text and JSON alike (stderr names it).
+    return 2 if failed else 0
 
 
 def _inputs(specs: list[str]) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from mlops_desktop.cli.output import load_app_config, print_json, print_table
@@ -39,7 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     listing = commands.add_parser("list", help="configured workspaces by stage")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    listing.add_argument("--check", action="store_true", help="also check each connection")
+    listing.add_argument(
+        "--check",
+        action="store_true",
+        help="also check each connection (exit 2 when one is not online)",
+    )
     listing.set_defaults(handler=list_workspaces)
 
     add = commands.add_parser(
@@ -105,6 +110,12 @@ def list_workspaces(args: argparse.Namespace) -> int:
     states: dict[str, str] = {}
     if args.check:
         states = _check_all(config.workspaces)
+    # --check: a workspace that could not be reached (offline, sign-in needed, error) is an
+    # error, in text and JSON alike.
+    unreadable = [name for name, state in states.items() if state != "online"]
+    for name in unreadable:
+        print(f"error: workspace {name!r}: {states[name]}", file=sys.stderr)
+    code = 2 if unreadable else 0
     if args.json:
         items = []
         for ws in config.workspaces:
@@ -114,7 +125,7 @@ def list_workspaces(args: argparse.Namespace) -> int:
                 item["connection"] = states[ws.name]
             items.append(item)
         print_json(items)
-        return 0
+        return code
     if not config.workspaces:
         print("no workspaces; try `mlops-desktop demo` or `mlops-desktop workspaces add`")
         return 0
@@ -126,7 +137,7 @@ def list_workspaces(args: argparse.Namespace) -> int:
         rows.append(row)
     headers = ["NAME", "STAGE", "BACKEND", "LOCATION"] + (["CONNECTION"] if args.check else [])
     print_table(headers, rows)
-    return 0
+    return code
 
 
 def _check_all(workspaces: tuple[WorkspaceConfig, ...]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
-from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.errors import AuthError, Cancelled, MlopsError
 from mlops_desktop.core.tasks import TaskContext
 
 #: A cluster keeping idle nodes longer than this before scaling down is worth a hint.
@@ -26,8 +26,24 @@ class AzureWorkspaceCompute:
     workspace: str
     computes: list[Any] = field(default_factory=list)
     quotas: list[Any] = field(default_factory=list)
+    #: The workspace's computes could not be read at all.
     error: str = ""
     hints: list[str] = field(default_factory=list)
+    #: The computes were read, the quota was not (e.g. no subscription-level read).
+    quota_error: str = ""
+
+    @property
+    def problems(self) -> list[str]:
+        """Each part that could not be read, named: computes, quota, a cluster's nodes."""
+        found = [f"computes: {self.error}"] if self.error else []
+        if self.quota_error:
+            found.append(f"quota: {self.quota_error}")
+        found += [
+            f"nodes of {c.name}: {c.nodes_unavailable_reason}"
+            for c in self.computes
+            if getattr(c, "nodes_unavailable_reason", "")
+        ]
+        return found
 
 
 def is_cluster(compute: Any) -> bool:
@@ -93,13 +109,20 @@ def read_azure_compute(
     """Computes, quota and hints of one Azure ML workspace (errors become ``error``)."""
     from mlops_desktop.backends.registry import open_backend
 
+    quota_error = ""
+    quotas: list[Any] = []
     try:
         backend: Any = open_backend(workspace)
         try:
             computes = list(backend.list_computes(ctx))
             if ctx is not None:
                 ctx.check()
-            quotas = [q for q in backend.list_quota_usages() if q.limit > 0 or q.current > 0]
+            try:  # quota is the subscription's: readable or not apart from the computes
+                quotas = [q for q in backend.list_quota_usages() if q.limit > 0 or q.current > 0]
+            except (AuthError, Cancelled):
+                raise
+            except MlopsError as exc:
+                quota_error = str(exc)
         finally:
             close = getattr(backend, "close", None)
             if callable(close):
@@ -107,7 +130,11 @@ def read_azure_compute(
     except MlopsError as exc:
         return AzureWorkspaceCompute(workspace.name, error=str(exc))
     return AzureWorkspaceCompute(
-        workspace.name, computes, quotas, hints=money_hints(workspace.name, computes, quotas)
+        workspace.name,
+        computes,
+        quotas,
+        hints=money_hints(workspace.name, computes, quotas),
+        quota_error=quota_error,
     )
 
 

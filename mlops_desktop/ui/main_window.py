@@ -545,7 +545,11 @@ class MainWindow(QMainWindow):
         self._feed_endpoints_page()
 
     def refresh(self) -> None:
-        """F5: re-read the configuration and reload (a running load is superseded)."""
+        """F5: re-read the configuration and reload (a running load is superseded); Azure
+        permissions are read afresh too (a role may have changed)."""
+        from mlops_desktop.backends.azureml import permission_cache
+
+        permission_cache.invalidate()
         self.reload_config()
 
     def sign_in_to_workspace(self, name: str) -> None:

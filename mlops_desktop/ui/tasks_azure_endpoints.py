@@ -93,6 +93,8 @@ def _deployment_status(state: str) -> DeploymentStatus:
 def _endpoint_status(state: str, deployments: tuple[AzureDeployment, ...]) -> EndpointStatus:
     if state in ("Failed", "Canceled"):
         return EndpointStatus.DEAD
+    if not deployments:  # provisioned, but nothing behind it serves a request
+        return EndpointStatus.DEGRADED
     if state != "Succeeded" or any(d.status is not DeploymentStatus.HEALTHY for d in deployments):
         return EndpointStatus.DEGRADED
     return EndpointStatus.RUNNING
@@ -107,13 +109,16 @@ def instances_text(deployment: object) -> str:
 
 def azure_endpoint_summary(endpoint: AzureEndpoint) -> str:
     """The detail panel's subtitle of an Azure endpoint."""
+    from mlops_desktop.backends.azureml.resources import auth_mode_label
+
     parts = [
         f"Azure ML workspace {endpoint.workspace}",
         f"provisioning {endpoint.provisioning_state or 'unknown'}",
-        f"auth {endpoint.auth_mode}" if endpoint.auth_mode else "",
+        f"auth {auth_mode_label(endpoint.auth_mode)}" if endpoint.auth_mode else "",
         ", ".join(
             f"{d.name}: {instances_text(d) or 'instances unknown'}" for d in endpoint.deployments
-        ),
+        )
+        or "no deployments",
     ]
     return " · ".join(p for p in parts if p)
 

@@ -10,6 +10,7 @@ followed by one long-running worker that publishes each new piece of text
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +31,13 @@ AZURE_BACKEND = "azureml"
 AzureOpener = Callable[[WorkspaceConfig], "AzureMlBackend"]
 
 #: Azure ML's job states -> the app's (anything unknown counts as queued: not yet final).
+#: The page shows Azure's own word (:func:`azure_status_text`): "preparing" is not "queued".
 _STATUS: dict[str, JobStatus] = {
+    "NotStarted": JobStatus.QUEUED,
+    "Starting": JobStatus.QUEUED,
+    "Provisioning": JobStatus.QUEUED,
+    "Preparing": JobStatus.QUEUED,
+    "Queued": JobStatus.QUEUED,
     "Running": JobStatus.RUNNING,
     "Finalizing": JobStatus.RUNNING,
     "CancelRequested": JobStatus.RUNNING,
@@ -60,6 +67,14 @@ class AzureJobsRead:
 def is_azure_job(job: Job) -> bool:
     """True for a record made from an Azure ML job."""
     return job.backend == AZURE_BACKEND
+
+
+def azure_status_text(job: Job) -> str:
+    """Azure ML's state of the job in the page's words: ``not started``, ``preparing``, …"""
+    raw = str(job.handle.get("azure_status", "") or "")
+    if not raw:
+        return job.status.value
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", raw).lower()
 
 
 def studio_url(job: Job) -> str:

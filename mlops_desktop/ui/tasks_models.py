@@ -37,6 +37,9 @@ class WorkspaceSnapshot:
     connection: ConnectionInfo
     versions: tuple[ModelVersion, ...] = ()
     seconds: float = 0.0
+    #: What of an online workspace could not be read (one model's versions); the rest is in
+    #: ``versions``.
+    problems: tuple[str, ...] = ()
 
 
 def default_backend_opener(workspace: WorkspaceConfig) -> Backend:
@@ -69,7 +72,11 @@ def load_workspace(
         versions = tuple(backend.list_model_versions(ctx, with_runs=True))
         ctx.check()
         return WorkspaceSnapshot(
-            workspace.name, connection, versions, time.perf_counter() - started
+            workspace.name,
+            connection,
+            versions,
+            time.perf_counter() - started,
+            tuple(getattr(backend, "read_problems", ())),
         )
     finally:
         backend.close()

@@ -164,6 +164,14 @@ class WorkspaceLoader(QObject):
         self._set_connection(snapshot.workspace, info)
         if info.state is ConnectionState.ONLINE:
             self._snapshots[snapshot.workspace] = snapshot
+            if snapshot.problems:  # listed, but not all of it: say what is missing
+                self._notifications.notify(
+                    Notification(
+                        NotificationLevel.WARNING,
+                        f"Workspace {snapshot.workspace!r}: {'; '.join(snapshot.problems)}",
+                        hint="its other models are listed; press F5 to read it again",
+                    )
+                )
             self.workspaceLoaded.emit(snapshot)
         else:
             self._snapshots.pop(snapshot.workspace, None)

@@ -105,7 +105,11 @@ def use_loopback_arm(
     cleared: tuple[str, ...] = AZURE_ENV,
 ) -> None:
     """Trust the loopback CA, pin the credential chain (``cleared`` unset) and make retries
-    quick: the environment every test against the loopback ARM runs in."""
+    quick: the environment every test against the loopback ARM runs in. Each test starts a
+    new session: no permissions are remembered from an earlier one."""
+    from mlops_desktop.backends.azureml import permission_cache
+
+    permission_cache.invalidate()
     for name in cleared:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert.cert))

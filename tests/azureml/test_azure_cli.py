@@ -76,8 +76,12 @@ def test_models_list_uses_the_last_known_state_of_an_offline_workspace(
     offline = prod.azure.model_copy(update={"cloud_metadata": closed_port_metadata()})
     save_config(config.with_workspace(prod.model_copy(update={"azure": offline}), replace=True))
     with caplog.at_level(logging.WARNING, logger="mlops_desktop.backends.azureml.backend"):
-        assert main(["models", "list", "--json", "--stage", "prod"]) == 0
-    assert json.loads(capsys.readouterr().out) == before
+        # The last-known versions are listed, but the workspace was not read: exit 2.
+        assert main(["models", "list", "--json", "--stage", "prod"]) == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out) == before
     assert "'prod' is unreachable; showing its model versions as of" in caplog.text
-    assert main(["workspaces", "list", "--check"]) == 0
-    assert "offline (" in capsys.readouterr().out
+    assert "error: workspace 'prod': could not be read (" in err and "versions are as of" in err
+    assert main(["workspaces", "list", "--check"]) == 2
+    out, err = capsys.readouterr()
+    assert "offline (" in out and "error: workspace 'prod': offline" in err

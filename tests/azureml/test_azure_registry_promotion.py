@@ -101,6 +101,7 @@ def test_registry_refusing_the_share_rolls_the_target_back(
     assert result.state is OperationState.ROLLED_BACK, result
     error = result.error or ""
     assert REGISTRY in error and "registries/assets/write" in error, error
+    assert f"Owner of registry {REGISTRY!r}" in error and "AzureML Registry User" in error, error
     assert server.registries.model_version(MODEL, "1") is None
     staging = azure_blob_env.backend(Stage.STAGING)
     assert [

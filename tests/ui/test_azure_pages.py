@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig, save_config
 from mlops_desktop.core.stages import Stage
@@ -126,7 +127,7 @@ def test_jobs_page_lists_azure_jobs_and_cancels_a_running_one(
     row = _row_of(page, running_name)
     running = page.jobs_model.job_at(row)
     assert running.status is JobStatus.RUNNING
-    assert page.jobs_model.index(row, STARTED).data()  # start (or creation) time
+    assert page.jobs_model.index(row, STARTED).data()  # StartTimeUtc, as Azure ML reports it
     assert page.jobs_model.index(row, COMPUTE).data()  # the Azure compute target
     assert any(j.status is JobStatus.SUCCEEDED for j in jobs)
     # The log view follows the running job's log (tests/ui/test_azure_job_log_view.py).
@@ -147,6 +148,43 @@ def test_jobs_page_lists_azure_jobs_and_cancels_a_running_one(
     stored = next(j for j in ws.collection("jobs") if j["name"] == running_name)
     assert stored["properties"]["status"] == "Canceled"
     qtbot.waitUntil(lambda: not page.cancel_button.isEnabled())
+
+
+def test_jobs_page_shows_serverless_preparing_and_not_started_jobs(
+    qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from arm_server.scenarios import add_command_job
+
+    from mlops_desktop.ui.models.jobs_model import STATUS
+
+    add_command_job(azure_env, "mlw-churn-dev", "churn-serverless-01", "Preparing")
+    add_command_job(
+        azure_env, "mlw-churn-dev", "churn-retrain-02", "NotStarted", compute="cpu-cluster"
+    )
+    add_command_job(
+        azure_env,
+        "mlw-churn-dev",
+        "churn-serverless-03",
+        "Running",
+        started="2025-07-05T08:02:00.000Z",
+    )
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
+    page = _jobs_page(qtbot, pool, _config(azure_env, Stage.DEV))
+    model = page.jobs_model
+
+    def cells(name: str) -> tuple[str, str, str]:
+        row = _row_of(page, name)
+        return tuple(str(model.index(row, c).data() or "") for c in (STATUS, STARTED, COMPUTE))
+
+    assert cells("churn-serverless-01") == ("preparing", "", "serverless")
+    assert cells("churn-retrain-02") == ("not started", "", "cpu-cluster")
+    status, started, compute = cells("churn-serverless-03")
+    assert (status, compute) == ("running", "serverless") and started.startswith("2025-07-05")
+    preparing = model.job_at(_row_of(page, "churn-serverless-01"))
+    assert preparing.status is JobStatus.QUEUED and preparing.duration_seconds is None
+    page.select_job(preparing.id)
+    detail = page.detail_label.text()
+    assert "● preparing" in detail and "Azure ML on serverless" in detail, detail
 
 
 def test_jobs_page_disables_cancel_naming_the_missing_permission(
@@ -180,6 +218,37 @@ def test_jobs_page_names_an_unreachable_azure_workspace_and_lists_the_others(
     assert {j.workspace for j in page.jobs_model.jobs()} == {"azure-dev"}
     assert page.azure_problem_label.text() == "1 Azure workspace(s) unreadable"
     assert page.azure_problem_label.toolTip().startswith("azure-offline: ")
+
+
+# -- Models ------------------------------------------------------------------------------------
+
+
+def test_models_page_lists_the_models_whose_versions_could_be_read(
+    qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from mlops_desktop.ui.notifications import NotificationCenter, NotificationLevel
+    from mlops_desktop.ui.pages.models_page import ModelsPage
+    from mlops_desktop.ui.workspace_loader import WorkspaceLoader
+
+    # Dev has two models; listing fraud's versions fails (HTTP 500, retries included).
+    azure_env.add_fault(r"/models/fraud/versions$", status=500, times=None)
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
+    notifications = NotificationCenter()
+    loader = WorkspaceLoader(pool, notifications)
+    page = ModelsPage(loader, pool=pool)
+    qtbot.addWidget(page)
+    loader.set_config(_config(azure_env, Stage.DEV))
+    with qtbot.waitSignal(loader.loadFinished, timeout=WAIT_MS):
+        loader.reload()
+    versions = page.versions_model.versions()
+    assert {v.model for v in versions} == {"churn"} and len(versions) == 6
+    (warning,) = [
+        n
+        for n in notifications.history
+        if n.level is NotificationLevel.WARNING and "fraud" in n.message
+    ]
+    assert warning.message.startswith("Workspace 'azure-dev': list versions of fraud: ")
+    assert "other models are listed" in (warning.hint or "")
 
 
 # -- Compute -----------------------------------------------------------------------------------
@@ -218,6 +287,30 @@ def test_compute_page_shows_azure_clusters_quota_and_hints(
     assert any(h.startswith("azure-prod/cpu-cluster: cluster keeps min 1 node") for h in hints)
     assert any(h.startswith("azure-dev/ci-sam-patel: compute instance is running") for h in hints)
     assert "compute(s) in 2 workspace(s)" in view.status_label.text()
+
+
+def test_compute_page_keeps_the_clusters_when_quota_and_nodes_fail(
+    qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from mlops_desktop.ui.pages.compute_page import ComputePage
+
+    # The CI principal may read prod but not the subscription's quota (403); listNodes of the
+    # GPU cluster fails (500).
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ci-deployer")
+    azure_env.add_fault(r"/computes/gpu-cluster/listNodes$", status=500, method="POST", times=None)
+    page = ComputePage(pool)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.dataLoaded, timeout=WAIT_MS):
+        page.set_config(_config(azure_env, Stage.PROD))
+    view = page.azure_view
+    table = view.compute_table
+    rows = {table.item(r, 1).text(): table.item(r, 5).text() for r in range(table.rowCount())}
+    assert rows == {"cpu-cluster": "2 / 1 / 6", "gpu-cluster": "– / 0 / 2"}
+    assert table.isVisibleTo(page) and view.quota_table.rowCount() == 0
+    status = view.status_label.text()
+    assert "2 compute(s) in 1 workspace(s)" in status, status
+    assert "azure-prod: could not read quota: list quota usage:" in status, status
+    assert "azure-prod: could not read nodes of gpu-cluster: " in status, status
 
 
 # -- Endpoints ---------------------------------------------------------------------------------
@@ -304,6 +397,34 @@ def test_endpoints_page_shows_azure_endpoints_invokes_and_shifts_traffic(
     assert stored["properties"]["traffic"] == {"blue": 50, "green": 50}
     (entry,) = AuditLog().find(endpoint="churn-prod-ep")
     assert entry.workspace == "azure-prod" and entry.details["to"] == {"blue": 50, "green": 50}
+
+
+def test_endpoints_page_lists_an_endpoint_without_deployments_as_not_running(
+    qtbot: Any,
+    qtmodeltester: Any,
+    pool: WorkerPool,
+    azure_env: ArmTestServer,
+    tmp_path: Path,
+    monkeypatch: Any,
+) -> None:
+    from arm_server.scenarios import add_endpoint_without_deployments
+
+    from mlops_desktop.ui.models.endpoints_model import SUMMARY_ROLE
+
+    add_endpoint_without_deployments(azure_env, "mlw-churn-dev", "churn-new-ep")
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
+    page = _endpoints_page(qtbot, pool, _config(azure_env, Stage.DEV))
+    qtmodeltester.check(page.model)
+    cells = _cells(page, ("azure-dev", "churn-new-ep"))
+    assert cells[1] == "Succeeded · no deployments"
+    summary = page.model.index_of(("azure-dev",)).data(SUMMARY_ROLE)
+    assert summary == "2 endpoints · 1 running", summary
+    assert "1 running" in page.subtitle_label.text()
+    assert "1 need attention" in page.subtitle_label.text()
+    tip = page.model.index_of(("azure-dev", "churn-new-ep")).data(Qt.ItemDataRole.ToolTipRole)
+    assert "auth Azure ML token" in tip and "no deployments" in tip, tip
+    tip = page.model.index_of(("azure-dev", "churn-dev-ep")).data(Qt.ItemDataRole.ToolTipRole)
+    assert "auth key" in tip, tip
 
 
 def test_endpoints_page_disables_the_traffic_editor_without_the_permission(

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.backends.azureml import last_known, mapping
+from mlops_desktop.backends.azureml import last_known, mapping, permission_cache
 from mlops_desktop.backends.azureml.cloud import resolve_cloud
 from mlops_desktop.backends.azureml.collected_data import AzureCollectedData
 from mlops_desktop.backends.azureml.credentials import (
@@ -53,7 +53,14 @@ from mlops_desktop.core.entities import (
     RegisteredModel,
     Run,
 )
-from mlops_desktop.core.errors import AuthError, InvalidInput, MlopsError, NotFound, Unavailable
+from mlops_desktop.core.errors import (
+    AuthError,
+    Cancelled,
+    InvalidInput,
+    MlopsError,
+    NotFound,
+    Unavailable,
+)
 from mlops_desktop.core.tasks import TaskContext
 
 log = logging.getLogger(__name__)
@@ -86,6 +93,9 @@ class AzureMlBackend(
         self.credential = build_credential(self.settings, workspace.azure, self.cloud)
         #: Set when the last ``list_model_versions`` answered from the last-known cache.
         self.served_from_cache: LastKnownVersions | None = None
+        #: What the last model listing could not read (one model's versions, …); the rest
+        #: was listed. Empty when everything was read.
+        self.read_problems: tuple[str, ...] = ()
         self._runs: dict[str, Run] = {}
         self._permissions: WorkspacePermissions | None = None
         self.client = self._make_client()
@@ -198,6 +208,9 @@ class AzureMlBackend(
             save_authentication_record(record, kind, azure, self.cloud)
             self.credential.replace(interactive_credential(kind, azure, self.cloud, record))
             self.credential.get_token(self.cloud.scope)
+        # Someone else may have signed in: what the old identity could do no longer holds.
+        permission_cache.invalidate(self.arm_id)
+        self._permissions = None
         return self.identity
 
     # -- permissions ---------------------------------------------------------------------
@@ -215,21 +228,32 @@ class AzureMlBackend(
     def permissions(self, *, refresh: bool = False) -> WorkspacePermissions:
         """The signed-in identity's effective RBAC permissions on this workspace.
 
-        Read once per backend (ARM's ``Microsoft.Authorization/permissions``); ``refresh``
-        reads again (after a role change or signing in as someone else).
+        ARM's ``Microsoft.Authorization/permissions``, read once per workspace, identity and
+        session (:mod:`.permission_cache`: every backend of the process shares the answer);
+        ``refresh`` reads again (after a role change).
         """
         if self._permissions is None or refresh:
-            from mlops_desktop.backends.azureml.arm import arm_get_pages
-
-            path = f"{self.arm_id}/providers/Microsoft.Authorization/permissions"
             with self._call("read your permissions"):
-                pages = arm_get_pages(
-                    self.credential, self.cloud, self.settings, path, PERMISSIONS_API_VERSION
-                )
-            self._permissions = parse_permissions(
-                pages, workspace=self.workspace.name, scope=self.arm_id, identity=self.identity
+                self.credential.get_token(self.cloud.scope)  # who asks is part of the key
+            claims = token_claims(self.credential.last_token)
+            who = "/".join(str(claims.get(k) or "") for k in ("tid", "oid")) or self.identity
+            key = permission_cache.cache_key(self.cloud.resource_manager, self.arm_id, who)
+            self._permissions = permission_cache.cached(
+                key, self._read_permissions, refresh=refresh
             )
         return self._permissions
+
+    def _read_permissions(self) -> WorkspacePermissions:
+        from mlops_desktop.backends.azureml.arm import arm_get_pages
+
+        path = f"{self.arm_id}/providers/Microsoft.Authorization/permissions"
+        with self._call("read your permissions"):
+            pages = arm_get_pages(
+                self.credential, self.cloud, self.settings, path, PERMISSIONS_API_VERSION
+            )
+        return parse_permissions(
+            pages, workspace=self.workspace.name, scope=self.arm_id, identity=self.identity
+        )
 
     def check_permission(self, operation: str) -> PermissionCheck:
         """Whether the identity may do ``operation`` (an app operation or an Azure action)."""
@@ -285,7 +309,7 @@ class AzureMlBackend(
             self.served_from_cache = cached
             return list(cached.versions)
         self.served_from_cache = None
-        if with_runs:
+        if with_runs and not self.read_problems:  # a partial read would hide models later
             try:
                 last_known.save(self.workspace, versions)
             except OSError as exc:
@@ -304,11 +328,19 @@ class AzureMlBackend(
         with self._call("list models"):
             containers = sorted(self.client.models.list(), key=lambda m: str(m.name))
         raw: list[Any] = []
+        problems: list[str] = []
         for index, container in enumerate(containers):
             if ctx:
                 ctx.progress(index, len(containers) + 1, f"versions of {container.name}")
-            with self._call(f"list versions of {container.name}"):
-                raw.extend(self.client.models.list(name=container.name))
+            try:
+                with self._call(f"list versions of {container.name}"):
+                    raw.extend(self.client.models.list(name=container.name))
+            except (AuthError, Cancelled, Offline):
+                raise  # the whole workspace is unreadable, not one model
+            except MlopsError as exc:  # one model's versions: the other models still count
+                log.warning("workspace %r: %s", self.workspace.name, exc.message)
+                problems.append(exc.message)
+        self.read_problems = tuple(problems)
         raw.sort(key=lambda m: (str(m.name), _version_key(str(m.version))))
         runs: dict[str, Run] = {}
         if with_runs:

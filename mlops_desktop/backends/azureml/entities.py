@@ -144,7 +144,10 @@ class AzureJob:
     experiment: str
     status: str
     job_type: str = ""
+    #: The compute target's name, or ``serverless`` for a job that names none.
     compute: str = ""
+    #: The VM size it asked for (serverless jobs name one), "" when it does not say.
+    instance_type: str = ""
     created_at: datetime | None = None
     created_by: str = ""
     start_time: datetime | None = None

@@ -26,6 +26,12 @@ from mlops_desktop.core.errors import (
 
 _ACTION_RE = re.compile(r"perform action '([^']+)'")
 _SCOPE_RE = re.compile(r"over scope '([^']+)'")
+_REGISTRY_SCOPE_RE = re.compile(
+    r"/resourceGroups/([^/]+)/providers/Microsoft\.MachineLearningServices/registries/([^/]+)",
+    re.IGNORECASE,
+)
+#: The built-in role that grants ``registries/read`` and ``registries/assets/*`` on a registry.
+REGISTRY_ROLE = "AzureML Registry User"
 SIGN_IN_HINT = "sign in again: `az login`, or Sign in in the app for browser/device-code sign-in"
 
 
@@ -173,6 +179,16 @@ def _permission_error(
     who = (identity() if identity else "") or "the signed-in identity"
     missing = _ACTION_RE.search(message)
     scope = _SCOPE_RE.search(message)
+    registry = _REGISTRY_SCOPE_RE.search(scope.group(1)) if scope else None
+    if missing and registry:
+        # A registry is a resource of its own: its role is granted on it, not on a workspace.
+        group, name = registry.groups()
+        return PermissionDenied(
+            f"{action}: {who} may not do {missing.group(1)} on registry {name!r} "
+            f"(resource group {group})",
+            hint=f"ask an Owner of registry {name!r} to assign you the {REGISTRY_ROLE} role on "
+            "it (it grants reading the registry and reading and writing its assets)",
+        )
     if missing:
         text = f"{action}: {who} may not do {missing.group(1)}"
         if scope:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.backends.azureml.endpoint_actions import sdk_progress_dots_silenced, wait_for
@@ -245,9 +245,30 @@ def _literal_value(value: Any) -> Any:
     return data if isinstance(data, _LITERAL_TYPES) else None
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    # Azure ML writes these as UTC without a zone ("2025-07-02 08:03:41").
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def _slug(name: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())
     return cleaned.strip("-_")[:40] or "retrain"
+
+
+#: What a job without a compute target runs on (Azure ML picks and bills the machines).
+SERVERLESS = "serverless"
+
+
+def job_compute(job: Any) -> str:
+    """The compute target's name; ``serverless`` for a job without one (``computeId: null``).
+
+    A pipeline job names its compute in its settings (``default_compute``), if anywhere.
+    """
+    compute = str(getattr(job, "compute", "") or "")
+    if not compute and text(getattr(job, "type", None)).lower() == "pipeline":
+        compute = str(getattr(getattr(job, "settings", None), "default_compute", "") or "")
+        return compute.rsplit("/", 1)[-1]
+    return compute.rsplit("/", 1)[-1] or SERVERLESS
 
 
 def job_from_azure(job: Any) -> AzureJob:
@@ -261,7 +282,6 @@ def job_from_azure(job: Any) -> AzureJob:
             parameters[name] = str(literal)
         elif getattr(_input_data(value), "path", None):
             assets[name] = str(_input_data(value).path)
-    compute = str(getattr(job, "compute", "") or "")
     services = getattr(job, "services", None) or {}
     studio = services.get("Studio") if isinstance(services, dict) else None
     context = getattr(job, "creation_context", None)
@@ -271,12 +291,13 @@ def job_from_azure(job: Any) -> AzureJob:
         experiment=str(getattr(job, "experiment_name", "") or ""),
         status=text(getattr(job, "status", None)),
         job_type=text(getattr(job, "type", None)),
-        compute=compute.rsplit("/", 1)[-1],
+        compute=job_compute(job),
+        instance_type=str(getattr(getattr(job, "resources", None), "instance_type", "") or ""),
         created_at=created_at(job),
         created_by=str(getattr(context, "created_by", "") or ""),
         # Azure ML records start/end in the job's properties once it ran.
-        start_time=parse_time(properties.get("StartTimeUtc")),
-        end_time=parse_time(properties.get("EndTimeUtc")),
+        start_time=_utc(parse_time(properties.get("StartTimeUtc"))),
+        end_time=_utc(parse_time(properties.get("EndTimeUtc"))),
         parameters=parameters,
         inputs=assets,
         tags={k: text(v) for k, v in (getattr(job, "tags", None) or {}).items()},

@@ -17,7 +17,7 @@ from mlops_desktop.backends.azureml.entities import (
     AzureSchedule,
     AzureWorkspaceInfo,
 )
-from mlops_desktop.core.errors import InvalidInput, PermissionDenied
+from mlops_desktop.core.errors import AuthError, Cancelled, InvalidInput, MlopsError
 from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
@@ -93,7 +93,8 @@ class AzureResourceReads:
     def list_computes(
         self, ctx: TaskContext | None = None, *, with_nodes: bool = True
     ) -> list[AzureCompute]:
-        """Compute targets; clusters with their current nodes when allowed to list them."""
+        """Compute targets; clusters with their current nodes when those can be listed (a
+        cluster whose nodes cannot be read keeps its other fields and says why)."""
         with self._call("list computes"):
             computes = sorted(self.client.compute.list(), key=lambda c: str(c.name))
         found = []
@@ -109,7 +110,9 @@ class AzureResourceReads:
                             resources.node_state(n)
                             for n in self.client.compute.list_nodes(compute.name)
                         ]
-                except PermissionDenied as exc:
+                except (AuthError, Cancelled):
+                    raise
+                except MlopsError as exc:  # 403, 5xx, …: keep the cluster, say why
                     reason = exc.message
             found.append(resources.compute_from_azure(compute, nodes, reason))
         return found

@@ -15,6 +15,14 @@ from mlops_desktop.backends.azureml.entities import (
 )
 from mlops_desktop.backends.azureml.mapping import created_at, parse_time, text
 
+#: How people read an endpoint's auth mode (azure-ai-ml's value -> words).
+AUTH_MODE_LABELS = {
+    "key": "key",
+    "aml_token": "Azure ML token",
+    "amltoken": "Azure ML token",
+    "aad_token": "Microsoft Entra token",
+    "aadtoken": "Microsoft Entra token",
+}
 _ARM_MODEL = re.compile(r"/models/([^/]+)/versions/([^/]+)$", re.IGNORECASE)
 _SHORT_MODEL = re.compile(r"^azureml:([^:@/]+):([^:@/]+)$")
 
@@ -33,6 +41,11 @@ def workspace_info(ws: Any) -> AzureWorkspaceInfo:
         hbi_workspace=bool(getattr(ws, "hbi_workspace", False)),
         tags={k: text(v) for k, v in (getattr(ws, "tags", None) or {}).items()},
     )
+
+
+def auth_mode_label(mode: str) -> str:
+    """``Azure ML token`` for ``aml_token``, ``key`` for ``key``; unknown modes as Azure says."""
+    return AUTH_MODE_LABELS.get(mode.strip().lower(), mode)
 
 
 def model_reference(model: Any) -> tuple[str, str, str]:

@@ -399,7 +399,11 @@ class EndpointsModel(QAbstractItemModel):
             values = {
                 Column.NAME: endpoint.name,
                 # Azure ML: its provisioning state (Succeeded, Updating, …) says more.
-                Column.STATUS: azure_state or status_text(status),
+                Column.STATUS: (
+                    f"{azure_state} · no deployments"
+                    if azure_state and not endpoint.deployments
+                    else azure_state or status_text(status)
+                ),
                 Column.MODEL: models[0] if len(models) == 1 else f"{len(models)} models",
                 Column.VERSION: ", ".join(f"v{v}" for v in versions),
                 Column.TRAFFIC: _split_text(endpoint),

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from mlops_desktop.retraining.jobs import Job, JobStatus
 from mlops_desktop.ui import style
 from mlops_desktop.ui.models.flat_table_model import FlatTableModel
-from mlops_desktop.ui.tasks_azure_jobs import is_azure_job
+from mlops_desktop.ui.tasks_azure_jobs import azure_status_text, is_azure_job
 from mlops_desktop.ui.tasks_jobs import format_duration
 
 STATUS_COLORS: dict[JobStatus, str] = {
@@ -51,6 +51,11 @@ def _local_time(text: str | None) -> str:
         return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:
         return text
+
+
+def job_status_text(job: Job) -> str:
+    """The Status cell: the app's status, or Azure ML's own word for an Azure job."""
+    return azure_status_text(job) if is_azure_job(job) else job.status.value
 
 
 def job_model_name(job: Job) -> str:
@@ -151,7 +156,7 @@ class JobsModel(FlatTableModel):
     @staticmethod
     def _display(job: Job, column: int) -> str:
         if column == STATUS:
-            return job.status.value + (
+            return job_status_text(job) + (
                 " (cancelling)" if job.cancel_requested and not job.status.finished else ""
             )
         if column == WORKSPACE:
@@ -160,8 +165,8 @@ class JobsModel(FlatTableModel):
             return job_model_name(job)
         if column == TRIGGER:
             return job_trigger(job)
-        if column == STARTED:
-            return _local_time(job.started_at or job.created_at)
+        if column == STARTED:  # empty until the job starts (creation is not a start)
+            return _local_time(job.started_at)
         if column == DURATION:
             return format_duration(job.duration_seconds)
         if column == EXIT:

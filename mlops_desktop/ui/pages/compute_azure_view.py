@@ -106,7 +106,8 @@ class AzureComputeView(QWidget):
             return  # set_loading already said there is no Azure ML workspace
         computes = [(r.workspace, c) for r in results for c in r.computes]
         quotas = [(r.workspace, q) for r in results for q in r.quotas]
-        errors = [f"{r.workspace}: {r.error}" for r in results if r.error]
+        # Which part of which workspace could not be read (computes, quota, a cluster's nodes).
+        errors = [f"{r.workspace}: could not read {p}" for r in results for p in r.problems]
         self.compute_table.setRowCount(len(computes))
         for row, (workspace, c) in enumerate(computes):
             idle = idle_nodes(c) if is_cluster(c) else None

@@ -41,6 +41,7 @@ from mlops_desktop.ui.models.jobs_model import (
     JobsModel,
     job_model_name,
     job_result,
+    job_status_text,
 )
 from mlops_desktop.ui.pages.schedules_view import AzureSchedulesView
 from mlops_desktop.ui.tasks_azure_jobs import (
@@ -364,7 +365,7 @@ class JobsPage(QWidget):
         azure = is_azure_job(job)
         parts = [
             f"<b>{_escape(job_model_name(job))}</b> in <b>{job.workspace}</b>",
-            f"<span style='color:{color}'>● {job.status.value}</span>",
+            f"<span style='color:{color}'>● {job_status_text(job)}</span>",
         ]
         if azure:
             parts.append(f"Azure ML on {_escape(str(job.handle.get('compute') or '?'))}")
