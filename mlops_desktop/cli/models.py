@@ -176,8 +176,12 @@ def _load_all(
     return versions, failures
 
 
+def _key(v: ModelVersion) -> tuple[str, str, str]:
+    return v.workspace, v.registered_name, v.version
+
+
 def _same(a: ModelVersion, b: ModelVersion) -> bool:
-    return (a.workspace, a.registered_name, a.version) == (b.workspace, b.registered_name, b.version)
+    return _key(a) == _key(b)
 
 
 def _ref(v: ModelVersion) -> dict[str, object]:
