@@ -10,6 +10,7 @@ from mlops_desktop.cli.output import format_metric, load_app_config, print_json,
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.entities import ModelVersion
 from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.lineage import copy_chain, lineage_by_stage
 from mlops_desktop.core.serialize import model_version_detail, model_version_summary
 from mlops_desktop.core.stages import Stage
 
@@ -112,24 +113,40 @@ def _num(version: str) -> tuple[int, str]:
 
 
 def show_model(args: argparse.Namespace) -> int:
-    """Show one version in detail."""
+    """Show one version in detail, with where it lives across stages and its copy chain."""
     from mlops_desktop.backends.registry import open_backend
 
     config = load_app_config()
     ws = config.workspace(args.workspace)
     version = open_backend(ws).get_model_version(args.name, args.version)
+    others = [w for w in config.workspaces if w.name != ws.name]
+    versions, failures = _load_all([ws, *others])
+    if not any(_same(v, version) for v in versions):
+        versions.append(version)  # listed without its run or aliases: use the full read
+    versions = [version if _same(v, version) else v for v in versions]
+    by_stage = lineage_by_stage(version, versions)
+    chain, missing = copy_chain(version, versions)
     detail = model_version_detail(version)
     if args.json:
+        detail["lives_in"] = {
+            stage.value: [_ref(v) for v in members] for stage, members in by_stage.items()
+        }
+        detail["copy_chain"] = [_ref(v) for v in chain]
         print_json(detail)
         return 0
-    print(f"{version.registered_name} version {version.version}  [{ws.name}, {ws.stage_label}]")
+    print(
+        f"{version.registered_name} version {version.version} in workspace {ws.name} "
+        f"(stage {ws.stage_label})"
+    )
     print(f"  aliases:  {', '.join(version.aliases) or '-'}")
     print(f"  status:   {version.status}")
     print(f"  created:  {detail['created_at']}")
     print(f"  source:   {version.source}")
     print(f"  run:      {version.run_id or '-'}")
-    if version.lineage:
-        print("  lineage:  " + ", ".join(f"{k}={v}" for k, v in version.lineage.items()))
+    print("  lineage:  " + _stages_line(version, by_stage))
+    print("  copied:   " + _chain_line(chain, missing))
+    for name, exc in failures:
+        print(f"            ({name} not reachable, not shown: {exc})")
     run = version.run
     if run:
         if run.params:
@@ -147,3 +164,67 @@ def show_model(args: argparse.Namespace) -> int:
         for k, v in sorted(version.tags.items()):
             print(f"    {k} = {v}")
     return 0
+
+
+def _load_all(
+    workspaces: list[WorkspaceConfig],
+) -> tuple[list[ModelVersion], list[tuple[str, MlopsError]]]:
+    """Every version of every workspace, read in parallel; failing workspaces by name."""
+
+    def load(ws: WorkspaceConfig) -> tuple[WorkspaceConfig, list[ModelVersion] | MlopsError]:
+        try:
+            return ws, _load_versions(ws)
+        except MlopsError as exc:
+            return ws, exc
+
+    versions: list[ModelVersion] = []
+    failures: list[tuple[str, MlopsError]] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for ws, outcome in pool.map(load, workspaces):
+            if isinstance(outcome, MlopsError):
+                failures.append((ws.name, outcome))
+            else:
+                versions.extend(outcome)
+    return versions, failures
+
+
+def _key(v: ModelVersion) -> tuple[str, str, str]:
+    return v.workspace, v.registered_name, v.version
+
+
+def _same(a: ModelVersion, b: ModelVersion) -> bool:
+    return _key(a) == _key(b)
+
+
+def _ref(v: ModelVersion) -> dict[str, object]:
+    return {
+        "workspace": v.workspace,
+        "model": v.registered_name,
+        "version": v.version,
+        "aliases": list(v.aliases),
+    }
+
+
+def _label(v: ModelVersion) -> str:
+    aliases = "".join(f" @{a}" for a in v.aliases)
+    return f"{v.workspace} v{v.version}{aliases}"
+
+
+def _stages_line(version: ModelVersion, by_stage: dict[Stage, list[ModelVersion]]) -> str:
+    """``dev: dev v2 @champion → staging: - → prod: prod v1 (this)``."""
+    parts = []
+    for stage, members in by_stage.items():
+        shown = [_label(v) + (" (this)" if _same(v, version) else "") for v in members]
+        parts.append(f"{stage.value}: {', '.join(shown) or '-'}")
+    return " → ".join(parts)
+
+
+def _chain_line(chain: list[ModelVersion], missing: tuple[str, str, str] | None) -> str:
+    """``prod v1 ← dev v2 (trained, run b51c852e11b5)``, or ``not a copy``."""
+    if len(chain) == 1 and missing is None:
+        return f"not a copy (trained, run {(chain[0].run_id or '-')[:12]})"
+    text = " ← ".join(f"{v.workspace} v{v.version}" for v in chain)
+    if missing is not None:
+        workspace, model, number = missing
+        return f"{text} ← {workspace} {model} v{number} (not found there any more)"
+    return f"{text} (trained, run {(chain[-1].run_id or '-')[:12]})"

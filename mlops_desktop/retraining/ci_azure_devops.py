@@ -58,12 +58,12 @@ def azure_devops_document(plan: CiPlan, options: CiOptions) -> tuple[dict[str, A
                     "scriptType": "bash",
                     "scriptLocation": "inlineScript",
                     "inlineScript": "az extension add --name ml --yes\n"
-                    + azure_script(policy, workspace),
+                    + azure_script(policy, workspace, options),
                 },
                 "env": env,
             }
         )
-    if plan.promotions:
+    if options.promote_on_push and plan.promotions:
         steps.append(
             {
                 "script": promote_script(plan.promotions),

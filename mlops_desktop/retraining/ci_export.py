@@ -3,22 +3,28 @@
 The workflow runs on a schedule, on push and by hand. For MLflow workspaces it uses our CLI:
 drift reports (HTML + JSON, uploaded as artifacts), ``retrain check --submit --wait`` (the
 job registers a new dev version and chains into promotion where the policy says
-``promote_to``), and on push ``promote`` for each policy's target. Policies on Azure ML
-workspaces are evaluated with ``retrain check --exit-code`` and, when they fire, submitted with
-``az ml job create`` after ``azure/login`` (GitHub) or inside an ``AzureCLI@2`` task.
+``promote_to``) and, when asked for (``promote_on_push``), ``promote`` for each policy's target
+on push. Policies on Azure ML workspaces are evaluated with ``retrain check --exit-code`` and,
+when they fire, submitted with ``az ml job create`` after ``azure/login`` (GitHub) or inside an
+``AzureCLI@2`` task.
 
-Secrets are referenced (``${{ secrets.NAME }}`` / ``$(NAME)``), never written. The workspaces
-and policies come from ``mlops/config.toml`` and ``mlops/retraining.toml`` committed beside the
-workflow (``config_dir`` changes the folder).
+The app is installed from the checked-out repository (``pip install .``) unless ``install``
+names a pinned requirement or URL. Data paths are relative to the repository root
+(:mod:`mlops_desktop.retraining.ci_paths`), never this machine's. Secrets are referenced
+(``${{ secrets.NAME }}`` / ``$(NAME)``), never written. The workspaces and policies come from
+``mlops/config.toml`` and ``mlops/retraining.toml`` committed beside the workflow
+(``config_dir`` changes the folder).
 """
 
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
+from mlops_desktop.retraining.ci_paths import data_files, portable_policies
 from mlops_desktop.retraining.policies import RetrainingConfig, RetrainingPolicy
 
 #: The promotion the workflow runs on push: the source workspace's champion to the target.
@@ -40,7 +46,13 @@ class CiOptions:
     branch: str = "main"
     python: str = "3.11"
     config_dir: str = "mlops"
-    package: str = "mlops-desktop"
+    #: What ``pip install`` installs the app from: ``.`` (the checked-out repository) or a
+    #: pinned requirement / URL such as ``mlops-desktop==0.1.0`` or ``git+https://…@v0.1.0``.
+    install: str = "."
+    #: Also promote each policy's model to its ``promote_to`` target on every push.
+    promote_on_push: bool = False
+    #: The repository root data paths are made relative to (default: the current folder).
+    repo_root: Path | None = None
     #: Azure DevOps service connection the AzureCLI@2 task signs in with.
     azure_service_connection: str = "mlops-azure"
 
@@ -52,6 +64,8 @@ class CiPlan:
     mlflow: list[RetrainingPolicy] = field(default_factory=list)
     azure: list[tuple[RetrainingPolicy, WorkspaceConfig]] = field(default_factory=list)
     local_workspaces: list[str] = field(default_factory=list)
+    #: Repository-relative data files the policies read (for the header).
+    data_files: set[str] = field(default_factory=set)
 
     @property
     def reports(self) -> list[RetrainingPolicy]:
@@ -64,8 +78,11 @@ class CiPlan:
         return [p for p in self.mlflow if p.promote_to]
 
 
-def plan_ci(config: AppConfig, policies: RetrainingConfig) -> CiPlan:
-    """Split the policies by backend; note local (SQLite) workspaces CI cannot reach."""
+def plan_ci(config: AppConfig, policies: RetrainingConfig, options: CiOptions) -> CiPlan:
+    """Split the policies by backend; note local (SQLite) workspaces CI cannot reach.
+
+    File paths are made relative to the repository root first (``options.repo_root``)."""
+    policies, _ = portable_policies(policies, options.repo_root or Path.cwd(), options.config_dir)
     plan = CiPlan()
     known = {w.name: w for w in config.workspaces}
     for policy in policies.policies:
@@ -76,6 +93,7 @@ def plan_ci(config: AppConfig, policies: RetrainingConfig) -> CiPlan:
             plan.azure.append((policy, workspace))
         else:
             plan.mlflow.append(policy)
+    plan.data_files = data_files(p for p in policies.policies if p.enabled)
     plan.local_workspaces = sorted(
         w.name
         for w in config.workspaces
@@ -91,9 +109,14 @@ def _cmd(*parts: str) -> str:
     return shlex.join(parts)
 
 
+def install_requirement(options: CiOptions) -> str:
+    """The ``pip install`` argument, quoted for a shell."""
+    return shlex.quote(options.install)
+
+
 def install_script(options: CiOptions) -> str:
-    """Install the CLI."""
-    return f"python -m pip install --upgrade pip\npip install {options.package}\n"
+    """Install the CLI (from the checked-out repository by default)."""
+    return f"python -m pip install --upgrade pip\npip install {install_requirement(options)}\n"
 
 
 def configure_script(options: CiOptions, home: str) -> str:
@@ -157,7 +180,7 @@ def promote_script(policies: list[RetrainingPolicy]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def azureml_job(policy: RetrainingPolicy) -> dict[str, Any]:
+def azureml_job(policy: RetrainingPolicy, options: CiOptions) -> dict[str, Any]:
     """An Azure ML command job (``az ml job create --file``) running the policy's pipeline."""
     p = policy.pipeline
     script = ["python", p.script] if p.script.endswith(".py") else ["python", "-m", p.script]
@@ -169,9 +192,10 @@ def azureml_job(policy: RetrainingPolicy) -> dict[str, Any]:
         args += ["--target", p.target]
     for name, value in p.params.items():
         args += ["--param", f"{name}={value!r}"]
-    # Azure ML sets MLFLOW_TRACKING_URI inside the job to the workspace's tracking store.
+    # Azure ML sets MLFLOW_TRACKING_URI inside the job to the workspace's tracking store; the
+    # job runs in an upload of the repository (``code: .``), so ``pip install .`` installs it.
     command = (
-        f"pip install mlops-desktop && {shlex.join(script)} "
+        f"pip install {install_requirement(options)} && {shlex.join(script)} "
         f'--tracking-uri "$MLFLOW_TRACKING_URI" {shlex.join(args)}'
     )
     return {
@@ -179,6 +203,7 @@ def azureml_job(policy: RetrainingPolicy) -> dict[str, Any]:
         "type": "command",
         "display_name": f"retrain-{policy.name}",
         "experiment_name": p.experiment or policy.model,
+        "code": ".",
         "command": command,
         "environment": AZUREML_ENVIRONMENT,
         "compute": AZUREML_COMPUTE,
@@ -186,13 +211,13 @@ def azureml_job(policy: RetrainingPolicy) -> dict[str, Any]:
     }
 
 
-def azure_script(policy: RetrainingPolicy, workspace: WorkspaceConfig) -> str:
+def azure_script(policy: RetrainingPolicy, workspace: WorkspaceConfig, options: CiOptions) -> str:
     """Check an Azure ML policy; when it fires, submit its command job with ``az ml``."""
     import yaml
 
     assert workspace.azure is not None
     job_file = f"azureml-job-{policy.name}.yml"
-    job_yaml = yaml.safe_dump(azureml_job(policy), sort_keys=False, width=1000)
+    job_yaml = yaml.safe_dump(azureml_job(policy, options), sort_keys=False, width=1000)
     check = _cmd("mlops-desktop", "retrain", "check", "--policy", policy.name, "--exit-code")
     create = _cmd(
         "az",
@@ -225,10 +250,14 @@ def header(plan: CiPlan, options: CiOptions, kind: str, secrets: list[str]) -> s
     """The comment block on top of a generated workflow."""
     lines = [
         f"# {kind} workflow generated by `mlops-desktop export-ci`.",
-        "# Runs the retraining check (and its jobs), drift reports and promotion on a schedule,",
-        "# on push and by hand. Needs in the repository:",
+        "# Runs the retraining check (and its jobs) and drift reports on a schedule, on push",
+        "# and by hand" + (", and promotion on push." if options.promote_on_push else "."),
+        f"# Installs the app with `pip install {install_requirement(options)}`"
+        + (" (the checked-out repository)." if options.install == "." else "."),
+        "# Needs in the repository (paths are relative to its root):",
         f"#   {options.config_dir}/config.toml      workspaces (MLflow servers / Azure ML)",
         f"#   {options.config_dir}/retraining.toml  retraining policies",
+        *(f"#   {path}" for path in sorted(plan.data_files)),
         "# Secrets it references (set them in the CI system, never in a file):",
         f"#   {', '.join(secrets)}",
     ]
@@ -263,7 +292,7 @@ def github_workflow(config: AppConfig, policies: RetrainingConfig, options: CiOp
     """A GitHub Actions workflow (``.github/workflows/mlops.yml``)."""
     from mlops_desktop.retraining.ci_github import github_document
 
-    plan = plan_ci(config, policies)
+    plan = plan_ci(config, policies, options)
     document, secrets = github_document(plan, options)
     return header(plan, options, "GitHub Actions", secrets) + dump_yaml(document)
 
@@ -272,7 +301,7 @@ def azure_devops_pipeline(config: AppConfig, policies: RetrainingConfig, options
     """An Azure DevOps pipeline (``azure-pipelines.yml``)."""
     from mlops_desktop.retraining.ci_azure_devops import azure_devops_document
 
-    plan = plan_ci(config, policies)
+    plan = plan_ci(config, policies, options)
     document, secrets = azure_devops_document(plan, options)
     return header(plan, options, "Azure DevOps", secrets) + dump_yaml(document)
 

@@ -19,6 +19,11 @@ from mlops_desktop.retraining.ci_export import (
 )
 
 AZURE_SECRETS = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID")
+#: Action versions on the Node 24 runtime (Node 20 actions no longer run on GitHub's runners).
+CHECKOUT = "actions/checkout@v6"
+SETUP_PYTHON = "actions/setup-python@v6"
+UPLOAD_ARTIFACT = "actions/upload-artifact@v6"
+AZURE_LOGIN = "azure/login@v3"
 
 
 def _secret(name: str) -> str:
@@ -30,8 +35,8 @@ def github_document(plan: CiPlan, options: CiOptions) -> tuple[dict[str, Any], l
     home = "${{ github.workspace }}/" + HOME_DIR
     secrets = list(MLFLOW_SECRETS)
     steps: list[dict[str, Any]] = [
-        {"uses": "actions/checkout@v4"},
-        {"uses": "actions/setup-python@v5", "with": {"python-version": options.python}},
+        {"uses": CHECKOUT},
+        {"uses": SETUP_PYTHON, "with": {"python-version": options.python}},
         {"name": "Install MLOps Desktop", "run": install_script(options)},
         {
             "name": "Configure workspaces and policies",
@@ -43,7 +48,7 @@ def github_document(plan: CiPlan, options: CiOptions) -> tuple[dict[str, Any], l
         steps.append(
             {
                 "name": "Azure login (OpenID Connect)",
-                "uses": "azure/login@v2",
+                "uses": AZURE_LOGIN,
                 "with": {
                     "client-id": _secret("AZURE_CLIENT_ID"),
                     "tenant-id": _secret("AZURE_TENANT_ID"),
@@ -64,10 +69,10 @@ def github_document(plan: CiPlan, options: CiOptions) -> tuple[dict[str, Any], l
         steps.append(
             {
                 "name": f"Retraining on Azure ML: {policy.name}",
-                "run": azure_script(policy, workspace),
+                "run": azure_script(policy, workspace, options),
             }
         )
-    if plan.promotions:
+    if options.promote_on_push and plan.promotions:
         steps.append(
             {
                 "name": "Promote (on push)",
@@ -79,7 +84,7 @@ def github_document(plan: CiPlan, options: CiOptions) -> tuple[dict[str, Any], l
         {
             "name": "Upload reports, decisions and job logs",
             "if": "always()",
-            "uses": "actions/upload-artifact@v4",
+            "uses": UPLOAD_ARTIFACT,
             "with": {
                 "name": "mlops-reports",
                 "path": f"{REPORTS_DIR}/\n{HOME_DIR}/data/jobs/*/job.log\n",

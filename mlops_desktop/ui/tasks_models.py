@@ -17,7 +17,7 @@ from mlops_desktop.backends.base import Backend
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.entities import ConnectionInfo, ConnectionState, ModelVersion
 from mlops_desktop.core.errors import AuthError, MlopsError, Unavailable
-from mlops_desktop.core.stages import STAGE_ORDER, Stage
+from mlops_desktop.core.lineage import lineage_by_stage
 from mlops_desktop.core.tasks import TaskContext
 
 #: Opens a workspace's backend; :func:`mlops_desktop.backends.registry.open_backend` in the app.
@@ -97,25 +97,6 @@ def describe_error(error: BaseException) -> str:
         return f"{error.message} — {error.hint}" if error.hint else error.message
     text = str(error).strip()
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def lineage_by_stage(
-    version: ModelVersion, versions: list[ModelVersion] | tuple[ModelVersion, ...]
-) -> dict[Stage, list[ModelVersion]]:
-    """Where ``version`` lives: versions sharing its origin, grouped by stage in promotion order.
-
-    Versions in different workspaces (or stage prefixes) with the same
-    :attr:`~mlops_desktop.core.entities.ModelVersion.origin` are one version promoted.
-    Every stage is a key (an empty list where the version does not live).
-    """
-    origin = version.origin
-    by_stage: dict[Stage, list[ModelVersion]] = {stage: [] for stage in STAGE_ORDER}
-    for candidate in versions:
-        if candidate.stage is not None and candidate.origin == origin:
-            by_stage[candidate.stage].append(candidate)
-    for members in by_stage.values():
-        members.sort(key=lambda v: (v.workspace, v.registered_name, _version_number(v.version)))
-    return by_stage
 
 
 def _version_number(version: str) -> tuple[int, str]:

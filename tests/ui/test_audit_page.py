@@ -264,3 +264,52 @@ def test_main_window_audit_page_loads_when_shown(
         window.show_page("audit")
     assert page.audit_model.rowCount() == 4
     qtbot.waitUntil(window.is_data_loaded, timeout=30_000)
+
+
+def _header_text_fits(table: Any) -> list[str]:
+    """Columns whose header text (bold, with the style sheet's 8 px padding each side) is wider
+    than the section, as a user would see them clipped."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    header = table.horizontalHeader()
+    font = QFont(header.font())
+    font.setWeight(QFont.Weight.DemiBold)
+    metrics = QFontMetrics(font)
+    clipped = []
+    for column in range(header.count()):
+        text = str(table.model().headerData(column, header.orientation()))
+        needed = metrics.horizontalAdvance(text) + 16
+        if header.sectionSize(column) < needed:
+            clipped.append(f"{text!r}: {header.sectionSize(column)} < {needed} px")
+    return clipped
+
+
+@pytest.mark.parametrize("size", [(1400, 860), (1280, 720)])
+def test_header_sections_fit_their_text(
+    qtbot: Any, qapp: Any, make_window: Any, log: AuditLog, size: tuple[int, int]
+) -> None:
+    """Long actors and traffic splits (as a retraining job writes them) elide; no header does."""
+    from mlops_desktop.core.settings import Theme
+    from mlops_desktop.ui import style
+
+    style.apply_theme(qapp, Theme.LIGHT)  # the app's style sheet: bold, padded header text
+    record_traffic_change(
+        workspace="staging",
+        model="diabetes-progression",
+        endpoint="diabetes-progression",
+        before={"blue": 100, "v2": 0},
+        after={"blue": 0, "v2": 100},
+        reason="promotion",
+        actor="retraining job 20261127-061841-0cbe0a (root)",
+        log=log,
+    )
+    window = make_window(size=size)
+    page = window.page("audit")
+    with qtbot.waitSignal(page.dataLoaded, timeout=10_000):
+        window.show_page("audit")
+    table = page.table
+    qtbot.waitUntil(lambda: table.model().rowCount() == 5)
+    qtbot.waitUntil(lambda: not _header_text_fits(table), timeout=5_000)
+    header = table.horizontalHeader()
+    # Everything fits side by side: no horizontal scrolling to find the outcome.
+    assert header.length() <= table.viewport().width()

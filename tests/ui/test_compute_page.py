@@ -3,6 +3,7 @@ page opening) and the background policy check, all with real stores."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -201,3 +202,46 @@ def test_compute_page_says_when_another_sampler_records(qtbot, make_window) -> N
     services.show_sampler_status()
     assert window.compute_page.sampler_label.text().startswith("Sampling every")
     services.sampler.loop.close()
+
+
+def test_curves_break_where_samples_are_missing(qtbot, pool) -> None:
+    """Two sampling bursts 4 min apart (the app was closed in between) and a process seen in
+    both: no line bridges the gap, for the machine or the process."""
+    proc = subprocess.Popen([sys.executable, "-c", BUSY])
+    try:
+        loop = SamplingLoop(SampleStore(), discover=lambda: {"endpoint.dev.churn": proc.pid})
+        now = time.time()
+        for offset in (-300.0, -295.0, -290.0, -60.0, -55.0, -50.0, -45.0):
+            loop.sample_once(now=now + offset)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    page = ComputePage(pool)
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.show()
+    with qtbot.waitSignal(page.dataLoaded, timeout=30_000):
+        page.set_config(AppConfig())
+    curves = [
+        page.machine_cpu_curve,
+        page.machine_memory_curve,
+        *page._curves["endpoint.dev.churn"],
+    ]
+    for curve in curves:
+        xs, ys = curve.getOriginalDataset()
+        assert curve.opts["connect"] == "finite"
+        breaks = [x - now for x, y in zip(xs, ys, strict=True) if math.isnan(y)]
+        assert len(breaks) == 1 and -290 < breaks[0] < -60, breaks  # one break, in the gap
+        assert sum(not math.isnan(y) for y in ys) == 7  # every real sample still drawn
+
+
+def test_break_gaps_keeps_evenly_spaced_samples_whole() -> None:
+    from mlops_desktop.ui.tasks_compute import break_gaps, sampling_interval
+
+    times = [0.0, 5.0, 10.0, 15.0, 40.0, 45.0]
+    interval = sampling_interval(times)
+    assert interval == 5.0
+    xs, ys = break_gaps(times, [1.0] * 6, interval)
+    assert list(xs[:4]) == [0.0, 5.0, 10.0, 15.0] and xs[4] == 27.5 and math.isnan(ys[4])
+    assert len(break_gaps(times[:4], [1.0] * 4, interval)[0]) == 4  # no gap, nothing added
+    assert sampling_interval([1.0, 2.0]) is None  # one step says nothing about the interval

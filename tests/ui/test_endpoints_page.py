@@ -579,3 +579,56 @@ def test_main_window_reattaches_endpoints_and_hosts_the_page(qtbot, config, make
     messages = [n.message for n in window.notifications.history]
     assert any("re-attached" in m and f"{WORKSPACE}/{ENDPOINT}/green" in m for m in messages)
     assert page.monitor_view.telemetry is not None
+
+
+def _rows_in_view(tree: Any) -> tuple[int, int]:
+    """(rows wholly visible in the tree's viewport, rows in the tree)."""
+    viewport = tree.viewport().rect()
+    shown = total = 0
+    index = tree.model().index(0, 0)
+    while index.isValid():
+        total += 1
+        shown += viewport.contains(tree.visualRect(index))
+        index = tree.indexBelow(index)
+    return shown, total
+
+
+@pytest.mark.parametrize("size", [(1400, 860), (1280, 720)])
+def test_every_row_shows_after_switching_to_the_page(qtbot, config, make_window, size) -> None:
+    """Loaded while another page was on screen, the tree still gets room for its rows."""
+    window = make_window(start=False, opener=opener, size=size)
+    window.show_page("models")
+    page = window.page("endpoints")
+    with qtbot.waitSignal(page.dataLoaded, timeout=60_000):
+        window.start()
+    window.show_page("endpoints")
+    assert _rows_in_view(page.tree)[1] == 5  # azure-prod, shop-prod, shop-api, blue, green
+    qtbot.waitUntil(lambda: _rows_in_view(page.tree) == (5, 5), timeout=5_000)
+
+
+def test_latency_legend_names_drawn_curves_and_no_empty_box(qtbot, page, config, manager) -> None:
+    """The legend lists the curves that draw something; a window without requests (an idle
+    endpoint) shows no legend box at all rather than an empty one."""
+    from datetime import UTC, datetime
+
+    monitor = page.monitor_view
+    start = monitor.telemetry.total_requests if monitor.telemetry else 0
+    for _ in range(2):
+        assert manager.invoke(ENDPOINT).ok
+    page.request_telemetry()
+    qtbot.waitUntil(
+        lambda: monitor.telemetry is not None and monitor.telemetry.total_requests >= start + 2,
+        timeout=WAIT_MS,
+    )
+    legend = monitor.latency_legend
+    entries = [label.text for _sample, label in legend.items]
+    assert legend.isVisible() and {"blue p50", "blue p95"} <= set(entries)
+    for sample, _label in legend.items:
+        ys = sample.item.getData()[1]
+        assert any(not math.isnan(y) for y in ys), sample.item.name()
+    idle = tasks.endpoint_telemetry(
+        TaskContext(), config.workspace(WORKSPACE), ENDPOINT, now=datetime(2000, 1, 1, tzinfo=UTC)
+    )
+    assert idle.total_requests == 0
+    monitor.set_telemetry(idle, {})
+    assert not legend.items and not legend.isVisible()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -29,10 +28,13 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.audit import AuditRecord, AuditVerification
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled
+from mlops_desktop.ui.column_fit import ColumnFitter
 from mlops_desktop.ui.models.audit_model import (
+    FROM_TO,
     OUTCOME,
     RECORD_ROLE,
     TIME,
+    WHO,
     AuditFilterProxy,
     AuditModel,
 )
@@ -158,9 +160,9 @@ class AuditPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(OUTCOME, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Contents-wide columns; when narrow, who / from → to / outcome elide, never a header.
+        self.column_fitter = ColumnFitter(self.table, shrink=(WHO, FROM_TO, OUTCOME), grow=OUTCOME)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.splitter.addWidget(self.table)
 

@@ -261,9 +261,12 @@ class ComputePage(QWidget):
             )
         )
         pen = pg.mkPen(MACHINE_COLOR, width=1.5)
-        self.machine_cpu_curve = self.cpu_plot.plot([], [], pen=pen, name="machine")
+        # NaN points mark sampling gaps (tasks_compute.break_gaps): no line drawn across them.
+        self.machine_cpu_curve = self.cpu_plot.plot(
+            [], [], pen=pen, name="machine", connect="finite"
+        )
         self.machine_memory_curve = self.memory_plot.plot(
-            [], [], pen=pen, fillLevel=0, brush=pg.mkBrush(37, 99, 235, 40)
+            [], [], pen=pen, fillLevel=0, brush=pg.mkBrush(37, 99, 235, 40), connect="finite"
         )
         self.charts_row.removeWidget(self.placeholder)
         self.placeholder.hide()
@@ -338,8 +341,8 @@ class ComputePage(QWidget):
             color = LINE_COLORS[index % len(LINE_COLORS)]
             pen = pg.mkPen(color, width=1.5)
             if process.label not in self._curves:
-                cpu_curve = self.cpu_plot.plot([], [], pen=pen)
-                rss_curve = self.rss_plot.plot([], [], pen=pen)
+                cpu_curve = self.cpu_plot.plot([], [], pen=pen, connect="finite")
+                rss_curve = self.rss_plot.plot([], [], pen=pen, connect="finite")
                 self._curves[process.label] = (cpu_curve, rss_curve)
             cpu_curve, rss_curve = self._curves[process.label]
             cpu_curve.setPen(pen)

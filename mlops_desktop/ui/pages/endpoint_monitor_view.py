@@ -305,6 +305,18 @@ class EndpointMonitorView(QWidget):
             pair[1].setSymbolBrush(color)
         return pair
 
+    def _sync_legend(self) -> None:
+        """List only curves that draw something (a deployment without requests in the window
+        has none), and show no legend box at all without entries."""
+        legend = self.latency_legend
+        legend.clear()
+        for _name, pair in sorted(self.latency_curves.items()):
+            for curve in pair:
+                ys = curve.getData()[1]
+                if ys is not None and any(math.isfinite(v) for v in ys):
+                    legend.addItem(curve, curve.name())
+        legend.setVisible(bool(legend.items))
+
     def _drop_latency(self, name: str) -> None:
         pair = self.latency_curves.pop(name, None)
         if pair is None:
@@ -347,6 +359,7 @@ class EndpointMonitorView(QWidget):
             self.errors_curve.setData([], [])
             for name in list(self.latency_curves):
                 self._drop_latency(name)
+            self._sync_legend()
 
     def set_telemetry(self, telemetry: EndpointTelemetry, colors: dict[str, str]) -> None:
         """Show ``telemetry``; ``colors`` are the deployments' colours."""
@@ -368,6 +381,7 @@ class EndpointMonitorView(QWidget):
             p50, p95 = self._latency_pair(name, color)
             p50.setData(xs, list(series.latency_p50_ms))
             p95.setData(xs, list(series.latency_p95_ms))
+        self._sync_legend()
         self._set_ranges(telemetry)
         if not telemetry.total_requests:
             self.caption.setText(f"No requests in the {words} — send one from the Test tab")

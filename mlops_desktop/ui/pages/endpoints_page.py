@@ -18,8 +18,10 @@ from functools import cache
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelection,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPointF,
     QRectF,
@@ -110,6 +112,8 @@ AFTER_SEND_REFRESH_MS = 900
 
 GROUP_ROW_HEIGHT = 32
 ROW_HEIGHT = 28
+#: Rows the tree always has room for (when it has that many), however small the window.
+MIN_TREE_ROWS = 6
 
 _COLUMN_WIDTHS = {
     Column.NAME: 250,
@@ -576,6 +580,11 @@ class EndpointsPage(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([236, 520])
+        # Fitted to its rows on every resize (the page may load while hidden, at a size it
+        # never shows at) until the user drags the divider.
+        self._user_sized_tree = False
+        self.splitter.splitterMoved.connect(self._splitter_dragged)
+        self.splitter.installEventFilter(self)
 
         self.empty_view = EndpointsEmptyView()
         self.empty_view.createRequested.connect(self.open_create_dialog)
@@ -907,19 +916,33 @@ class EndpointsPage(QWidget):
         if key and not self.select(key) and not (len(key) > 2 and self.select(key[:2])):
             self._set_selected(())
 
+    def _splitter_dragged(self, _pos: int, _index: int) -> None:
+        self._user_sized_tree = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Re-fit the tree when the splitter gets its real size (shown, window resized)."""
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self, self._fit_tree)
+        return super().eventFilter(watched, event)
+
     def _fit_tree(self) -> None:
-        """Give the tree the height of its rows (at most half the page), the rest to details."""
-        rows = 0
+        """Give the tree the height of its rows (at least MIN_TREE_ROWS of them, else at most
+        about half the page), the rest to the details; a divider the user moved stays."""
+        if self._user_sized_tree:
+            return
+        heights = []
         index = self.model.index(0, 0)
         while index.isValid():
             group = index.data(KIND_ROLE) == RowKind.WORKSPACE
-            rows += GROUP_ROW_HEIGHT if group else ROW_HEIGHT
+            heights.append(GROUP_ROW_HEIGHT if group else ROW_HEIGHT)
             index = self.tree.indexBelow(index)
-        wanted = self.tree.header().height() + rows + 4
+        frame = self.tree.header().sizeHint().height() + 2 * self.tree.frameWidth() + 2
+        wanted = frame + sum(heights)
+        floor = frame + sum(heights[:MIN_TREE_ROWS])
         total = sum(self.splitter.sizes())
         if total <= 0:
             return
-        top = max(min(wanted, int(total * 0.45), total - 400), 120)
+        top = max(min(wanted, max(int(total * 0.45), floor)), 120)
         self.splitter.setSizes([top, total - top])
 
     def _update_header(self, items: list[tasks.WorkspaceEndpoints]) -> None:
