@@ -40,6 +40,7 @@ from mlops_desktop.drift.result import (
     SchemaIssue,
     WindowDrift,
 )
+from mlops_desktop.drift.verdict import judge
 from mlops_desktop.drift.windows import WINDOWS, WindowRows, split_windows
 
 __all__ = ["DriftCancelled", "DriftResult", "FeatureDrift", "compute_drift"]
@@ -116,6 +117,9 @@ def compute_drift(
         )
 
     windows = _windows(cur_df, cur_name, timestamp, window) if timestamp else []
+    recent = _recent_rows(windows, config)
+    # The recent slice is measured like one more window, in the same pass over each column.
+    measured = [*windows, recent] if recent is not None else windows
     jobs: list[tuple[str, str]] = [(str(c), "feature") for c in features]
     if prediction is not None and prediction in ref_df.columns:
         jobs.append((prediction, "prediction"))
@@ -125,6 +129,7 @@ def compute_drift(
     workspace = NumericWorkspace()
     compared: list[FeatureDrift] = []
     window_values: dict[str, list[float | None]] = {}
+    recent_values: dict[str, list[float | None]] = {}
     for done, (name, role) in enumerate(jobs):
         if cancel is not None and cancel():
             raise DriftCancelled("drift computation cancelled")
@@ -136,13 +141,14 @@ def compute_drift(
             cur_df[name],
             config=config,
             workspace=workspace,
-            windows=windows if role == "feature" else (),
+            windows=measured if role == "feature" else (),
             role=role,
             names=(ref_name, cur_name),
             issues=issues,
         )
         compared.append(feature)
-        window_values[name] = values
+        window_values[name] = values[: len(windows)]
+        recent_values[name] = values[len(windows) :] or [None]
     del workspace
     if progress is not None:
         progress(len(jobs), len(jobs), "done")
@@ -150,10 +156,22 @@ def compute_drift(
     feature_results = [f for f in compared if f.role == "feature"]
     evaluated = [f for f in feature_results if f.evaluated]
     share = sum(f.drifted for f in evaluated) / len(evaluated) if evaluated else 0.0
+    window_results = _window_results(windows, evaluated, window_values, config)
+    recent_result = (
+        _window_results([recent], evaluated, recent_values, config)[0] if recent else None
+    )
+    verdict = judge(
+        bool(evaluated) and share >= config.dataset_drift_share,
+        evaluated,
+        window_results,
+        recent_result,
+        config.verdict,
+        window if timestamp else None,
+    )
     return DriftResult(
         features=feature_results,
         schema_issues=issues,
-        dataset_drift=bool(evaluated) and share >= config.dataset_drift_share,
+        dataset_drift=verdict.dataset_drift,
         drift_share=share,
         drift_share_threshold=config.dataset_drift_share,
         n_reference_rows=len(ref_df),
@@ -164,10 +182,11 @@ def compute_drift(
         prediction=next((f for f in compared if f.role == "prediction"), None),
         target=next((f for f in compared if f.role == "target"), None),
         performance=_performance(ref_df, cur_df, target, prediction, config),
-        windows=_window_results(windows, evaluated, window_values, config),
+        windows=window_results,
         window=window if timestamp else None,
         timestamp_column=timestamp,
         config=config.model_dump(mode="json"),
+        verdict=verdict,
     )
 
 
@@ -273,6 +292,18 @@ def _windows(cur_df: pd.DataFrame, cur_name: str, timestamp: str, window: str) -
             column=timestamp,
         )
     return split_windows(stamps.values, window)
+
+
+def _recent_rows(windows: Sequence[WindowRows], config: DriftConfig) -> WindowRows | None:
+    """The rows of the last ``verdict.recent_windows`` judged windows, pooled (None when there
+    are not more judged windows than that: the slice would be the whole table)."""
+    count = config.verdict.recent_windows
+    judged = [w for w in windows if w.rows.shape[0] >= config.min_window_rows]
+    if count == 0 or len(judged) <= count:
+        return None
+    last = judged[-count:]
+    rows = np.sort(np.concatenate([w.rows for w in last]))
+    return WindowRows(start=last[0].start, end=last[-1].end, rows=rows)
 
 
 def _compare_column(

@@ -16,6 +16,7 @@ from mlops_desktop.drift.report_format import (
     metric_label,
     number,
     rate,
+    verdict_rule,
 )
 from mlops_desktop.drift.result import DriftResult, FeatureDrift
 
@@ -323,7 +324,8 @@ def render_pdf(result: DriftResult) -> bytes:
             ]
         )
     )
-    story += [banner, Paragraph("Features", heading)]
+    story += [banner, Spacer(1, 3), p(verdict_rule(result), small)]
+    story.append(Paragraph("Features", heading))
 
     columns = sorted(result.features, key=feature_sort_key) + [
         c for c in (result.prediction, result.target) if c is not None

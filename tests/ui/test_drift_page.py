@@ -97,3 +97,33 @@ def test_export_from_the_page_writes_each_format(qtbot, drift_page, tmp_path: Pa
         assert target.stat().st_size > 1000
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "<svg" in (tmp_path / "report.html").read_text()
+
+
+def test_drift_task_removes_its_downloads_on_cancel_and_error(
+    demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from mlops_desktop.core.errors import Cancelled
+    from mlops_desktop.drift.errors import DriftError
+    from mlops_desktop.ui.pages.drift_page import demo_current_data
+    from mlops_desktop.ui.tasks_drift import DriftRequest, compute_drift_task
+
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    reference = "model:prod/diabetes-progression/champion"
+
+    def cancel_once_loaded(done: int, total: int, message: str) -> None:
+        if message == "loading the current data":
+            ctx.cancel()  # the person pressed Cancel while the data was loading
+
+    ctx = TaskContext(cancel_once_loaded)
+    request = DriftRequest(reference, str(demo_current_data()), timestamp="timestamp")
+    with pytest.raises((Cancelled, DriftError)):
+        compute_drift_task(ctx, load_config(), request)
+    assert list(root.iterdir()) == []
+    missing = DriftRequest(reference, str(tmp_path / "missing.csv"))
+    with pytest.raises(DriftError, match="missing.csv"):
+        compute_drift_task(TaskContext(), load_config(), missing)
+    assert list(root.iterdir()) == []

@@ -8,6 +8,7 @@ supersedes the previous request.
 from __future__ import annotations
 
 import contextlib
+import html
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import paths
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled
+from mlops_desktop.drift.report_format import verdict_rule
 from mlops_desktop.ui import style
 from mlops_desktop.ui.models.drift_features_model import SORT_ROLE, DriftFeaturesModel
 from mlops_desktop.ui.tasks_drift import (
@@ -375,6 +377,10 @@ class DriftPage(QWidget):
             text += f"; performance degraded: {', '.join(result.performance.degraded)}"
         if result.schema_issues:
             text += f"; {len(result.schema_issues)} schema issue(s)"
+        reasons = result.verdict.reasons if result.verdict is not None else ()
+        for reason in reasons:
+            text += f"<br>• {html.escape(reason)}"
+        text += f"<br><small>{html.escape(verdict_rule(result))}</small>"
         if result.dataset_drift:
             self._show_banner(text, "#FEE2E2", "#991B1B")
         elif quality:
