@@ -116,7 +116,11 @@ def compute_drift(
             source=f"{ref_name} vs {cur_name}",
         )
 
-    windows = _windows(cur_df, cur_name, timestamp, window) if timestamp else []
+    windows = (
+        _windows(cur_df, cur_name, timestamp, window, config.column_types.parse_ratio)
+        if timestamp
+        else []
+    )
     recent = _recent_rows(windows, config)
     # The recent slice is measured like one more window, in the same pass over each column.
     measured = [*windows, recent] if recent is not None else windows
@@ -283,15 +287,60 @@ def _check_roles(
                 )
 
 
-def _windows(cur_df: pd.DataFrame, cur_name: str, timestamp: str, window: str) -> list[WindowRows]:
-    stamps = datetime_values(cur_df[timestamp])
-    if stamps.values.notna().sum() == 0:
+#: What ``timestamp`` may name, for error messages.
+TIMESTAMP_ACCEPTED = (
+    "use a datetime column, ISO-8601 text (e.g. 2026-03-01T12:00:00Z) "
+    "or numbers of Unix seconds (1973–2286)"
+)
+#: Numeric timestamps are Unix seconds in this range; anything else is not a time.
+_UNIX_SECONDS = (1e8, 1e10)
+
+
+def _windows(
+    cur_df: pd.DataFrame, cur_name: str, timestamp: str, window: str, parse_ratio: float
+) -> list[WindowRows]:
+    column = cur_df[timestamp]
+    stamps = datetime_values(column)
+    dtype = str(column.dtype)
+    non_null = int(column.notna().sum())
+    if pd.api.types.is_bool_dtype(column.dtype) or (
+        pd.api.types.is_numeric_dtype(column.dtype) and not _unix_seconds(column)
+    ):
+        kind = "true/false values" if pd.api.types.is_bool_dtype(column.dtype) else "numbers"
         raise DriftInputError(
-            "the timestamp column holds no parsable date/time value",
+            f"the timestamp column holds {kind} ({dtype}, e.g. {_example(column)}), "
+            f"not times: {TIMESTAMP_ACCEPTED}",
+            source=cur_name,
+            column=timestamp,
+        )
+    parsed = int(stamps.values.notna().sum())
+    if parsed == 0 or parsed < parse_ratio * non_null:
+        bad = column[column.notna() & stamps.values.isna().to_numpy()]
+        raise DriftInputError(
+            f"the timestamp column holds {physical_type(column)} values ({dtype}) of which "
+            f"{parsed:,} of {non_null:,} read as times (e.g. {_example(bad)} does not): "
+            f"{TIMESTAMP_ACCEPTED}",
             source=cur_name,
             column=timestamp,
         )
     return split_windows(stamps.values, window)
+
+
+def _unix_seconds(column: pd.Series) -> bool:
+    values = numeric_values(column).values
+    values = values[np.isfinite(values)]
+    low, high = _UNIX_SECONDS
+    return values.size > 0 and bool(((values >= low) & (values < high)).all())
+
+
+def _example(column: pd.Series) -> str:
+    """One value of ``column``, shortened (a cell may hold megabytes)."""
+    values = column.dropna()
+    if values.empty:
+        return "nothing but nulls"
+    value = values.iloc[0]
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _recent_rows(windows: Sequence[WindowRows], config: DriftConfig) -> WindowRows | None:

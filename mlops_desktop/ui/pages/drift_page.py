@@ -460,7 +460,8 @@ class DriftPage(QWidget):
                     name="current",
                 )
             )
-            plot.getAxis("bottom").setTicks([list(zip(positions, dist.categories, strict=True))])
+            ticks = [c if len(c) <= 14 else c[:13] + "…" for c in dist.categories]
+            plot.getAxis("bottom").setTicks([list(zip(positions, ticks, strict=True))])
         self._chart_time(feature)
 
     def _chart_time(self, feature: Any) -> None:
