@@ -127,3 +127,24 @@ def test_drift_task_removes_its_downloads_on_cancel_and_error(
     with pytest.raises(DriftError, match="missing.csv"):
         compute_drift_task(TaskContext(), load_config(), missing)
     assert list(root.iterdir()) == []
+
+
+def test_every_column_and_both_axes_fit_a_1280x720_window(qtbot, drift_page) -> None:
+    page = drift_page
+    page.resize(1048, 667)  # what the page gets in a 1280×720 window (navigator, menu, status)
+    with qtbot.waitSignal(page.dataLoaded, timeout=120_000):
+        page.set_config(load_config())
+    assert page.result is not None, page.banner.text()
+    qtbot.waitUntil(lambda: page.table.horizontalHeader().length() > 0)
+    # No column is hidden behind a horizontal scroll bar (the quality rates were).
+    assert page.table.horizontalScrollBar().maximum() == 0
+    header = page.table.horizontalHeader()
+    assert header.length() <= page.table.viewport().width()
+    # Neither chart is squeezed under the next widget: both x axes are on screen.
+    qtbot.waitUntil(lambda: page.time_label.y() > 0)  # the charts were laid out
+    charts = page.charts.rect()
+    distribution, time_label = page.distribution_plot.geometry(), page.time_label.geometry()
+    assert distribution.bottom() < time_label.top()
+    assert page.time_plot.geometry().bottom() <= charts.bottom()
+    # The banner says why and by which rule (the demo drifts only in its latest days).
+    assert "drifting more and more" in page.banner.text() and "windows" in page.banner.text()
