@@ -121,6 +121,22 @@ def test_pdf(wide_result: DriftResult, tmp_path: Path) -> None:
     assert len(data) > 5000
 
 
+def test_pdf_shows_every_distribution_over_as_many_pages_as_needed(
+    wide_result: DriftResult, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(write_pdf(wide_result, tmp_path / "report.pdf"))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    charted = [c for c in wide_result.all_columns if c.distribution is not None]
+    assert len(charted) > 20
+    assert f"Distributions ({len(charted)} columns, most drifted first)" in text
+    for column in charted:
+        assert f"{column.name} ({column.kind.value})" in text, column.name
+    assert len(reader.pages) >= 4  # 25 charts, three to a row, do not fit one page
+    assert "Dataset drift when at least 50% of the features drift" in text
+
+
 def test_text_summary(wide_result: DriftResult) -> None:
     text = summary_text(wide_result)
     assert text.splitlines()[0].startswith("DATASET DRIFT:")
