@@ -50,7 +50,9 @@ def judge(
             f"{len(names)} of {len(recent.drifted)} features ({recent.drift_share:.0%}: {shown})"
         )
     if trending:
-        rising = ", ".join(f"{name} {_short(first)} → {_short(last)}" for name, first, last in trending)
+        rising = ", ".join(
+            f"{name} {_short(first)} → {_short(last)}" for name, first, last in trending
+        )
         reasons.append(f"drifting more and more: {rising}")
     return Verdict(
         dataset_drift=overall or recent_drift or bool(trending),

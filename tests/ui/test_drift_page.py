@@ -124,7 +124,7 @@ def test_drift_task_removes_its_downloads_on_cancel_and_error(
         compute_drift_task(ctx, load_config(), request)
     assert list(root.iterdir()) == []
     missing = DriftRequest(reference, str(tmp_path / "missing.csv"))
-    with pytest.raises(DriftError, match="missing.csv"):
+    with pytest.raises(DriftError, match=r"missing\.csv"):
         compute_drift_task(TaskContext(), load_config(), missing)
     assert list(root.iterdir()) == []
 

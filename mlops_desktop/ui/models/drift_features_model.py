@@ -133,9 +133,13 @@ class DriftFeaturesModel(FlatTableModel):
             return str(raw)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS_COLUMN:
             return QColor(style.themed(STATUS_COLORS.get(feature.status, "#1F2328")))
-        if role == Qt.ItemDataRole.ForegroundRole and column in RATE_COLUMNS and raw:
-            if RATE_NAMES[RATE_COLUMNS.index(column)] in quality.violations:
-                return QColor(STATUS_COLORS["quality"])
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and column in RATE_COLUMNS
+            and raw
+            and RATE_NAMES[RATE_COLUMNS.index(column)] in quality.violations
+        ):
+            return QColor(STATUS_COLORS["quality"])
         if role == Qt.ItemDataRole.TextAlignmentRole and (
             column in VALUE_COLUMNS or column in RATE_COLUMNS
         ):
