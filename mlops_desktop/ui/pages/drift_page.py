@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import paths
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled
-from mlops_desktop.drift.report_format import metric_label, verdict_rule
+from mlops_desktop.drift.report_format import metric_label, severity, verdict_rule
 from mlops_desktop.ui import style
 from mlops_desktop.ui.models.drift_features_model import (
     SHORT_METRICS,
@@ -376,7 +376,9 @@ class DriftPage(QWidget):
         self.table.sortByColumn(VALUE_COLUMN, Qt.SortOrder.DescendingOrder)
         self._fit_table()
         self._show_summary(result)
-        first = next((f for f in result.features if f.drifted), None)
+        # The most drifted feature: the top of the table as sorted.
+        drifted = [f for f in result.features if f.drifted]
+        first = max(drifted, key=severity) if drifted else None
         self.select_feature(
             first.name if first else (result.features[0].name if result.features else "")
         )
