@@ -148,3 +148,36 @@ def test_every_column_and_both_axes_fit_a_1280x720_window(qtbot, drift_page) -> 
     assert page.time_plot.geometry().bottom() <= charts.bottom()
     # The banner says why and by which rule (the demo drifts only in its latest days).
     assert "drifting more and more" in page.banner.text() and "windows" in page.banner.text()
+
+
+def test_a_50_mb_category_keeps_the_page_small(qtbot, app_home: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from mlops_desktop.drift.engine import compute_drift
+    from mlops_desktop.ui.pages.drift_page import DriftPage
+    from mlops_desktop.ui.workers import WorkerPool
+
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({"x": rng.normal(size=200), "plan": rng.choice(["a", "b"], 200)})
+    current = reference.copy()
+    current.loc[0, "plan"] = "z" * (50 * 2**20)
+    result = compute_drift(reference, current)
+    pool = WorkerPool()
+    page = DriftPage(pool)
+    qtbot.addWidget(page)
+    try:
+        page._on_result(result)
+        page.select_feature("plan")
+        ticks = page.distribution_plot.getAxis("bottom")._tickLevels[0]
+        assert len(ticks) == 3 and max(len(label) for _, label in ticks) <= 14
+        texts = [
+            str(page.proxy.index(r, c).data(role))
+            for r in range(page.proxy.rowCount())
+            for c in range(page.proxy.columnCount())
+            for role in (0, 3)  # display and tooltip
+        ]
+        assert max(len(t) for t in texts) < 1000
+        assert len(page.banner.text()) < 5000
+    finally:
+        pool.shutdown(5000)
