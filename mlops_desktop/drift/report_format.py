@@ -76,7 +76,11 @@ def verdict_rule(result: DriftResult) -> str:
     parts = [rule + " in the whole current data"]
     recent = int(verdict.get("recent_windows", 0) or 0)
     if recent:
-        parts.append(f"or in the last {recent} {unit}windows taken together")
+        checked = result.verdict is None or result.verdict.n_recent_rows > 0
+        parts.append(
+            f"or in the last {recent} {unit}windows taken together"
+            + ("" if checked else f" (not checked: fewer than {recent + 1} judged windows)")
+        )
     if verdict.get("trend"):
         parts.append(
             "or when a feature drifting now has drifted more and more from window to window "

@@ -69,6 +69,12 @@ def test_stationary_windows_do_not_drift() -> None:
     assert result.verdict is not None
     assert not result.dataset_drift and not result.verdict.trending and not result.verdict.recent
     assert result.to_dict()["summary"]["verdict"]["reasons"] == []
-    # Without a timestamp the rule says what it could not check.
+    # Too few windows for the recent check, or no timestamp: the rule says what it could not check.
+    short = compute_drift(
+        reference,
+        current[current["ts"] < current["ts"].min() + pd.Timedelta(days=5)],
+        timestamp="ts",
+    )
+    assert "(not checked: fewer than 8 judged windows)" in verdict_rule(short)
     plain = compute_drift(reference, current.drop(columns="ts"))
     assert "not checked" in verdict_rule(plain)
