@@ -15,6 +15,26 @@ from mlops_desktop.drift.result import Distribution, FeatureDrift
 from mlops_desktop.drift.windows import WindowRows
 
 OTHER_LABEL = "(other)"
+#: Category labels in charts and reports are cut to this many characters: a cell may hold
+#: megabytes, and every report (and the JSON) would carry it whole.
+MAX_LABEL_CHARS = 60
+
+
+def chart_labels(labels: Sequence[str], limit: int = MAX_LABEL_CHARS) -> list[str]:
+    """``labels`` cut to ``limit`` characters (saying how long they were), kept distinct."""
+    shortened: list[str] = []
+    seen: set[str] = set()
+    for label in labels:
+        short = label
+        if len(label) > limit:
+            short = f"{label[: limit - 1]}… ({len(label):,} chars)"
+        base, n = short, 1
+        while short in seen:  # two long labels may share their beginning
+            n += 1
+            short = f"{base} #{n}"
+        seen.add(short)
+        shortened.append(short)
+    return shortened
 
 
 def category_counts(codes: np.ndarray, n_labels: int) -> np.ndarray:
@@ -55,6 +75,7 @@ def categorical_metrics(
 def _chart(
     labels: list[str], ref_counts: np.ndarray, cur_counts: np.ndarray, limit: int
 ) -> Distribution:
+    labels = chart_labels(labels)
     ref_share = ref_counts / max(int(ref_counts.sum()), 1)
     cur_share = cur_counts / max(int(cur_counts.sum()), 1)
     order = np.argsort(-(ref_share + cur_share), kind="stable")

@@ -3,7 +3,8 @@
 Defaults follow Azure ML model monitoring: numeric features drift when the normalized Wasserstein
 distance exceeds 0.1, categorical features when the Jensen–Shannon distance exceeds 0.1, every
 data-quality rate above 0.0 is a violation, and the dataset drifts when at least half of the
-evaluated features drift.
+evaluated features drift — or, with a timestamp column, when the latest windows all drift or a
+feature drifts more and more (``[verdict]``).
 """
 
 from __future__ import annotations
@@ -69,6 +70,22 @@ class PerformanceConfig(_Model):
     tolerance: float = Field(0.1, ge=0.0)
 
 
+class VerdictConfig(_Model):
+    """When the time windows make the dataset drift although the whole table does not.
+
+    ``recent_windows``: dataset drift when the pooled rows of this many latest judged windows
+    drift as a table would (0 turns it off). ``trend``: dataset drift when a feature's metric
+    rises significantly across the judged windows (Mann–Kendall, one-sided p below
+    ``trend_pvalue`` / number of features, at least ``trend_min_windows`` windows) and the
+    feature drifts in those recent rows.
+    """
+
+    recent_windows: int = Field(7, ge=0)
+    trend: bool = True
+    trend_min_windows: int = Field(5, ge=3)
+    trend_pvalue: float = Field(0.05, gt=0.0, lt=1.0)
+
+
 class FeatureConfig(_Model):
     """Overrides for one column; unset fields fall back to the global settings."""
 
@@ -95,6 +112,7 @@ class DriftConfig(_Model):
     binning: BinningConfig = BinningConfig()
     column_types: TypingConfig = TypingConfig()
     performance: PerformanceConfig = PerformanceConfig()
+    verdict: VerdictConfig = VerdictConfig()
     exclude: tuple[str, ...] = ()
     features: dict[str, FeatureConfig] = Field(default_factory=dict)
 

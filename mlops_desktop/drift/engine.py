@@ -40,6 +40,7 @@ from mlops_desktop.drift.result import (
     SchemaIssue,
     WindowDrift,
 )
+from mlops_desktop.drift.verdict import judge
 from mlops_desktop.drift.windows import WINDOWS, WindowRows, split_windows
 
 __all__ = ["DriftCancelled", "DriftResult", "FeatureDrift", "compute_drift"]
@@ -115,7 +116,14 @@ def compute_drift(
             source=f"{ref_name} vs {cur_name}",
         )
 
-    windows = _windows(cur_df, cur_name, timestamp, window) if timestamp else []
+    windows = (
+        _windows(cur_df, cur_name, timestamp, window, config.column_types.parse_ratio)
+        if timestamp
+        else []
+    )
+    recent = _recent_rows(windows, config)
+    # The recent slice is measured like one more window, in the same pass over each column.
+    measured = [*windows, recent] if recent is not None else windows
     jobs: list[tuple[str, str]] = [(str(c), "feature") for c in features]
     if prediction is not None and prediction in ref_df.columns:
         jobs.append((prediction, "prediction"))
@@ -125,6 +133,7 @@ def compute_drift(
     workspace = NumericWorkspace()
     compared: list[FeatureDrift] = []
     window_values: dict[str, list[float | None]] = {}
+    recent_values: dict[str, list[float | None]] = {}
     for done, (name, role) in enumerate(jobs):
         if cancel is not None and cancel():
             raise DriftCancelled("drift computation cancelled")
@@ -136,13 +145,14 @@ def compute_drift(
             cur_df[name],
             config=config,
             workspace=workspace,
-            windows=windows if role == "feature" else (),
+            windows=measured if role == "feature" else (),
             role=role,
             names=(ref_name, cur_name),
             issues=issues,
         )
         compared.append(feature)
-        window_values[name] = values
+        window_values[name] = values[: len(windows)]
+        recent_values[name] = values[len(windows) :] or [None]
     del workspace
     if progress is not None:
         progress(len(jobs), len(jobs), "done")
@@ -150,10 +160,22 @@ def compute_drift(
     feature_results = [f for f in compared if f.role == "feature"]
     evaluated = [f for f in feature_results if f.evaluated]
     share = sum(f.drifted for f in evaluated) / len(evaluated) if evaluated else 0.0
+    window_results = _window_results(windows, evaluated, window_values, config)
+    recent_result = (
+        _window_results([recent], evaluated, recent_values, config)[0] if recent else None
+    )
+    verdict = judge(
+        bool(evaluated) and share >= config.dataset_drift_share,
+        evaluated,
+        window_results,
+        recent_result,
+        config.verdict,
+        window if timestamp else None,
+    )
     return DriftResult(
         features=feature_results,
         schema_issues=issues,
-        dataset_drift=bool(evaluated) and share >= config.dataset_drift_share,
+        dataset_drift=verdict.dataset_drift,
         drift_share=share,
         drift_share_threshold=config.dataset_drift_share,
         n_reference_rows=len(ref_df),
@@ -164,10 +186,11 @@ def compute_drift(
         prediction=next((f for f in compared if f.role == "prediction"), None),
         target=next((f for f in compared if f.role == "target"), None),
         performance=_performance(ref_df, cur_df, target, prediction, config),
-        windows=_window_results(windows, evaluated, window_values, config),
+        windows=window_results,
         window=window if timestamp else None,
         timestamp_column=timestamp,
         config=config.model_dump(mode="json"),
+        verdict=verdict,
     )
 
 
@@ -264,15 +287,72 @@ def _check_roles(
                 )
 
 
-def _windows(cur_df: pd.DataFrame, cur_name: str, timestamp: str, window: str) -> list[WindowRows]:
-    stamps = datetime_values(cur_df[timestamp])
-    if stamps.values.notna().sum() == 0:
+#: What ``timestamp`` may name, for error messages.
+TIMESTAMP_ACCEPTED = (
+    "use a datetime column, ISO-8601 text (e.g. 2026-03-01T12:00:00Z) "
+    "or numbers of Unix seconds (1973–2286)"
+)
+#: Numeric timestamps are Unix seconds in this range; anything else is not a time.
+_UNIX_SECONDS = (1e8, 1e10)
+
+
+def _windows(
+    cur_df: pd.DataFrame, cur_name: str, timestamp: str, window: str, parse_ratio: float
+) -> list[WindowRows]:
+    column = cur_df[timestamp]
+    stamps = datetime_values(column)
+    dtype = str(column.dtype)
+    non_null = int(column.notna().sum())
+    if pd.api.types.is_bool_dtype(column.dtype) or (
+        pd.api.types.is_numeric_dtype(column.dtype) and not _unix_seconds(column)
+    ):
+        kind = "true/false values" if pd.api.types.is_bool_dtype(column.dtype) else "numbers"
         raise DriftInputError(
-            "the timestamp column holds no parsable date/time value",
+            f"the timestamp column holds {kind} ({dtype}, e.g. {_example(column)}), "
+            f"not times: {TIMESTAMP_ACCEPTED}",
+            source=cur_name,
+            column=timestamp,
+        )
+    parsed = int(stamps.values.notna().sum())
+    if parsed == 0 or parsed < parse_ratio * non_null:
+        bad = column[column.notna() & stamps.values.isna().to_numpy()]
+        raise DriftInputError(
+            f"the timestamp column holds {physical_type(column)} values ({dtype}) of which "
+            f"{parsed:,} of {non_null:,} read as times (e.g. {_example(bad)} does not): "
+            f"{TIMESTAMP_ACCEPTED}",
             source=cur_name,
             column=timestamp,
         )
     return split_windows(stamps.values, window)
+
+
+def _unix_seconds(column: pd.Series) -> bool:
+    values = numeric_values(column).values
+    values = values[np.isfinite(values)]
+    low, high = _UNIX_SECONDS
+    return values.size > 0 and bool(((values >= low) & (values < high)).all())
+
+
+def _example(column: pd.Series) -> str:
+    """One value of ``column``, shortened (a cell may hold megabytes)."""
+    values = column.dropna()
+    if values.empty:
+        return "nothing but nulls"
+    value = values.iloc[0]
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _recent_rows(windows: Sequence[WindowRows], config: DriftConfig) -> WindowRows | None:
+    """The rows of the last ``verdict.recent_windows`` judged windows, pooled (None when there
+    are not more judged windows than that: the slice would be the whole table)."""
+    count = config.verdict.recent_windows
+    judged = [w for w in windows if w.rows.shape[0] >= config.min_window_rows]
+    if count == 0 or len(judged) <= count:
+        return None
+    last = judged[-count:]
+    rows = np.sort(np.concatenate([w.rows for w in last]))
+    return WindowRows(start=last[0].start, end=last[-1].end, rows=rows)
 
 
 def _compare_column(

@@ -55,12 +55,39 @@ def rate(value: float | None) -> str:
 
 
 def headline(result: DriftResult) -> str:
-    """One line: dataset drift or not, and how many features drifted."""
+    """One line: dataset drift or not, how many features drifted, and the window-based reasons
+    (the latest windows, rising metrics) that made it drift."""
     verdict = "DATASET DRIFT" if result.dataset_drift else "no dataset drift"
+    reasons = result.verdict.reasons if result.verdict else ()
     return (
         f"{verdict}: {result.n_drifted} of {result.n_features} features drifted "
         f"({result.drift_share:.0%}; threshold {result.drift_share_threshold:.0%})"
+        + "".join(f"; {reason}" for reason in reasons)
     )
+
+
+def verdict_rule(result: DriftResult) -> str:
+    """The rule the verdict followed, in one sentence (shown under every banner)."""
+    rule = f"Dataset drift when at least {result.drift_share_threshold:.0%} of the features drift"
+    verdict = result.config.get("verdict") or {}
+    if not result.windows:
+        return rule + " (no timestamp column: the recent windows and the trend were not checked)."
+    unit = f"{result.window} " if result.window else ""
+    parts = [rule + " in the whole current data"]
+    recent = int(verdict.get("recent_windows", 0) or 0)
+    if recent:
+        checked = result.verdict is None or result.verdict.n_recent_rows > 0
+        parts.append(
+            f"or in the last {recent} {unit}windows taken together"
+            + ("" if checked else f" (not checked: fewer than {recent + 1} judged windows)")
+        )
+    if verdict.get("trend"):
+        parts.append(
+            "or when a feature drifting now has drifted more and more from window to window "
+            f"(Mann–Kendall trend, p < {verdict.get('trend_pvalue', 0.05):g} / features, "
+            f"≥ {verdict.get('trend_min_windows', 5)} windows)"
+        )
+    return ", ".join(parts) + "."
 
 
 def feature_sort_key(feature: FeatureDrift) -> tuple[int, float, str]:

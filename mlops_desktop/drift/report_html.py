@@ -15,6 +15,7 @@ from mlops_desktop.drift.report_format import (
     metric_label,
     number,
     rate,
+    verdict_rule,
 )
 from mlops_desktop.drift.result import DriftResult, FeatureDrift
 from mlops_desktop.drift.svg_charts import distribution_svg, line_chart_svg
@@ -126,6 +127,8 @@ def build_context(result: DriftResult) -> dict[str, Any]:
         "created_at": result.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         "headline": headline(result),
         "dataset_drift": result.dataset_drift,
+        "reasons": list(result.verdict.reasons) if result.verdict else [],
+        "rule": verdict_rule(result),
         "n_drifted": result.n_drifted,
         "n_features": result.n_features,
         "drift_share": f"{result.drift_share:.0%}",

@@ -1,5 +1,6 @@
 """The PDF drift report for sharing (reportlab): summary, feature table, drift over time,
-performance, schema issues and the distributions of the most drifted features."""
+performance, schema issues and the distribution of every compared column (most drifted first,
+three to a row, as many pages as they take)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from mlops_desktop.drift.report_format import (
     metric_label,
     number,
     rate,
+    verdict_rule,
 )
 from mlops_desktop.drift.result import DriftResult, FeatureDrift
 
-#: How many distribution charts the PDF shows (the most drifted features first).
-MAX_CHARTS = 6
+#: Distribution charts per row; rows flow onto as many pages as they need.
+CHARTS_PER_ROW = 3
 
 _STATUS_COLOURS = {
     "drift": "#fdecea",
@@ -323,7 +325,8 @@ def render_pdf(result: DriftResult) -> bytes:
             ]
         )
     )
-    story += [banner, Paragraph("Features", heading)]
+    story += [banner, Spacer(1, 3), p(verdict_rule(result), small)]
+    story.append(Paragraph("Features", heading))
 
     columns = sorted(result.features, key=feature_sort_key) + [
         c for c in (result.prediction, result.target) if c is not None
@@ -458,26 +461,34 @@ def render_pdf(result: DriftResult) -> bytes:
         )
         story += [Paragraph("Schema issues", heading), issue_table]
 
-    charted = [c for c in columns if c.distribution is not None][:MAX_CHARTS]
+    charted = [c for c in columns if c.distribution is not None]
     if charted:
-        chart_w, chart_h = width / 3 - 6, 140.0
+        chart_w, chart_h = width / CHARTS_PER_ROW - 6, 140.0
         drawings = [_histogram_drawing(c, regular, chart_w, chart_h) for c in charted]
-        grid = [drawings[i : i + 3] for i in range(0, len(drawings), 3)]
-        grid[-1] += [""] * (3 - len(grid[-1]))
-        chart_table = Table(grid, colWidths=[width / 3] * 3)
-        chart_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        rows_of_charts = []
+        for i in range(0, len(drawings), CHARTS_PER_ROW):
+            row = drawings[i : i + CHARTS_PER_ROW]
+            row += [""] * (CHARTS_PER_ROW - len(row))
+            chart_row = Table([row], colWidths=[width / CHARTS_PER_ROW] * CHARTS_PER_ROW)
+            chart_row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            rows_of_charts.append(chart_row)
+        # One table per row of charts, so a page breaks between rows, never inside a chart;
+        # the heading stays with the first row.
         story.append(
             KeepTogether(
                 [
-                    Paragraph("Distributions (most drifted first)", heading),
+                    Paragraph(
+                        f"Distributions ({len(charted)} columns, most drifted first)", heading
+                    ),
                     p(
                         "Numeric: density over shared bins; categorical: share of each category.",
                         small,
                     ),
-                    chart_table,
+                    rows_of_charts[0],
                 ]
             )
         )
+        story += rows_of_charts[1:]
     doc.build(story)
     return buffer.getvalue()
 

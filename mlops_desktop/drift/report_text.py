@@ -8,6 +8,7 @@ from mlops_desktop.drift.report_format import (
     metric_label,
     number,
     rate,
+    verdict_rule,
 )
 from mlops_desktop.drift.result import DriftResult
 
@@ -16,6 +17,7 @@ def summary_text(result: DriftResult, max_features: int = 10) -> str:
     """Headline, the most drifted features, quality violations, schema issues, performance."""
     lines = [
         headline(result),
+        f"rule: {verdict_rule(result)}",
         f"reference: {result.reference_name} ({result.n_reference_rows:,} rows); "
         f"current: {result.current_name} ({result.n_current_rows:,} rows)",
     ]

@@ -202,6 +202,39 @@ class WindowDrift:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """Why the dataset drifts (or not): the whole table, the latest windows, the trends.
+
+    ``overall``: the drifted share of the whole current table reached the threshold;
+    ``recent``: the pooled rows of the latest judged windows (``n_recent_rows``, drifted share
+    ``recent_share``) drifted;
+    ``trending``: features whose metric moves steadily towards drift and drift now.
+    ``reasons`` says the window-based ones in words (empty when only the whole table drifted,
+    or nothing did).
+    """
+
+    dataset_drift: bool
+    overall: bool
+    recent: bool = False
+    recent_share: float | None = None
+    n_recent_rows: int = 0
+    trending: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping."""
+        return {
+            "dataset_drift": self.dataset_drift,
+            "overall": self.overall,
+            "recent": self.recent,
+            "recent_share": finite_or_none(self.recent_share),
+            "n_recent_rows": self.n_recent_rows,
+            "trending": list(self.trending),
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
 class Performance:
     """Model performance on the reference and the current rows that carry a label.
 
@@ -262,6 +295,8 @@ class DriftResult:
     window: str | None = None
     timestamp_column: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    #: How ``dataset_drift`` was decided; None for results made without windows in mind.
+    verdict: Verdict | None = None
 
     @property
     def n_features(self) -> int:
@@ -315,6 +350,9 @@ class DriftResult:
                 "drift_share_threshold": self.drift_share_threshold,
                 "n_quality_violations": len(self.quality_violations),
                 "n_schema_issues": len(self.schema_issues),
+                "verdict": (
+                    self.verdict or Verdict(self.dataset_drift, self.dataset_drift)
+                ).to_dict(),
             },
             "features": [f.to_dict() for f in self.features],
             "prediction": self.prediction.to_dict() if self.prediction else None,

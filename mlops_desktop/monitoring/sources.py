@@ -209,10 +209,13 @@ def endpoint_data(
 
 
 def resolve_source(config: AppConfig, text: str, workdir: Path | None = None) -> Path:
-    """A local path for a file or ``model:`` source (files are returned as they are)."""
+    """A local path for a file or ``model:`` source (files are returned as they are).
+
+    A ``model:`` source is downloaded into ``workdir``, which the caller owns and removes."""
     if not is_model_reference(text):
         return Path(text).expanduser()
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="mlops-drift-"))
+    if workdir is None:
+        raise TypeError("resolve_source needs a workdir for a model: source")
     return training_data_of(config, ModelReference.parse(text), workdir)
 
 
@@ -232,7 +235,13 @@ def load_source(
     base, time_slice = split_slice(text)
     if is_endpoint_reference(base):
         return endpoint_data(config, base, time_slice, workdir=workdir, ctx=ctx), text
-    frame = load_table(resolve_source(config, base, workdir))
+    if is_model_reference(base):
+        # The downloaded copy lives only while it is read (in memory): gone after success,
+        # an error, Ctrl+C or a cancel.
+        with tempfile.TemporaryDirectory(prefix="mlops-drift-", dir=workdir) as tmp:
+            frame = load_table(resolve_source(config, base, Path(tmp)))
+    else:
+        frame = load_table(resolve_source(config, base))
     if time_slice is not None:
         frame = time_slice.apply(frame, timestamp or ENDPOINT_TIMESTAMP, text)
         if frame.empty:

@@ -77,7 +77,7 @@ def data_verdict(rule: TriggerRule, result: DriftResult) -> TriggerVerdict:
 
 
 def _dataset_drift(result: DriftResult) -> TriggerVerdict:
-    values = {
+    values: dict[str, Any] = {
         "drift_share": round(result.drift_share, 4),
         "threshold": result.drift_share_threshold,
         "n_drifted": result.n_drifted,
@@ -89,8 +89,12 @@ def _dataset_drift(result: DriftResult) -> TriggerVerdict:
         f"(share {result.drift_share:.2f}, threshold {result.drift_share_threshold:.2f})"
     )
     if result.dataset_drift:
+        # The latest windows or a trend may make the dataset drift below the share threshold.
+        reasons = result.verdict.reasons if result.verdict else ()
+        values["reasons"] = list(reasons)
+        detail = "".join(f"; {reason}" for reason in reasons)
         return TriggerVerdict(
-            "dataset_drift", Trigger.DRIFT, True, f"dataset drift: {share}", values
+            "dataset_drift", Trigger.DRIFT, True, f"dataset drift: {share}{detail}", values
         )
     return TriggerVerdict(
         "dataset_drift", Trigger.DRIFT, False, f"no dataset drift: {share}", values

@@ -143,22 +143,25 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
     from mlops_desktop.monitoring.sources import load_source
 
     ctx.progress(0, 100, "loading the reference")
-    workdir = Path(tempfile.mkdtemp(prefix="mlops-drift-"))
-    reference, reference_name = load_source(
-        config,
-        request.reference,
-        timestamp=request.timestamp,
-        workdir=workdir,
-        ctx=_within(ctx, 0, 10),
-    )
-    ctx.progress(10, 100, "loading the current data")
-    current, current_name = load_source(
-        config,
-        request.current,
-        timestamp=request.timestamp,
-        workdir=workdir,
-        ctx=_within(ctx, 10, 30),
-    )
+    # Downloads (training data, Azure ML collected files) go here and are removed when the
+    # task ends, however it ends (result, error, cancel).
+    with tempfile.TemporaryDirectory(prefix="mlops-drift-") as tmp:
+        workdir = Path(tmp)
+        reference, reference_name = load_source(
+            config,
+            request.reference,
+            timestamp=request.timestamp,
+            workdir=workdir,
+            ctx=_within(ctx, 0, 10),
+        )
+        ctx.progress(10, 100, "loading the current data")
+        current, current_name = load_source(
+            config,
+            request.current,
+            timestamp=request.timestamp,
+            workdir=workdir,
+            ctx=_within(ctx, 10, 30),
+        )
 
     def progress(done: int, total: int, message: str) -> None:
         ctx.progress(30 + int(70 * done / max(total, 1)), 100, message)

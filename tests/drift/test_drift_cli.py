@@ -153,3 +153,39 @@ def test_cli_module_imports_no_heavy_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("x", "holds numbers (float64"),
+        ("colour", "holds string values ("),
+        ("count", "holds numbers (int64"),
+    ],
+)
+def test_timestamp_on_a_non_time_column_exits_2_naming_it(
+    files: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    column: str,
+    expected: str,
+) -> None:
+    argv = ["drift", "report", "--reference", str(files["ref"]), "--current", str(files["cur"])]
+    argv += ["--timestamp", column, "--out", str(tmp_path / "r.json")]
+    assert run(argv) == 2
+    err = capsys.readouterr().err
+    assert f"column {column!r}: the timestamp column {expected}" in err
+    assert "ISO-8601" in err and "Unix seconds" in err and "Traceback" not in err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_timestamp_in_unix_seconds_is_accepted(tmp_path: Path) -> None:
+    reference, current = make_tables(n=400)
+    current["epoch"] = current["ts"].astype("int64") // 10**9
+    path = tmp_path / "cur.parquet"
+    current.drop(columns="ts").to_parquet(path)
+    reference.drop(columns="ts").to_csv(tmp_path / "ref.csv", index=False)
+    argv = ["drift", "report", "--reference", str(tmp_path / "ref.csv"), "--current", str(path)]
+    argv += ["--timestamp", "epoch", "--out", str(tmp_path / "r.json")]
+    assert run(argv) in (0, 1)
+    assert len(json.loads((tmp_path / "r.json").read_text())["windows"]) == 3

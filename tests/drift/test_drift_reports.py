@@ -121,7 +121,53 @@ def test_pdf(wide_result: DriftResult, tmp_path: Path) -> None:
     assert len(data) > 5000
 
 
+def test_pdf_shows_every_distribution_over_as_many_pages_as_needed(
+    wide_result: DriftResult, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(write_pdf(wide_result, tmp_path / "report.pdf"))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    charted = [c for c in wide_result.all_columns if c.distribution is not None]
+    assert len(charted) > 20
+    assert f"Distributions ({len(charted)} columns, most drifted first)" in text
+    for column in charted:
+        assert f"{column.name} ({column.kind.value})" in text, column.name
+    assert len(reader.pages) >= 4  # 25 charts, three to a row, do not fit one page
+    assert "Dataset drift when at least 50% of the features drift" in text
+
+
 def test_text_summary(wide_result: DriftResult) -> None:
     text = summary_text(wide_result)
     assert text.splitlines()[0].startswith("DATASET DRIFT:")
     assert "num_00" in text and "performance (regression)" in text and "schema:" in text
+
+
+def test_a_50_mb_cell_keeps_every_report_small(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    n = 300
+    reference = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "plan": rng.choice(["basic", "plus", "pro"], n),
+            "notes": [f"note {i}" for i in range(n)],
+        }
+    )
+    current = reference.copy()
+    big = "x" * (50 * 2**20)
+    current.loc[5, "plan"] = big  # a new category 50 MB long
+    current.loc[6, "plan"] = big + "y"  # and one that only differs at its end
+    current.loc[7, "notes"] = big
+    result = compute_drift(reference, current)
+    categories = result.feature("plan").distribution.categories
+    assert max(len(c) for c in categories) < 100
+    assert len(set(categories)) == len(categories) == 5
+    assert any("(52,428,800 chars)" in c for c in categories)
+    sizes = {}
+    for name, writer in (("r.html", write_html), ("r.json", write_json), ("r.pdf", write_pdf)):
+        writer(result, tmp_path / name)
+        sizes[name] = (tmp_path / name).stat().st_size
+    assert max(sizes.values()) < 500_000, sizes
+    document = json.loads((tmp_path / "r.json").read_text())
+    assert document["features"][1]["distribution"]["categories"] == categories
+    assert len(summary_text(result)) < 5000

@@ -34,3 +34,30 @@ def test_bad_references(demo_home: Path, tmp_path: Path) -> None:
         resolve_source(config, "model:qa/diabetes-progression/1", tmp_path)
     with pytest.raises(NotFound):
         resolve_source(config, "model:prod/diabetes-progression/no-such-alias", tmp_path)
+
+
+@pytest.fixture
+def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The process's temporary folder, made empty and watched."""
+    import tempfile
+
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
+def test_drift_report_leaves_no_copy_of_the_training_data(
+    demo_home: Path, temp_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlops_desktop.cli import main
+
+    current = demo_home / "data" / "demo" / "production-current.parquet"
+    reference = "model:prod/diabetes-progression/champion"
+    argv = ["drift", "report", "--reference", reference, "--out", str(tmp_path / "r.json")]
+    assert main([*argv, "--current", str(current)]) in (0, 1)
+    assert list(temp_root.iterdir()) == []
+    # An error after the download (the current data is missing) cleans up too.
+    assert main([*argv, "--current", str(tmp_path / "missing.parquet")]) == 2
+    assert "missing.parquet" in capsys.readouterr().err
+    assert list(temp_root.iterdir()) == []

@@ -97,3 +97,87 @@ def test_export_from_the_page_writes_each_format(qtbot, drift_page, tmp_path: Pa
         assert target.stat().st_size > 1000
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "<svg" in (tmp_path / "report.html").read_text()
+
+
+def test_drift_task_removes_its_downloads_on_cancel_and_error(
+    demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from mlops_desktop.core.errors import Cancelled
+    from mlops_desktop.drift.errors import DriftError
+    from mlops_desktop.ui.pages.drift_page import demo_current_data
+    from mlops_desktop.ui.tasks_drift import DriftRequest, compute_drift_task
+
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    reference = "model:prod/diabetes-progression/champion"
+
+    def cancel_once_loaded(done: int, total: int, message: str) -> None:
+        if message == "loading the current data":
+            ctx.cancel()  # the person pressed Cancel while the data was loading
+
+    ctx = TaskContext(cancel_once_loaded)
+    request = DriftRequest(reference, str(demo_current_data()), timestamp="timestamp")
+    with pytest.raises((Cancelled, DriftError)):
+        compute_drift_task(ctx, load_config(), request)
+    assert list(root.iterdir()) == []
+    missing = DriftRequest(reference, str(tmp_path / "missing.csv"))
+    with pytest.raises(DriftError, match=r"missing\.csv"):
+        compute_drift_task(TaskContext(), load_config(), missing)
+    assert list(root.iterdir()) == []
+
+
+def test_every_column_and_both_axes_fit_a_1280x720_window(qtbot, drift_page) -> None:
+    page = drift_page
+    page.resize(1048, 667)  # what the page gets in a 1280×720 window (navigator, menu, status)
+    with qtbot.waitSignal(page.dataLoaded, timeout=120_000):
+        page.set_config(load_config())
+    assert page.result is not None, page.banner.text()
+    qtbot.waitUntil(lambda: page.table.horizontalHeader().length() > 0)
+    # No column is hidden behind a horizontal scroll bar (the quality rates were).
+    assert page.table.horizontalScrollBar().maximum() == 0
+    header = page.table.horizontalHeader()
+    assert header.length() <= page.table.viewport().width()
+    # Neither chart is squeezed under the next widget: both x axes are on screen.
+    qtbot.waitUntil(lambda: page.time_label.y() > 0)  # the charts were laid out
+    charts = page.charts.rect()
+    distribution, time_label = page.distribution_plot.geometry(), page.time_label.geometry()
+    assert distribution.bottom() < time_label.top()
+    assert page.time_plot.geometry().bottom() <= charts.bottom()
+    # The banner says why and by which rule (the demo drifts only in its latest days).
+    assert "drifting more and more" in page.banner.text() and "windows" in page.banner.text()
+
+
+def test_a_50_mb_category_keeps_the_page_small(qtbot, app_home: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from mlops_desktop.drift.engine import compute_drift
+    from mlops_desktop.ui.pages.drift_page import DriftPage
+    from mlops_desktop.ui.workers import WorkerPool
+
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({"x": rng.normal(size=200), "plan": rng.choice(["a", "b"], 200)})
+    current = reference.copy()
+    current.loc[0, "plan"] = "z" * (50 * 2**20)
+    result = compute_drift(reference, current)
+    pool = WorkerPool()
+    page = DriftPage(pool)
+    qtbot.addWidget(page)
+    try:
+        page._on_result(result)
+        page.select_feature("plan")
+        ticks = page.distribution_plot.getAxis("bottom")._tickLevels[0]
+        assert len(ticks) == 3 and max(len(label) for _, label in ticks) <= 14
+        texts = [
+            str(page.proxy.index(r, c).data(role))
+            for r in range(page.proxy.rowCount())
+            for c in range(page.proxy.columnCount())
+            for role in (0, 3)  # display and tooltip
+        ]
+        assert max(len(t) for t in texts) < 1000
+        assert len(page.banner.text()) < 5000
+    finally:
+        pool.shutdown(5000)

@@ -8,6 +8,7 @@ supersedes the previous request.
 from __future__ import annotations
 
 import contextlib
+import html
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,14 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core import paths
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled
+from mlops_desktop.drift.report_format import metric_label, severity, verdict_rule
 from mlops_desktop.ui import style
-from mlops_desktop.ui.models.drift_features_model import SORT_ROLE, DriftFeaturesModel
+from mlops_desktop.ui.models.drift_features_model import (
+    SHORT_METRICS,
+    SORT_ROLE,
+    VALUE_COLUMNS,
+    DriftFeaturesModel,
+)
 from mlops_desktop.ui.tasks_drift import (
     DriftRequest,
     DriftSources,
@@ -43,6 +50,7 @@ from mlops_desktop.ui.tasks_drift import (
 )
 from mlops_desktop.ui.workers import LatestRequest, WorkerPool
 
+VALUE_COLUMN = VALUE_COLUMNS[0]
 REF_COLOR = (37, 99, 235)  # reference: blue
 CUR_COLOR = (217, 119, 6)  # current: amber
 DEMO_CURRENT = "production-current.parquet"
@@ -160,12 +168,18 @@ class DriftPage(QWidget):
         self.banner.setStyleSheet(_banner_style("#F3F4F6", "#374151"))
         layout.addWidget(self.banner)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.features_model = DriftFeaturesModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.features_model)
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
+        self.table.setObjectName("driftTable")
+        # Tighter cells than other tables: all nine columns must show at 1280 px.
+        self.table.setStyleSheet(
+            "QTableView#driftTable::item { padding: 0px 4px; }"
+            "QTableView#driftTable QHeaderView::section { padding: 5px 4px; }"
+        )
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
@@ -173,7 +187,7 @@ class DriftPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
         splitter.addWidget(self.table)
 
@@ -184,9 +198,9 @@ class DriftPage(QWidget):
         self.chart_title.setObjectName("sectionTitle")
         self.charts_layout.addWidget(self.chart_title)
         splitter.addWidget(self.charts)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([760, 560])
+        splitter.setStretchFactor(0, 7)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([700, 300])
         layout.addWidget(splitter, 1)
         self.status_label = QLabel("")
         self.status_label.setObjectName("mutedLabel")
@@ -199,12 +213,12 @@ class DriftPage(QWidget):
 
         pg.setConfigOptions(antialias=True, background="w", foreground="#374151")
         self.distribution_plot = pg.PlotWidget()
-        self.distribution_plot.setMinimumHeight(220)
-        self.distribution_plot.addLegend(offset=(-10, 10))
+        # Small minimums: at 1280×720 both plots must fit with their axes (no clipped labels).
+        self.distribution_plot.setMinimumHeight(130)
         self.distribution_plot.showGrid(x=False, y=True, alpha=0.2)
         self.distribution_plot.setMouseEnabled(x=True, y=False)
         self.time_plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
-        self.time_plot.setMinimumHeight(180)
+        self.time_plot.setMinimumHeight(110)
         self.time_plot.showGrid(x=False, y=True, alpha=0.2)
         self.time_plot.setLabel("left", "metric")
         self.time_curve = self.time_plot.plot(
@@ -219,14 +233,20 @@ class DriftPage(QWidget):
             angle=0,
             pen=pg.mkPen((220, 38, 38), width=1, style=Qt.PenStyle.DashLine),
             label="threshold",
-            labelOpts={"position": 0.92, "color": (220, 38, 38)},
+            # Near the left end: on a narrow chart a label at the right end is cut off.
+            labelOpts={"position": 0.08, "color": (220, 38, 38), "anchors": [(0, 1), (0, 1)]},
         )
         for plot in (self.distribution_plot, self.time_plot):
             # Metric values are small numbers: show them as they are, not as "x0.001" units.
             plot.getAxis("left").enableAutoSIPrefix(False)
             style.style_plot(plot)  # light/dark background and axes, following the theme
         self.time_plot.addItem(self.threshold_line)
-        self.charts_layout.addWidget(QLabel("Reference vs current distribution"))
+        # The legend sits outside the plot, where it cannot hide bars on a narrow chart.
+        self.distribution_legend = QLabel(
+            f'<span style="color: rgb{REF_COLOR}">■ reference</span> vs '
+            f'<span style="color: rgb{CUR_COLOR}">■ current</span> distribution'
+        )
+        self.charts_layout.addWidget(self.distribution_legend)
         self.charts_layout.addWidget(self.distribution_plot, 3)
         self.time_label = QLabel("Drift over time")
         self.charts_layout.addWidget(self.time_label)
@@ -353,13 +373,30 @@ class DriftPage(QWidget):
         self.export_button.setEnabled(True)
         self._build_charts()
         self.features_model.set_result(result)
-        self.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+        self.table.sortByColumn(VALUE_COLUMN, Qt.SortOrder.DescendingOrder)
+        self._fit_table()
         self._show_summary(result)
-        first = next((f for f in result.features if f.drifted), None)
+        # The most drifted feature: the top of the table as sorted.
+        drifted = [f for f in result.features if f.drifted]
+        first = max(drifted, key=severity) if drifted else None
         self.select_feature(
             first.name if first else (result.features[0].name if result.features else "")
         )
         self._mark_loaded()
+
+    def _fit_table(self) -> None:
+        """Give the table the width of its columns (at most 70 %), the charts the rest."""
+        header = self.table.horizontalHeader()
+        header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        needed = (
+            header.length()
+            + self.table.verticalScrollBar().sizeHint().width()
+            + 2 * self.table.frameWidth()
+        )
+        total = sum(self.splitter.sizes())
+        if total > 0:
+            width = min(needed, int(total * 0.7))
+            self.splitter.setSizes([width, total - width])
 
     def _show_summary(self, result: Any) -> None:
         quality = len(result.quality_violations)
@@ -375,6 +412,10 @@ class DriftPage(QWidget):
             text += f"; performance degraded: {', '.join(result.performance.degraded)}"
         if result.schema_issues:
             text += f"; {len(result.schema_issues)} schema issue(s)"
+        reasons = result.verdict.reasons if result.verdict is not None else ()
+        for reason in reasons:
+            text += f"<br>• {html.escape(reason)}"
+        text += f"<br><small>{html.escape(verdict_rule(result))}</small>"
         if result.dataset_drift:
             self._show_banner(text, "#FEE2E2", "#991B1B")
         elif quality:
@@ -407,7 +448,9 @@ class DriftPage(QWidget):
         import pyqtgraph as pg
 
         self._build_charts()
-        value = "" if feature.value is None else f"{feature.metric} = {feature.value:.3f}"
+        value = (
+            "" if feature.value is None else f"{metric_label(feature.metric)} = {feature.value:.3f}"
+        )
         self.chart_title.setText(f"<b>{feature.name}</b>  {feature.kind.value}  {value}")
         plot = self.distribution_plot
         plot.clear()
@@ -454,7 +497,8 @@ class DriftPage(QWidget):
                     name="current",
                 )
             )
-            plot.getAxis("bottom").setTicks([list(zip(positions, dist.categories, strict=True))])
+            ticks = [c if len(c) <= 14 else c[:13] + "…" for c in dist.categories]
+            plot.getAxis("bottom").setTicks([list(zip(positions, ticks, strict=True))])
         self._chart_time(feature)
 
     def _chart_time(self, feature: Any) -> None:
@@ -475,7 +519,8 @@ class DriftPage(QWidget):
             self.threshold_line.setVisible(True)
         else:
             self.threshold_line.setVisible(False)
-        self.time_plot.setLabel("left", feature.metric or "metric")
+        short = SHORT_METRICS.get(feature.metric or "", feature.metric or "metric")
+        self.time_plot.setLabel("left", short)
         with contextlib.suppress(Exception):
             self.time_plot.enableAutoRange()
 
