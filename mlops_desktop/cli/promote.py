@@ -1,8 +1,8 @@
 """``mlops-desktop promote``, ``rollback``, ``approvals list|approve|reject`` and
 ``promotions list|show|recover``.
 
-Exit codes of ``promote``, ``rollback`` and ``approvals approve --execute``: 0 completed;
-1 not done and the target is as it was (permission refused, a gate, the smoke test or the canary
+Exit codes of ``promote``, ``rollback`` and ``approvals approve --execute``: 0 completed, or
+nothing to do (the version already is the target's champion; audited as a no-op); 1 not done and the target is as it was (permission refused, a gate, the smoke test or the canary
 failed, or it was cancelled — every step rolled back); 2 an error before the operation started
 (unknown workspace, model or version, bad input, another operation on the same target);
 3 waiting for approval (the request id is printed); 4 the rollback itself was incomplete (see
@@ -170,7 +170,7 @@ def _confirm(question: str, assume_yes: bool) -> None:
 def _exit_code(result: OperationResult) -> int:
     from mlops_desktop.promotion.entities import OperationState
 
-    if result.state is OperationState.COMPLETED:
+    if result.state in (OperationState.COMPLETED, OperationState.UNCHANGED):
         return 0
     if result.state is OperationState.AWAITING_APPROVAL:
         return EXIT_AWAITING_APPROVAL
@@ -190,6 +190,12 @@ def operation_json(result: OperationResult) -> dict[str, Any]:
 
 def print_operation(result: OperationResult) -> None:
     """A human summary: state, each step, the gates."""
+    from mlops_desktop.promotion.entities import OperationState
+
+    if result.state is OperationState.UNCHANGED:
+        reason = result.steps[0].message if result.steps else "nothing to do"
+        print(f"{result.model}: {reason}; nothing changed (audited as a no-op)")
+        return
     print(f"{result.kind.value} {result.id}: {result.state.value}")
     print(f"  {result.model}: {result.source} -> {result.target} (by {result.actor})")
     if result.error:
@@ -219,8 +225,9 @@ def promote_command(args: argparse.Namespace) -> int:
     """Plan, confirm, promote."""
     from mlops_desktop.core.identity import current_identity
     from mlops_desktop.core.policy import load_policy
-    from mlops_desktop.promotion.operations import Services, run_operation
+    from mlops_desktop.promotion.operations import Services, new_operation_id, run_operation
     from mlops_desktop.promotion.promote import plan_promotion
+    from mlops_desktop.promotion.unchanged import unchanged_result
     from mlops_desktop.promotion.workflows import promotion_workflow
 
     config = load_app_config()
@@ -234,6 +241,13 @@ def promote_command(args: argparse.Namespace) -> int:
         target=args.target,
         canary=parse_canary(args.canary),
     )
+    services = Services.default()
+    actor = current_identity()
+    unchanged = unchanged_result(
+        plan, config, actor=actor, audit=services.audit, operation_id=new_operation_id()
+    )
+    if unchanged is not None:  # nothing to confirm: nothing will change
+        return _report(unchanged, args.json)
     steps = " -> ".join(f"{p} %" for p in plan.traffic_steps)
     _confirm(
         f"Promote {plan.source_name} v{plan.version} from {plan.source_label} to "
@@ -245,9 +259,9 @@ def promote_command(args: argparse.Namespace) -> int:
         plan,
         policy,
         config=config,
-        actor=current_identity(),
+        actor=actor,
         task=TaskContext(progress_printer(args.quiet)),
-        services=Services.default(),
+        services=services,
     )
     return _report(result, args.json)
 

@@ -160,6 +160,7 @@ class OutcomeKind(StrEnum):
     """How a promotion (or rollback) ended, as the dialog tells it."""
 
     PROMOTED = "promoted"
+    UNCHANGED = "already champion"
     ROLLED_BACK = "rolled back"
     AWAITING_APPROVAL = "waiting for approval"
     ROLLBACK_FAILED = "rollback incomplete"
@@ -183,6 +184,13 @@ def outcome_of(result: OperationResult) -> Outcome:
         version = result.target_version
         where = f" as v{version}" if version else ""
         return Outcome(OutcomeKind.PROMOTED, f"{result.model} is in {result.target}{where}", gates)
+    if result.state is OperationState.UNCHANGED:
+        reason = result.steps[0].message if result.steps else "already champion"
+        return Outcome(
+            OutcomeKind.UNCHANGED,
+            f"{result.model}: {reason}",
+            ("Nothing was copied, deployed or shifted; the no-op is in the audit log.",),
+        )
     if result.state is OperationState.AWAITING_APPROVAL:
         request = result.approval_id
         return Outcome(

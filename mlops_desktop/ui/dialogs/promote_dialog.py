@@ -55,6 +55,7 @@ _STATE_LOOK: dict[str, tuple[str, str]] = {
 
 _OUTCOME_COLORS = {
     tasks.OutcomeKind.PROMOTED: "#15803D",
+    tasks.OutcomeKind.UNCHANGED: "#15803D",
     tasks.OutcomeKind.ROLLED_BACK: "#B45309",
     tasks.OutcomeKind.AWAITING_APPROVAL: "#2563EB",
     tasks.OutcomeKind.ROLLBACK_FAILED: "#B91C1C",
