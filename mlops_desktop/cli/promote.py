@@ -2,11 +2,12 @@
 ``promotions list|show|recover``.
 
 Exit codes of ``promote``, ``rollback`` and ``approvals approve --execute``: 0 completed, or
-nothing to do (the version already is the target's champion; audited as a no-op); 1 not done and the target is as it was (permission refused, a gate, the smoke test or the canary
-failed, or it was cancelled — every step rolled back); 2 an error before the operation started
-(unknown workspace, model or version, bad input, another operation on the same target);
+nothing to do (the version already is the target's champion; audited as a no-op); 1 not done
+and the target is as it was (permission refused, a gate, the smoke test or the canary failed,
+or it was cancelled — every step rolled back); 2 an error before the operation started (unknown
+workspace, model or version, bad input, not confirmed, another operation on the same target);
 3 waiting for approval (the request id is printed); 4 the rollback itself was incomplete (see
-``promotions show ID``; the next start retries it).
+``promotions show ID``; the next start retries it); 130 interrupted (Ctrl+C) before it started.
 """
 
 from __future__ import annotations
