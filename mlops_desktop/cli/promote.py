@@ -1,4 +1,4 @@
-"""``mlops-desktop promote``, ``rollback``, ``approvals list|approve|reject`` and
+"""``mlops-desktop promote``, ``rollback``, ``approvals list|show|approve|reject`` and
 ``promotions list|show|recover``.
 
 Exit codes of ``promote``, ``rollback`` and ``approvals approve --execute``: 0 completed, or
@@ -81,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     approvals = sub.add_parser(
         "approvals",
-        help="promotion requests awaiting a second person: list, approve, reject",
+        help="promotion requests awaiting a second person: list, show, approve, reject",
         description="Requests live in the target registry, so everyone sharing it sees them. "
         "The requester cannot decide their own request.",
     )
@@ -95,6 +95,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=list_approvals)
+    show = actions.add_parser(
+        "show", help="one request: what it promotes, who asked, the gate results when asked"
+    )
+    show.add_argument("request_id", metavar="ID")
+    show.add_argument("--workspace", "-w", help="the workspace keeping the request")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=show_approval)
     for name, text in (("approve", "approve a request"), ("reject", "reject a request")):
         decide = actions.add_parser(name, help=text)
         decide.add_argument("request_id", metavar="ID")
@@ -309,6 +316,7 @@ def _request_row(workspace: str, request: ApprovalRequest) -> list[str]:
         f"{_label(request.source_workspace, request.source_stage.value)} v{request.version}",
         _label(workspace, request.target_stage.value),
         canary,
+        request.gates_summary,
         f"{request.requested_by} {request.requested_at}",
         decided,
     ]
@@ -329,8 +337,42 @@ def list_approvals(args: argparse.Namespace) -> int:
     if not found:
         print(f"no {args.status} approval requests" if status else "no approval requests")
         return 0
-    headers = ["ID", "STATUS", "MODEL", "FROM", "TO", "TRAFFIC", "REQUESTED", "DECIDED"]
+    headers = ["ID", "STATUS", "MODEL", "FROM", "TO", "TRAFFIC", "GATES", "REQUESTED", "DECIDED"]
     print_table(headers, [_request_row(ws.name, r) for ws, r in found])
+    return 0
+
+
+def show_approval(args: argparse.Namespace) -> int:
+    """One request with the gate verdicts recorded when it was filed."""
+    from mlops_desktop.promotion.approvals import find_request
+
+    config = load_app_config()
+    workspace, _, request = find_request(config, args.request_id, workspace=args.workspace)
+    if args.json:
+        print_json({"workspace": workspace.name, **request.to_json()})
+        return 0
+    source = _label(request.source_workspace, request.source_stage.value)
+    print(f"approval request {request.id}: {request.status.value}")
+    print(
+        f"  {request.model}: {source} v{request.version} -> "
+        f"{_label(workspace.name, request.target_stage.value)} as {request.target_name}"
+    )
+    print(f"  traffic: {' -> '.join(f'{p} %' for p in request.traffic_steps)}")
+    print(f"  requested by {request.requested_by} at {request.requested_at}")
+    if request.decided_by:
+        comment = f" ({request.comment})" if request.comment else ""
+        print(f"  {request.status.value} by {request.decided_by} at {request.decided_at}{comment}")
+    if not request.gates:
+        print("\ngates: not recorded with this request (they run when it is executed)")
+        return 0
+    print(f"\ngates when requested ({request.gates_at}; they run again on execution):")
+    print_table(
+        ["GATE", "RESULT", "DETAIL"],
+        [
+            [g.get("name"), "pass" if g.get("passed") else "FAIL", g.get("detail")]
+            for g in request.gates
+        ],
+    )
     return 0
 
 

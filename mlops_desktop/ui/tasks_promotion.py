@@ -264,8 +264,22 @@ class RequestRow:
         r = self.request
         return (
             f"{r.id} · v{r.version} {r.source_workspace} → {self.workspace} "
-            f"({r.target_stage.value}) · {r.status.value} · by {r.requested_by}"
+            f"({r.target_stage.value}) · {r.status.value} · by {r.requested_by} · "
+            f"gates {r.gates_summary}"
         )
+
+    @property
+    def gate_lines(self) -> list[str]:
+        """The gate verdicts recorded with the request, one line each (they run again when
+        the promotion is carried out)."""
+        r = self.request
+        if not r.gates:
+            return ["Gates: not recorded with this request (they run when it is executed)."]
+        lines = [f"Gates when requested ({r.gates_at}):"]
+        for gate in r.gates:
+            mark = "✓" if gate.get("passed") else "✗"
+            lines.append(f"{mark} {gate.get('name')}: {gate.get('detail')}")
+        return lines
 
 
 def load_requests(

@@ -232,6 +232,10 @@ def test_prod_waits_for_a_second_person_who_approves_and_executes(
     # The requester sees the request but may not decide it; the function's refusal is shown.
     qtbot.waitUntil(lambda: len(view.request_rows()) == 1, timeout=30_000)
     assert view.request_rows()[0].request.id == outcome.request_id
+    # The gates ran when the request was filed: their verdicts are beside the decision.
+    assert "gates 2/2 passed" in view.requests_list.item(0).text()
+    gates = view.request_gates.text()
+    assert "Gates when requested" in gates and "✓ metric:" in gates and "✓ signature:" in gates
     assert not view.approve_button.isEnabled() and not view.execute_button.isEnabled()
     assert "second person" in view.approve_button.toolTip()
     page.decide_request(outcome.request_id, True)
