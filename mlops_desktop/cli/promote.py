@@ -7,7 +7,8 @@ and the target is as it was (permission refused, a gate, the smoke test or the c
 or it was cancelled — every step rolled back); 2 an error before the operation started (unknown
 workspace, model or version, bad input, not confirmed, another operation on the same target);
 3 waiting for approval (the request id is printed); 4 the rollback itself was incomplete (see
-``promotions show ID``; the next start retries it); 130 interrupted (Ctrl+C) before it started.
+``promotions show ID``; the next start retries it); 130 interrupted by Ctrl+C (an operation
+under way is rolled back first).
 """
 
 from __future__ import annotations
