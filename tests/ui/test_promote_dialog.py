@@ -193,6 +193,24 @@ def test_promote_dev_to_staging_through_the_dialog(qtbot, page_and_pool, tmp_pat
     assert page.detail_view.promote_button.text() == "Promote to prod"
 
 
+def test_promoting_the_champion_s_source_again_says_so_and_changes_nothing(
+    qtbot, page_and_pool
+) -> None:
+    page, _loader, _pool = page_and_pool
+    assert page.select_version(("dev", MODEL, "1"))  # staging's champion is a copy of it
+    dialog = page.open_promote_dialog()
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.promotionFinished, timeout=RUN_TIMEOUT):
+        dialog.start_button.click()
+    assert dialog.outcome is not None and dialog.outcome.kind is OutcomeKind.UNCHANGED
+    text = dialog.outcome_label.text()
+    assert "already champion in staging (v1, copy of dev v1)" in text
+    assert dialog.status_label.text() == "Nothing to do."
+    assert dialog.step_status("copy") == "waiting"  # no step ran
+    assert _champion(page, "staging") == "1"
+    dialog.close_button.click()
+
+
 def test_gate_failure_shows_rolled_back_with_the_reason(qtbot, page_and_pool) -> None:
     page, _loader, _pool = page_and_pool
     assert page.select_version(("dev", MODEL, "3"))  # much worse than staging's champion
