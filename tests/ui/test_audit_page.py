@@ -239,3 +239,24 @@ def test_main_window_audit_page_loads_when_shown(
         window.show_page("audit")
     assert page.audit_model.rowCount() == 4
     qtbot.waitUntil(window.is_data_loaded, timeout=30_000)
+
+
+def test_a_no_op_promotion_reads_nothing_to_do(log: AuditLog) -> None:
+    from mlops_desktop.promotion.unchanged import PROMOTION_UNCHANGED
+
+    record = log.append(
+        PROMOTION_UNCHANGED,
+        actor="alice",
+        workspace="staging",
+        model="m",
+        details={
+            "from": "dev",
+            "to": "staging",
+            "source_version": "5",
+            "champion_version": "2",
+            "reason": "already champion in staging (v2, copy of dev v5)",
+        },
+    )
+    assert from_to(record) == "dev v5 → staging v2"
+    said = "nothing to do: already champion in staging (v2, copy of dev v5)"
+    assert outcome(record)[0] == said
