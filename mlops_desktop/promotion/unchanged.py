@@ -83,12 +83,15 @@ def same_weights(
     source_registry: RegistryLookups,
     target_registry: RegistryLookups,
 ) -> str | None:
-    """How ``champion`` is known to hold ``source``'s weights ("lineage" / "content"), or None."""
+    """How ``champion`` is known to hold ``source``'s weights, or None: ``"lineage"`` (copied
+    from it), ``"origin"`` (both copied from the same version) or ``"content"`` (same files)."""
     here = (plan.source_workspace, plan.source_name, plan.version)
     champion_from = lineage_of(champion)
     if champion_from is not None:
         # Lineage says where the champion came from: trust it either way.
-        return "lineage" if champion_from in (here, lineage_of(source)) else None
+        if champion_from == here:
+            return "lineage"
+        return "origin" if champion_from == lineage_of(source) else None
     with tempfile.TemporaryDirectory(prefix="mlops-digest-") as tmp:
         ours = source_registry.download_version(plan.source_name, plan.version, Path(tmp) / "s")
         theirs = target_registry.download_version(
@@ -113,8 +116,14 @@ def already_champion(
 
 def unchanged_message(plan: PromotionPlan, champion: ModelVersion, how: str) -> str:
     """E.g. ``already champion in staging (v2, copy of dev v5)``."""
-    origin = f"{plan.source_label} v{plan.version}"
-    relation = f"copy of {origin}" if how == "lineage" else f"same model files as {origin}"
+    here = f"{plan.source_label} v{plan.version}"
+    if how == "lineage":
+        relation = f"copy of {here}"
+    elif how == "origin":
+        workspace, _name, version = lineage_of(champion) or ("?", "", "?")
+        relation = f"copy of {workspace} v{version}, as is {here}"
+    else:
+        relation = f"same model files as {here}"
     return f"already champion in {plan.target_label} (v{champion.version}, {relation})"
 
 

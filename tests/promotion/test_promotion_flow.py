@@ -183,6 +183,18 @@ def test_promoting_the_champion_s_own_weights_changes_nothing(stages: Stages, ca
     assert record.details["champion_version"] == "1" and record.details["matched_by"] == "lineage"
     assert Journal().list() == []  # nothing journaled: there is nothing to recover
 
+    # prod's champion copied straight from dev v1 (as the demo does): staging v1 is the same.
+    from mlops_desktop.backends.mlflow.backend import copy_model_version
+
+    prod = MlflowBackend(stages.prod)
+    copied = copy_model_version(MlflowBackend(stages.dev), MODEL, "1", prod, MODEL)
+    prod.set_model_version_alias(MODEL, "champion", copied.version)
+    same = promote_model_version(MODEL, "champion", source="staging", target="prod")
+    assert same.state is OperationState.UNCHANGED, "no approval is asked for a no-op"
+    assert (
+        same.steps[0].message == "already champion in prod (v1, copy of dev v1, as is staging v1)"
+    )
+
     # Without lineage tags (registered by hand) the model files' digest decides.
     client = _registry(stages).client
     for key in (LINEAGE_SOURCE_VERSION, "mlops.source_workspace", "mlops.source_model"):
@@ -195,4 +207,5 @@ def test_promoting_the_champion_s_own_weights_changes_nothing(stages: Stages, ca
     )
     assert result.target_version == "1"
     assert target_snapshot(stages.staging) == before
-    assert [r.details["matched_by"] for r in AuditLog().records()] == ["lineage", "content"]
+    matched = [r.details["matched_by"] for r in AuditLog().records()]
+    assert matched == ["lineage", "origin", "content"]
