@@ -1,12 +1,14 @@
-"""``mlops-desktop promote``, ``rollback``, ``approvals list|approve|reject`` and
+"""``mlops-desktop promote``, ``rollback``, ``approvals list|show|approve|reject`` and
 ``promotions list|show|recover``.
 
-Exit codes of ``promote``, ``rollback`` and ``approvals approve --execute``: 0 completed;
-1 not done and the target is as it was (permission refused, a gate, the smoke test or the canary
-failed, or it was cancelled — every step rolled back); 2 an error before the operation started
-(unknown workspace, model or version, bad input, another operation on the same target);
+Exit codes of ``promote``, ``rollback`` and ``approvals approve --execute``: 0 completed, or
+nothing to do (the version already is the target's champion; audited as a no-op); 1 not done
+and the target is as it was (permission refused, a gate, the smoke test or the canary failed,
+or it was cancelled — every step rolled back); 2 an error before the operation started (unknown
+workspace, model or version, bad input, not confirmed, another operation on the same target);
 3 waiting for approval (the request id is printed); 4 the rollback itself was incomplete (see
-``promotions show ID``; the next start retries it).
+``promotions show ID``; the next start retries it); 130 interrupted by Ctrl+C (an operation
+under way is rolled back first).
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     approvals = sub.add_parser(
         "approvals",
-        help="promotion requests awaiting a second person: list, approve, reject",
+        help="promotion requests awaiting a second person: list, show, approve, reject",
         description="Requests live in the target registry, so everyone sharing it sees them. "
         "The requester cannot decide their own request.",
     )
@@ -94,6 +96,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=list_approvals)
+    show = actions.add_parser(
+        "show", help="one request: what it promotes, who asked, the gate results when asked"
+    )
+    show.add_argument("request_id", metavar="ID")
+    show.add_argument("--workspace", "-w", help="the workspace keeping the request")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=show_approval)
     for name, text in (("approve", "approve a request"), ("reject", "reject a request")):
         decide = actions.add_parser(name, help=text)
         decide.add_argument("request_id", metavar="ID")
@@ -170,7 +179,7 @@ def _confirm(question: str, assume_yes: bool) -> None:
 def _exit_code(result: OperationResult) -> int:
     from mlops_desktop.promotion.entities import OperationState
 
-    if result.state is OperationState.COMPLETED:
+    if result.state in (OperationState.COMPLETED, OperationState.UNCHANGED):
         return 0
     if result.state is OperationState.AWAITING_APPROVAL:
         return EXIT_AWAITING_APPROVAL
@@ -190,6 +199,12 @@ def operation_json(result: OperationResult) -> dict[str, Any]:
 
 def print_operation(result: OperationResult) -> None:
     """A human summary: state, each step, the gates."""
+    from mlops_desktop.promotion.entities import OperationState
+
+    if result.state is OperationState.UNCHANGED:
+        reason = result.steps[0].message if result.steps else "nothing to do"
+        print(f"{result.model}: {reason}; nothing changed (audited as a no-op)")
+        return
     print(f"{result.kind.value} {result.id}: {result.state.value}")
     print(f"  {result.model}: {result.source} -> {result.target} (by {result.actor})")
     if result.error:
@@ -219,8 +234,9 @@ def promote_command(args: argparse.Namespace) -> int:
     """Plan, confirm, promote."""
     from mlops_desktop.core.identity import current_identity
     from mlops_desktop.core.policy import load_policy
-    from mlops_desktop.promotion.operations import Services, run_operation
+    from mlops_desktop.promotion.operations import Services, new_operation_id, run_operation
     from mlops_desktop.promotion.promote import plan_promotion
+    from mlops_desktop.promotion.unchanged import unchanged_result
     from mlops_desktop.promotion.workflows import promotion_workflow
 
     config = load_app_config()
@@ -234,6 +250,13 @@ def promote_command(args: argparse.Namespace) -> int:
         target=args.target,
         canary=parse_canary(args.canary),
     )
+    services = Services.default()
+    actor = current_identity()
+    unchanged = unchanged_result(
+        plan, config, actor=actor, audit=services.audit, operation_id=new_operation_id()
+    )
+    if unchanged is not None:  # nothing to confirm: nothing will change
+        return _report(unchanged, args.json)
     steps = " -> ".join(f"{p} %" for p in plan.traffic_steps)
     _confirm(
         f"Promote {plan.source_name} v{plan.version} from {plan.source_label} to "
@@ -245,9 +268,9 @@ def promote_command(args: argparse.Namespace) -> int:
         plan,
         policy,
         config=config,
-        actor=current_identity(),
+        actor=actor,
         task=TaskContext(progress_printer(args.quiet)),
-        services=Services.default(),
+        services=services,
     )
     return _report(result, args.json)
 
@@ -294,6 +317,7 @@ def _request_row(workspace: str, request: ApprovalRequest) -> list[str]:
         f"{_label(request.source_workspace, request.source_stage.value)} v{request.version}",
         _label(workspace, request.target_stage.value),
         canary,
+        request.gates_summary,
         f"{request.requested_by} {request.requested_at}",
         decided,
     ]
@@ -314,8 +338,42 @@ def list_approvals(args: argparse.Namespace) -> int:
     if not found:
         print(f"no {args.status} approval requests" if status else "no approval requests")
         return 0
-    headers = ["ID", "STATUS", "MODEL", "FROM", "TO", "TRAFFIC", "REQUESTED", "DECIDED"]
+    headers = ["ID", "STATUS", "MODEL", "FROM", "TO", "TRAFFIC", "GATES", "REQUESTED", "DECIDED"]
     print_table(headers, [_request_row(ws.name, r) for ws, r in found])
+    return 0
+
+
+def show_approval(args: argparse.Namespace) -> int:
+    """One request with the gate verdicts recorded when it was filed."""
+    from mlops_desktop.promotion.approvals import find_request
+
+    config = load_app_config()
+    workspace, _, request = find_request(config, args.request_id, workspace=args.workspace)
+    if args.json:
+        print_json({"workspace": workspace.name, **request.to_json()})
+        return 0
+    source = _label(request.source_workspace, request.source_stage.value)
+    print(f"approval request {request.id}: {request.status.value}")
+    print(
+        f"  {request.model}: {source} v{request.version} -> "
+        f"{_label(workspace.name, request.target_stage.value)} as {request.target_name}"
+    )
+    print(f"  traffic: {' -> '.join(f'{p} %' for p in request.traffic_steps)}")
+    print(f"  requested by {request.requested_by} at {request.requested_at}")
+    if request.decided_by:
+        comment = f" ({request.comment})" if request.comment else ""
+        print(f"  {request.status.value} by {request.decided_by} at {request.decided_at}{comment}")
+    if not request.gates:
+        print("\ngates: not recorded with this request (they run when it is executed)")
+        return 0
+    print(f"\ngates when requested ({request.gates_at}; they run again on execution):")
+    print_table(
+        ["GATE", "RESULT", "DETAIL"],
+        [
+            [g.get("name"), "pass" if g.get("passed") else "FAIL", g.get("detail")]
+            for g in request.gates
+        ],
+    )
     return 0
 
 

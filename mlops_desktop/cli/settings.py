@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``settings`` command group."""
     group = sub.add_parser(
         "settings",
-        help="show or change preferences (theme, refresh, drift thresholds, reports, sign-in)",
+        help="show or change preferences (theme, refresh, drift thresholds, reports, sign-in, "
+        "background stage changes)",
         description=f"Preferences, stored in {settings_file()}.",
     )
     commands = group.add_subparsers(dest="settings_command", metavar="ACTION", required=True)

@@ -2,7 +2,8 @@
 
 Workspaces live in ``config.toml``; this file holds how the app behaves for one person: refresh
 intervals, default drift thresholds, report defaults, the Azure sign-in method, the theme,
-telemetry opt-in and whether the welcome flow has run. It carries ``schema_version``; older files
+telemetry opt-in, whether the window may change stages on its own (off by default) and whether
+the welcome flow has run. It carries ``schema_version``; older files
 are migrated on load (see :data:`MIGRATIONS`). A file that cannot be read is never silently lost:
 :func:`load_settings_or_defaults` copies it to a ``.bad-<time>`` backup before anything else
 writes the path.
@@ -25,7 +26,7 @@ from mlops_desktop.core import paths
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.files import atomic_write_text
 
-SETTINGS_SCHEMA_VERSION = 2
+SETTINGS_SCHEMA_VERSION = 3
 
 #: The environment variable the Azure backend reads its credential kind from.
 AZURE_CREDENTIAL_ENV = "MLOPS_DESKTOP_AZURE_CREDENTIAL"
@@ -101,6 +102,21 @@ class PrivacySettings(_Section):
     telemetry: bool = False
 
 
+class BackgroundSettings(_Section):
+    """What the open window may do on its own.
+
+    Read-only work always runs: compute sampling, event notifications, evaluating the
+    retraining policies, and restarting local endpoints that died (it brings back what was
+    deployed, it changes nothing). What changes a stage — submitting the retraining job of a
+    policy that fired, and the promotion chained to that job — is opt-in.
+    """
+
+    stage_changes: bool = False
+    """Let a fired retraining policy submit its job (and its chained promotion) unasked."""
+    announce_seconds: int = Field(60, ge=0, le=3600)
+    """How long a fired policy's job waits after it is announced, so it can be cancelled."""
+
+
 class Settings(_Section):
     """The whole ``settings.toml``."""
 
@@ -111,6 +127,7 @@ class Settings(_Section):
     drift: DriftDefaults = Field(default_factory=DriftDefaults)
     reports: ReportDefaults = Field(default_factory=ReportDefaults)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    background: BackgroundSettings = Field(default_factory=BackgroundSettings)
     #: The welcome flow ran (finished or skipped): never show it again.
     welcome_done: bool = False
 
@@ -143,8 +160,20 @@ def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v2_to_v3(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 adds ``[background]``. Version 2 had no such switch (the window submitted
+    fired policies' jobs unasked); nobody opted in, so it is written as off."""
+    out = dict(raw)
+    group = out.get("background")
+    out["background"] = {"stage_changes": False, **(group if isinstance(group, dict) else {})}
+    return out
+
+
 #: ``version -> function`` turning a raw version-N dict into version N+1.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+}
 
 
 def migrate(raw: dict[str, Any], source: str = "settings") -> dict[str, Any]:

@@ -64,8 +64,9 @@ class DemoSummary:
         out.extend(self.endpoints)
         if self.policy:
             out.append(
-                f"retraining policy {self.policy!r} (fires on the drift; "
-                "try `mlops-desktop retrain check`)"
+                f"retraining policy {self.policy!r} (fires on the drift, then promotes to "
+                "staging; the window only reports it unless Settings → Background allows stage "
+                "changes; try `mlops-desktop retrain check`)"
             )
         out.append(f"done in {self.seconds:.1f} s")
         return out

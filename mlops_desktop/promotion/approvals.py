@@ -6,6 +6,10 @@ configuration reaches the same registry (e.g. the same MLflow server from anothe
 and decides it. The source is recorded by workspace name *and* location (tracking URI), so a
 machine that names its workspaces differently still finds it.
 
+The gates run when a request is filed (a request is filed only when they pass) and their
+verdicts — name, pass/fail and the one-line detail, no data — are stored with it, so the
+approver sees them before deciding; they run again when the promotion is carried out.
+
 Rules: the requester never approves their own request; the target's ``approvers`` (if set)
 limit who may; a decided request cannot be decided again. Writes are read-modify-write of one
 tag: two people deciding the same request at the same instant — the last write wins, and each
@@ -17,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -28,6 +33,7 @@ from mlops_desktop.core.errors import Conflict, MlopsError, NotFound, Permission
 from mlops_desktop.core.identity import current_identity
 from mlops_desktop.core.policy import PolicyConfig
 from mlops_desktop.core.stages import Stage
+from mlops_desktop.promotion.entities import GateResult
 from mlops_desktop.promotion.plan import PromotionPlan
 from mlops_desktop.promotion.registry import RegistryAccess, open_registry
 
@@ -71,6 +77,19 @@ class ApprovalRequest:
     comment: str = ""
     promotion_id: str = ""
     executed_at: str = ""
+    #: The gate verdicts when the request was filed: ``{"name", "passed", "detail"}`` each.
+    gates: tuple[dict[str, Any], ...] = ()
+    gates_at: str = ""
+
+    @property
+    def gates_summary(self) -> str:
+        """``3/3 passed``, ``1 of 3 failed: metric`` or ``not recorded`` (older requests)."""
+        if not self.gates:
+            return "not recorded"
+        failed = [str(g.get("name")) for g in self.gates if not g.get("passed")]
+        if failed:
+            return f"{len(failed)} of {len(self.gates)} failed: {', '.join(failed)}"
+        return f"{len(self.gates)}/{len(self.gates)} passed"
 
     @property
     def tag_key(self) -> str:
@@ -93,6 +112,7 @@ class ApprovalRequest:
         data["source_stage"] = self.source_stage.value
         data["target_stage"] = self.target_stage.value
         data["traffic_steps"] = list(self.traffic_steps)
+        data["gates"] = [dict(g) for g in self.gates]
         return data
 
     @classmethod
@@ -103,6 +123,7 @@ class ApprovalRequest:
         data["source_stage"] = Stage(data["source_stage"])
         data["target_stage"] = Stage(data["target_stage"])
         data["traffic_steps"] = tuple(int(p) for p in data.get("traffic_steps", (100,)))
+        data["gates"] = tuple(dict(g) for g in data.get("gates", ()) if isinstance(g, dict))
         return cls(**data)
 
 
@@ -159,8 +180,12 @@ def request_approval(
     source: WorkspaceConfig,
     actor: str,
     audit: AuditLog | None = None,
+    gates: Sequence[GateResult] = (),
 ) -> tuple[ApprovalRequest, bool]:
-    """The pending request for this plan, created when there is none; (request, created)."""
+    """The pending request for this plan, created when there is none; (request, created).
+
+    ``gates``: the verdicts to store with a new request (what the approver sees).
+    """
     existing = store.find(plan, source.location, {ApprovalStatus.PENDING})
     if existing is not None:
         return existing, False
@@ -180,6 +205,8 @@ def request_approval(
         traffic_steps=plan.traffic_steps,
         requested_by=actor,
         requested_at=_now(),
+        gates=tuple({"name": g.name, "passed": g.passed, "detail": g.detail} for g in gates),
+        gates_at=_now() if gates else "",
     )
     store.save(request)
     (audit or AuditLog()).append(

@@ -6,6 +6,9 @@ evidence; live traffic routed to it by the split counts too. The verdict comes f
 endpoint's collected requests (what serving telemetry reads): answers with status >= 400 are
 errors, latency is the router-measured p95. Should the collector not show every probe (by
 request id) within :data:`COLLECTION_WAIT` seconds, the probes' own answers stand in.
+
+Every verdict says how many live and how many probe requests it judged on; a step that saw
+no live request says it was judged on probes only, and a step with no request at all fails.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class CanaryObservation:
     source: str
     passed: bool
     detail: str
+    #: Of ``requests``: how many were the watcher's probes, how many live traffic.
+    probe_requests: int = 0
+    live_requests: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (journaled and audited)."""
@@ -49,23 +55,25 @@ class CanaryObservation:
             "source": self.source,
             "passed": self.passed,
             "detail": self.detail,
+            "probe_requests": self.probe_requests,
+            "live_requests": self.live_requests,
         }
 
 
 def _collected(
     manager: EndpointManager, endpoint: str, deployment: str, since: datetime
-) -> tuple[list[int], list[float], set[str]]:
+) -> tuple[list[int], list[float], list[str]]:
     """Statuses, latencies and request ids of the deployment's live requests since ``since``."""
     # Collected timestamps are whole milliseconds (truncated): compare at that precision.
     floor = since.replace(microsecond=since.microsecond // 1000 * 1000)
     frame = manager.collected_requests(endpoint, since=floor)
     if frame.empty:
-        return [], [], set()
+        return [], [], []
     mine = frame[(frame["deployment"] == deployment) & ~frame["mirrored"].astype(bool)]
     return (
         [int(s) for s in mine["status"]],
         [float(x) for x in mine["latency_ms"]],
-        {str(r) for r in mine["request_id"]},
+        [str(r) for r in mine["request_id"]],
     )
 
 
@@ -100,18 +108,23 @@ def watch_canary(
             break
         time.sleep(min(0.05, max(0.0, deadline - now)))
 
+    probes_sent = len(probe_status)
     if not manager.collects_requests:  # e.g. Azure ML: Azure Monitor has them
-        return judge(percent, probe_status, probe_latency, rollout, "probe answers")
+        return judge(
+            percent, probe_status, probe_latency, rollout, "probe answers", probes=probes_sent
+        )
     statuses, latencies, seen = _collected(manager, endpoint, deployment, since)
     wait_until = time.monotonic() + COLLECTION_WAIT
-    while not probe_ids <= seen and time.monotonic() < wait_until:
+    while not probe_ids <= set(seen) and time.monotonic() < wait_until:
         task.check()
         time.sleep(0.1)
         statuses, latencies, seen = _collected(manager, endpoint, deployment, since)
-    source = "collected requests"
-    if not probe_ids <= seen:
-        statuses, latencies, source = probe_status, probe_latency, "probe answers"
-    return judge(percent, statuses, latencies, rollout, source)
+    if not probe_ids <= set(seen):
+        return judge(
+            percent, probe_status, probe_latency, rollout, "probe answers", probes=probes_sent
+        )
+    probes = sum(1 for r in seen if r in probe_ids)
+    return judge(percent, statuses, latencies, rollout, "collected requests", probes=probes)
 
 
 def judge(
@@ -120,14 +133,26 @@ def judge(
     latencies: list[float],
     rollout: RolloutPolicy,
     source: str,
+    *,
+    probes: int | None = None,
 ) -> CanaryObservation:
-    """The verdict on what a step observed."""
+    """The verdict on what a step observed; ``probes`` of the ``statuses`` were the watcher's
+    own requests (None: all of them), the rest live traffic."""
     count = len(statuses)
+    probes = count if probes is None else min(probes, count)
+    live = count - probes
     errors = sum(1 for s in statuses if s >= 400)
     p95 = float(np.percentile(latencies, 95)) if latencies else None
     if count == 0:
         return CanaryObservation(
-            percent, 0, 0, None, source, False, "no request reached the new deployment"
+            percent,
+            0,
+            0,
+            None,
+            source,
+            False,
+            "no request reached the new deployment (0 live, 0 probes): nothing to judge on — "
+            "set rollout.probe_requests above 0 or send traffic during the canary",
         )
     rate = errors / count
     problems = []
@@ -135,6 +160,11 @@ def judge(
         problems.append(f"error rate {rate:.1%} > {rollout.max_error_rate:.1%}")
     if p95 is not None and p95 > rollout.max_latency_ms:
         problems.append(f"p95 latency {p95:.1f} ms > {rollout.max_latency_ms:.0f} ms")
-    summary = f"{count} requests, {errors} errors, p95 {p95:.1f} ms" if p95 is not None else ""
-    detail = "; ".join(problems) if problems else summary
-    return CanaryObservation(percent, count, errors, p95, source, not problems, detail)
+    mix = f"{live} live, {probes} probes" if live else f"judged on {probes} probes only, no live"
+    summary = f"{count} requests ({mix}), {errors} errors"
+    if p95 is not None:
+        summary += f", p95 {p95:.1f} ms"
+    detail = "; ".join([*problems, summary]) if problems else summary
+    return CanaryObservation(
+        percent, count, errors, p95, source, not problems, detail, probes, live
+    )

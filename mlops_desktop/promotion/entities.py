@@ -38,6 +38,8 @@ class OperationState(StrEnum):
     ROLLBACK_FAILED = "rollback-failed"
     #: Stopped at the policy step: a request waits for a second person.
     AWAITING_APPROVAL = "awaiting-approval"
+    #: Nothing to do: the version already is the target's champion (audited, not journaled).
+    UNCHANGED = "unchanged"
 
     @property
     def finished(self) -> bool:
@@ -46,6 +48,7 @@ class OperationState(StrEnum):
             OperationState.COMPLETED,
             OperationState.ROLLED_BACK,
             OperationState.AWAITING_APPROVAL,
+            OperationState.UNCHANGED,
         )
 
 
@@ -117,8 +120,8 @@ class OperationResult:
 
     @property
     def ok(self) -> bool:
-        """True when the operation completed."""
-        return self.state is OperationState.COMPLETED
+        """True when the operation completed (or found the target as asked already)."""
+        return self.state in (OperationState.COMPLETED, OperationState.UNCHANGED)
 
     def step(self, name: str) -> StepRecord | None:
         """The journaled step called ``name``."""
@@ -134,7 +137,11 @@ class OperationResult:
     @property
     def target_version(self) -> str | None:
         """The version created in (or promoted to champion in) the target registry."""
-        for name, key in (("copy", "target_version"), ("redeploy", "version")):
+        for name, key in (
+            ("copy", "target_version"),
+            ("redeploy", "version"),
+            ("champion", "version"),
+        ):
             record = self.step(name)
             if record and record.data.get(key):
                 return str(record.data[key])

@@ -13,7 +13,7 @@ from mlops_desktop.core.identity import current_identity
 from mlops_desktop.core.policy import PolicyConfig, StagePolicy, load_policy
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.promotion.entities import OperationResult
-from mlops_desktop.promotion.operations import Services, run_operation
+from mlops_desktop.promotion.operations import Services, new_operation_id, run_operation
 from mlops_desktop.promotion.plan import (
     Location,
     PromotionPlan,
@@ -21,6 +21,7 @@ from mlops_desktop.promotion.plan import (
     resolve_location,
     traffic_steps,
 )
+from mlops_desktop.promotion.unchanged import unchanged_result
 from mlops_desktop.promotion.workflows import promotion_workflow
 
 
@@ -99,7 +100,9 @@ def promote_model_version(
 ) -> OperationResult:
     """Promote ``model`` ``version`` from ``source`` to the next stage; see docs/promotion.md.
 
-    Returns the journaled outcome: ``completed``, ``rolled-back`` (a gate, the smoke test or
+    Returns ``unchanged`` (audited, nothing touched) when the version already is the target's
+    champion (see :mod:`~mlops_desktop.promotion.unchanged`); otherwise the journaled outcome:
+    ``completed``, ``rolled-back`` (a gate, the smoke test or
     the canary failed, or it was cancelled — the target is as it was), ``awaiting-approval``
     or ``rollback-failed``. Raises only for what stops it before the journal starts
     (unknown workspace or version, another operation on the same target).
@@ -116,12 +119,19 @@ def promote_model_version(
         canary=canary,
         approval_id=approval_id,
     )
+    actor = actor or current_identity()
+    services = services or Services.default()
+    unchanged = unchanged_result(
+        plan, config, actor=actor, audit=services.audit, operation_id=new_operation_id()
+    )
+    if unchanged is not None:
+        return unchanged
     return run_operation(
         promotion_workflow(),
         plan,
         policy,
         config=config,
-        actor=actor or current_identity(),
+        actor=actor,
         task=ctx or TaskContext(),
-        services=services or Services.default(),
+        services=services,
     )

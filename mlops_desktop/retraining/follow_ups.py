@@ -97,7 +97,7 @@ def promote_new_version(job: Job, target: str) -> tuple[str, str]:
         return "failed", f"{type(exc).__name__}: {exc}"
     state = str(getattr(getattr(result, "state", None), "value", getattr(result, "state", "")))
     summary = f"operation {getattr(result, 'id', '?')}: {state}"
-    if state == "completed":
+    if state in ("completed", "unchanged"):
         return "done", summary
     if state == "awaiting-approval":
         approval = getattr(result, "approval_id", None)

@@ -1,6 +1,11 @@
 """What the window runs in the background: the compute sampler, event notifications (in-app
 list + system tray), the periodic retraining policy check and the endpoint watchdog.
 
+All of it is read-only but for two things: the watchdog restarts local endpoints that died
+(bringing back what was deployed), and — only when Settings → Background → stage changes is on
+(off by default) — a fired retraining policy's job is submitted after an announcement, its
+chained promotion following the job. The status bar says which (``BackgroundActionsIndicator``).
+
 The notification button and list always exist; :meth:`BackgroundServices.start` starts the
 sampler, the event polls, the policy checks and the watchdog — the window calls it only when it
 runs for a person (not for ``--screenshot`` nor in tests that do not ask for it).
@@ -14,7 +19,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from mlops_desktop.core.config import AppConfig
+from mlops_desktop.core.settings import BackgroundSettings
 from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.ui.background_actions import BackgroundActionsIndicator
 from mlops_desktop.ui.event_watch import EventWatchService, PolicyCheckService
 from mlops_desktop.ui.notification_list import NotificationButton, NotificationListDialog
 from mlops_desktop.ui.notifications import Notification, NotificationCenter, NotificationLevel
@@ -123,6 +130,9 @@ class BackgroundServices(QObject):
         self.events = EventWatchService(window.pool, center, parent=self)
         self.policy_checks = PolicyCheckService(window.pool, center, parent=self)
         self.policy_checks.checked.connect(lambda _decisions: self.events.poll())
+        self.policy_checks.submitted.connect(lambda _decisions: self.events.poll())
+        self.actions_indicator = BackgroundActionsIndicator(self.policy_checks)
+        window.statusBar().addPermanentWidget(self.actions_indicator)
         self.watchdog = EndpointWatchdog(
             window.pool, center, lambda: window.loader.config, parent=self
         )
@@ -151,6 +161,15 @@ class BackgroundServices(QObject):
         self.sampler_status_timer.start(max(int(self.sample_interval * 1000), 1000))
         self.show_sampler_status()
 
+    def apply_settings(self, settings: BackgroundSettings) -> None:
+        """Settings → Background: may fired policies submit their jobs (announced first)?"""
+        self.policy_checks.configure(
+            stage_changes=settings.stage_changes, announce_seconds=settings.announce_seconds
+        )
+        self.actions_indicator.update_state()
+        if self.started:
+            self.show_sampler_status()
+
     def show_sampler_status(self) -> None:
         """Say on the Compute page how samples are recorded (by this app or another sampler)."""
         checks = (
@@ -158,6 +177,8 @@ class BackgroundServices(QObject):
             if self.policy_checks.enabled
             else "background policy checks off"
         )
+        if self.policy_checks.enabled and not self.policy_checks.stage_changes:
+            checks += " (read-only: background stage changes off)"
         other = self.sampler.other_sampler_pid if self.sampler is not None else None
         if other is None:
             sampling = f"Sampling every {self.sample_interval:g} s, kept {self.keep_days} d"

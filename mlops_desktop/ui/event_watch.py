@@ -3,9 +3,11 @@
 :class:`EventWatchService` polls :class:`~mlops_desktop.retraining.app_events.EventWatcher`
 (job store, decision log, audit log) every few seconds in a worker and posts each new event as a
 notification that names its page. :class:`PolicyCheckService` evaluates the retraining policies
-on an interval in a worker — the same ``check_policies(submit=True)`` as ``mlops-desktop
-retrain check --submit`` — and skips a tick while the previous check still runs. Neither ever
-blocks the GUI thread.
+on an interval in a worker — read-only, as ``mlops-desktop retrain check`` — and skips a tick
+while the previous check still runs. A policy that fires is only *said* unless background stage
+changes are on (Settings → Background, off by default): then its job is announced, waits
+``announce_seconds`` (cancellable), and is submitted as ``retrain check NAME --submit`` would,
+its chained promotion following the job. Neither service ever blocks the GUI thread.
 """
 
 from __future__ import annotations
@@ -47,12 +49,29 @@ def poll_events_task(ctx: TaskContext, watcher: Any | None) -> tuple[Any, list[A
     return watcher, watcher.poll()
 
 
-def check_policies_task(ctx: TaskContext) -> list[Any]:
-    """Evaluate every retraining policy and submit the jobs that fired (recorded decisions)."""
+def check_policies_task(
+    ctx: TaskContext, names: tuple[str, ...] = (), submit: bool = False
+) -> tuple[list[Any], dict[str, str | None]]:
+    """Evaluate the retraining policies (all, or ``names``); submit the fired ones' jobs only
+    with ``submit``. Returns the recorded decisions and each policy's ``promote_to``."""
     from mlops_desktop.retraining.check import check_policies
+    from mlops_desktop.retraining.policies import load_policies
 
     ctx.check()
-    return check_policies(submit=True, ctx=ctx)
+    policies = load_policies()
+    decisions = check_policies(names=names, submit=submit, policies=policies, ctx=ctx)
+    return decisions, {p.name: p.promote_to for p in policies.policies}
+
+
+def announcement(decision: Any, promote_to: str | None, seconds: int) -> str:
+    """What a fired policy is about to do, said before it acts."""
+    when = f"in {seconds} s" if seconds else "now"
+    then = f", then promoting the new version to {promote_to}" if promote_to else ""
+    reason = str(decision.reason).removesuffix(" (not submitted: run with --submit)")
+    return (
+        f"Retraining policy {decision.policy} fired ({reason}): submitting a retraining job "
+        f"for {decision.model} in {decision.workspace} {when}{then}."
+    )
 
 
 def notification_of(event: Any) -> Notification:
@@ -106,10 +125,19 @@ class EventWatchService(PeriodicCheck):
 
 
 class PolicyCheckService(PeriodicCheck):
-    """Evaluates the retraining policies every ``minutes`` in a worker; skips while one runs."""
+    """Evaluates the retraining policies every ``minutes`` in a worker; skips while one runs.
+
+    ``stage_changes`` off (the default): a policy that fires is said once (until it stops
+    firing), nothing is submitted. On: each fired policy is announced and its job submitted
+    ``announce_seconds`` later unless :meth:`cancel_pending` is called first.
+    """
 
     #: A check finished: its decisions.
     checked = Signal(list)
+    #: The set of announced, not yet submitted policies changed.
+    pendingChanged = Signal()
+    #: A fired policy's job was submitted after its announcement: the decisions.
+    submitted = Signal(list)
 
     #: What was said when no failure was: as before, a failure without a message is not said.
     _NOTHING_SAID = frozenset({""})
@@ -120,16 +148,37 @@ class PolicyCheckService(PeriodicCheck):
         center: NotificationCenter,
         *,
         minutes: float | None = None,
+        stage_changes: bool = False,
+        announce_seconds: int = 60,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(pool, center, parent)
         self.minutes = policy_check_minutes() if minutes is None else minutes
+        self.stage_changes = stage_changes
+        self.announce_seconds = announce_seconds
         self._said_failures = set(self._NOTHING_SAID)
+        #: Fired policies said while stage changes are off (said again once they stop firing).
+        self._said_firing: set[str] = set()
+        #: Announced policies -> the timer that submits their job.
+        self._pending: dict[str, QTimer] = {}
+        self._submitters: list[Worker] = []
 
     @property
     def enabled(self) -> bool:
         """False when the interval is 0."""
         return self.minutes > 0
+
+    @property
+    def pending(self) -> list[str]:
+        """Policies announced whose job is not submitted yet."""
+        return sorted(self._pending)
+
+    def configure(self, *, stage_changes: bool, announce_seconds: int) -> None:
+        """Apply Settings → Background; turning stage changes off cancels what is pending."""
+        self.stage_changes = stage_changes
+        self.announce_seconds = announce_seconds
+        if not stage_changes and self._pending:
+            self.cancel_pending("background stage changes were turned off")
 
     def start(self, first_delay_ms: int = FIRST_CHECK_DELAY_MS) -> None:
         """Check after ``first_delay_ms``, then every ``minutes`` (nothing when disabled)."""
@@ -138,12 +187,84 @@ class PolicyCheckService(PeriodicCheck):
         self.timer.start(int(self.minutes * 60_000))
         QTimer.singleShot(first_delay_ms, self, self.check_now)
 
+    def stop(self) -> None:
+        """No more checks; announced jobs are not submitted."""
+        super().stop()
+        for timer in self._pending.values():
+            timer.stop()
+        self._pending.clear()
+
     def _submit(self) -> Worker:
         return self._pool.submit(check_policies_task, name="check retraining policies")
 
-    def _on_result(self, decisions: list[Any]) -> None:
+    def _on_result(self, result: tuple[list[Any], dict[str, str | None]]) -> None:
+        decisions, promote_to = result
         self._said_failures = set(self._NOTHING_SAID)
+        firing = [d for d in decisions if str(d.outcome) == "would-fire"]
+        for decision in firing:
+            if self.stage_changes:
+                self._announce(decision, promote_to.get(decision.policy))
+            elif decision.policy not in self._said_firing:
+                self._center.notify(
+                    Notification(
+                        NotificationLevel.INFO,
+                        f"Retraining policy {decision.policy} would fire for {decision.model} "
+                        f"in {decision.workspace}: nothing submitted — background stage "
+                        "changes are off.",
+                        hint="Jobs → Retrain… or `mlops-desktop retrain check "
+                        f"{decision.policy} --submit` runs it; Settings → Background lets the "
+                        "window submit fired policies itself (announced first)",
+                        title="Retraining policy fired",
+                        page="jobs",
+                    )
+                )
+        self._said_firing = {d.policy for d in firing} if not self.stage_changes else set()
         self.checked.emit(decisions)
+
+    def _announce(self, decision: Any, promote_to: str | None) -> None:
+        if decision.policy in self._pending:
+            return  # announced already: its timer runs
+        seconds = max(int(self.announce_seconds), 0)
+        self._center.notify(
+            Notification(
+                NotificationLevel.WARNING,
+                announcement(decision, promote_to, seconds),
+                hint="Cancel it with the status bar's Cancel button, or turn background stage "
+                "changes off in Settings → Background",
+                title="Retraining about to start",
+                page="jobs",
+            )
+        )
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda name=decision.policy: self._submit_fired(name))
+        self._pending[decision.policy] = timer
+        timer.start(seconds * 1000)
+        self.pendingChanged.emit()
+
+    def cancel_pending(self, why: str = "cancelled") -> list[str]:
+        """Do not submit the announced jobs; returns the policies cancelled."""
+        names = self.pending
+        for timer in self._pending.values():
+            timer.stop()
+        self._pending.clear()
+        if names:
+            self._center.info(f"Retraining not submitted ({why}): {', '.join(names)}")
+            self.pendingChanged.emit()
+        return names
+
+    def _submit_fired(self, policy: str) -> None:
+        if self._pending.pop(policy, None) is None:
+            return
+        self.pendingChanged.emit()
+        # The guards (cooldown, an active job) are checked again as the job is recorded.
+        worker = self._pool.submit(
+            check_policies_task, (policy,), True, name=f"submit retraining for {policy}"
+        )
+        self._submitters.append(worker)
+        worker.signals.result.connect(lambda result: self.submitted.emit(result[0]))
+        worker.signals.error.connect(self._on_error)
+        worker.signals.finished.connect(lambda: self._submitters.remove(worker))
 
     def _on_error(self, error: BaseException) -> None:
         # The same failure every few minutes is said once.

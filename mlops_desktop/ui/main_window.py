@@ -723,6 +723,7 @@ class MainWindow(QMainWindow):
         """Use ``settings``: refresh intervals now, theme when it changed."""
         previous = getattr(self, "app_settings", None)
         self.app_settings = settings
+        self.background.apply_settings(settings.background)
         never = 2**31 - 1  # 0 means "only on F5": a timer interval Qt will never reach
         refresh = settings.refresh
         self.endpoints_page.set_refresh_interval(refresh.endpoints_seconds * 1000 or never)

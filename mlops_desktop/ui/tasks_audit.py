@@ -16,6 +16,7 @@ from typing import Any
 
 from mlops_desktop.core.audit import AuditAction, AuditLog, AuditRecord, AuditVerification
 from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.promotion.unchanged import PROMOTION_UNCHANGED
 
 #: Action families offered by the page's filter: (label, family prefix).
 ACTION_FAMILIES: tuple[tuple[str, str], ...] = (
@@ -84,6 +85,11 @@ def from_to(record: AuditRecord) -> str:
             f"{d.get('from', '?')}{_version(d.get('source_version'))} → "
             f"{d.get('to', '?')}{_version(d.get('target_version'))}"
         )
+    if action == PROMOTION_UNCHANGED:
+        return (
+            f"{d.get('from', '?')}{_version(d.get('source_version'))} → "
+            f"{d.get('to', '?')}{_version(d.get('champion_version'))}"
+        )
     if action in (AuditAction.PROMOTION_ROLLED_BACK, AuditAction.ROLLBACK_ROLLED_BACK):
         plan = d.get("plan") if isinstance(d.get("plan"), Mapping) else {}
         if "source_workspace" in plan:
@@ -122,6 +128,8 @@ def outcome(record: AuditRecord) -> tuple[str, str]:
     gate_text = f" · gates {passed}/{len(gates)} passed" if gates else ""
     if action == AuditAction.PROMOTION:
         return "promoted" + gate_text, GOOD
+    if action == PROMOTION_UNCHANGED:
+        return f"nothing to do: {d.get('reason') or 'already champion'}", NEUTRAL
     if action in (AuditAction.PROMOTION_ROLLED_BACK, AuditAction.ROLLBACK_ROLLED_BACK):
         state = "rolled back" if d.get("complete", True) else "rollback incomplete"
         reason = str(d.get("reason") or "")

@@ -160,6 +160,7 @@ class OutcomeKind(StrEnum):
     """How a promotion (or rollback) ended, as the dialog tells it."""
 
     PROMOTED = "promoted"
+    UNCHANGED = "already champion"
     ROLLED_BACK = "rolled back"
     AWAITING_APPROVAL = "waiting for approval"
     ROLLBACK_FAILED = "rollback incomplete"
@@ -183,6 +184,13 @@ def outcome_of(result: OperationResult) -> Outcome:
         version = result.target_version
         where = f" as v{version}" if version else ""
         return Outcome(OutcomeKind.PROMOTED, f"{result.model} is in {result.target}{where}", gates)
+    if result.state is OperationState.UNCHANGED:
+        reason = result.steps[0].message if result.steps else "already champion"
+        return Outcome(
+            OutcomeKind.UNCHANGED,
+            f"{result.model}: {reason}",
+            ("Nothing was copied, deployed or shifted; the no-op is in the audit log.",),
+        )
     if result.state is OperationState.AWAITING_APPROVAL:
         request = result.approval_id
         return Outcome(
@@ -256,8 +264,22 @@ class RequestRow:
         r = self.request
         return (
             f"{r.id} · v{r.version} {r.source_workspace} → {self.workspace} "
-            f"({r.target_stage.value}) · {r.status.value} · by {r.requested_by}"
+            f"({r.target_stage.value}) · {r.status.value} · by {r.requested_by} · "
+            f"gates {r.gates_summary}"
         )
+
+    @property
+    def gate_lines(self) -> list[str]:
+        """The gate verdicts recorded with the request, one line each (they run again when
+        the promotion is carried out)."""
+        r = self.request
+        if not r.gates:
+            return ["Gates: not recorded with this request (they run when it is executed)."]
+        lines = [f"Gates when requested ({r.gates_at}):"]
+        for gate in r.gates:
+            mark = "✓" if gate.get("passed") else "✗"
+            lines.append(f"{mark} {gate.get('name')}: {gate.get('detail')}")
+        return lines
 
 
 def load_requests(

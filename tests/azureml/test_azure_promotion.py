@@ -114,6 +114,16 @@ def test_promote_dev_to_staging_to_prod_across_workspaces(
     assert actions.count(AuditAction.PROMOTION) == 3
     assert AuditAction.TRAFFIC in actions
 
+    # dev v2 again: staging's champion already is a copy of it, so nothing changes.
+    again = promote_model_version(
+        MODEL, "2", source="dev", config=config, policies=policies, actor="ml-lead"
+    )
+    assert again.state is OperationState.UNCHANGED, again
+    assert again.steps[0].message == "already champion in staging (v2, copy of dev v2)"
+    assert staging.get_online_endpoint(MODEL).traffic == {"version-2": 100}
+    assert _registry(config, "staging").aliases(MODEL)["champion"] == "2"
+    assert AuditLog().records()[-1].action == "promotion.unchanged"
+
 
 def test_failed_smoke_test_rolls_back_the_target(
     azure_blob_env: BlobEnvironment,

@@ -67,7 +67,7 @@ def test_v1_file_is_migrated_to_v2(app_home: Path) -> None:
     settings_file().parent.mkdir(parents=True)
     settings_file().write_text(V1_FILE)
     settings = load_settings()
-    assert settings.schema_version == 2
+    assert settings.schema_version == SETTINGS_SCHEMA_VERSION
     assert settings.refresh.workspaces_seconds == 120
     assert settings.reports.format is ReportFormat.PDF
     assert settings.reports.output_folder == "/srv/reports"
@@ -190,3 +190,19 @@ def test_log_file_rotates_in_the_data_dir(app_home: Path) -> None:
     assert "hello from the test" in path.read_text()
     handler = next(h for h in logging.getLogger("mlops_desktop").handlers if hasattr(h, "maxBytes"))
     assert handler.maxBytes > 0 and handler.backupCount >= 1
+
+
+def test_background_stage_changes_are_opt_in_and_a_v2_file_is_migrated_off(
+    app_home: Path,
+) -> None:
+    assert Settings().background.stage_changes is False
+    assert Settings().background.announce_seconds == 60
+    settings_file().parent.mkdir(parents=True)
+    settings_file().write_text('schema_version = 2\ntheme = "dark"\n')
+    settings = load_settings()
+    assert settings.schema_version == 3 and settings.theme is Theme.DARK
+    assert settings.background.stage_changes is False
+    opted_in = with_value(settings, "background.stage_changes", "true")
+    save_settings(opted_in)
+    assert load_settings().background.stage_changes is True
+    assert "background.announce_seconds" in setting_keys()

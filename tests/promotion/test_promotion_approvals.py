@@ -119,3 +119,54 @@ def test_rejection_and_approver_list(
     found, problems = list_requests(renamed, status=ApprovalStatus.PENDING)
     assert problems == [] and [(w.name, r.id) for w, r in found] == [("team-prod", second)]
     assert source_workspace_of(renamed, found[0][1]).name == "team-staging"
+
+
+def test_gates_run_when_the_request_is_made_and_the_approver_sees_them(
+    stages: Stages, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _as(monkeypatch, "alice")
+    code, out, _ = _run(capsys, *PROMOTE_TO_PROD, "--json")
+    assert code == 3
+    asked = json.loads(out)
+    assert [(g["name"], g["passed"]) for g in asked["gates"]] == [
+        ("metric", True),
+        ("signature", True),
+    ]
+    request_id = asked["approval_id"]
+
+    _as(monkeypatch, "bob")
+    code, out, _ = _run(capsys, "approvals", "list")
+    assert code == 0 and "GATES" in out and "2/2 passed" in out
+    code, out, _ = _run(capsys, "approvals", "show", request_id)
+    assert code == 0, out
+    assert f"approval request {request_id}: pending" in out
+    assert "requested by alice" in out and "gates when requested" in out
+    assert "metric" in out and "no champion in the target" in out
+    code, out, _ = _run(capsys, "approvals", "show", request_id, "--json")
+    shown = json.loads(out)
+    assert [g["name"] for g in shown["gates"]] == ["metric", "signature"]
+    assert set(shown["gates"][0]) == {"name", "passed", "detail"}  # verdicts, no data
+    code, _, err = _run(capsys, "approvals", "show", "nosuchid")
+    assert code == 2 and "no approval request" in err
+
+
+def test_failing_gates_file_no_request(
+    stages: Stages, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlops_desktop.core.policy import FairnessGate, FairnessMetric
+    from mlops_desktop.core.stages import Stage
+
+    gap = FairnessGate(sensitive_column="sex", metric=FairnessMetric.GROUP_METRIC_GAP, bound=0.0)
+    prod = fast_policy(fairness=gap).model_copy(update={"requires_approval": True})
+    stages.write_policy(PolicyConfig(stages={Stage.STAGING: fast_policy(), Stage.PROD: prod}))
+    _as(monkeypatch, "alice")
+    before = target_snapshot(stages.prod)
+    code, out, _ = _run(capsys, *PROMOTE_TO_PROD, "--json")
+    assert code == 1
+    result = json.loads(out)
+    assert result["state"] == "rolled-back"
+    assert "no approval was requested" in result["error"]
+    assert not {g["name"]: g["passed"] for g in result["gates"]}["fairness"]
+    assert target_snapshot(stages.prod) == before  # no request tag, nothing else
+    found, _ = list_requests(AppConfig(workspaces=(stages.prod,)))
+    assert found == []

@@ -167,3 +167,45 @@ def test_name_prefix_layout_promotes_inside_one_workspace(
         assert manager.get_endpoint(f"staging-{MODEL}").traffic == {"v1": 100}
     finally:
         manager.delete_endpoint(f"staging-{MODEL}")
+
+
+def test_promoting_the_champion_s_own_weights_changes_nothing(stages: Stages, capsys) -> None:
+    # staging's champion (v1) is a copy of dev v1: promoting dev v1 again has nothing to do.
+    before = target_snapshot(stages.staging)
+    code = cli_main("promote", MODEL, "1", "--from", "dev", "--to", "staging", "--yes")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "already champion in staging (v1, copy of dev v1)" in out
+    assert "nothing changed" in out
+    assert target_snapshot(stages.staging) == before
+    [record] = AuditLog().records()
+    assert record.action == "promotion.unchanged" and record.actor == "alice"
+    assert record.details["champion_version"] == "1" and record.details["matched_by"] == "lineage"
+    assert Journal().list() == []  # nothing journaled: there is nothing to recover
+
+    # prod's champion copied straight from dev v1 (as the demo does): staging v1 is the same.
+    from mlops_desktop.backends.mlflow.backend import copy_model_version
+
+    prod = MlflowBackend(stages.prod)
+    copied = copy_model_version(MlflowBackend(stages.dev), MODEL, "1", prod, MODEL)
+    prod.set_model_version_alias(MODEL, "champion", copied.version)
+    same = promote_model_version(MODEL, "champion", source="staging", target="prod")
+    assert same.state is OperationState.UNCHANGED, "no approval is asked for a no-op"
+    assert (
+        same.steps[0].message == "already champion in prod (v1, copy of dev v1, as is staging v1)"
+    )
+
+    # Without lineage tags (registered by hand) the model files' digest decides.
+    client = _registry(stages).client
+    for key in (LINEAGE_SOURCE_VERSION, "mlops.source_workspace", "mlops.source_model"):
+        client.delete_model_version_tag(MODEL, "1", key)
+    before = target_snapshot(stages.staging)
+    result = promote_model_version(MODEL, "1", source="dev", target="staging")
+    assert result.state is OperationState.UNCHANGED and result.ok
+    assert result.steps[0].message == (
+        "already champion in staging (v1, same model files as dev v1)"
+    )
+    assert result.target_version == "1"
+    assert target_snapshot(stages.staging) == before
+    matched = [r.details["matched_by"] for r in AuditLog().records()]
+    assert matched == ["lineage", "origin", "content"]

@@ -332,3 +332,17 @@ def test_cancel_before_a_step_leaves_it_pending() -> None:
     result = advance(oc, workflow)
     assert result.error == str(Cancelled("cancelled"))
     assert log == ["run a", "undo a"] and result.step("b").state is StepState.PENDING
+
+
+def test_canary_verdict_says_how_many_live_and_probe_requests_it_judged_on() -> None:
+    rollout = RolloutPolicy(max_error_rate=0.1, max_latency_ms=100.0)
+    probes_only = judge(10, [200] * 3, [5.0] * 3, rollout, "collected requests", probes=3)
+    assert probes_only.passed
+    assert (probes_only.live_requests, probes_only.probe_requests) == (0, 3)
+    assert "judged on 3 probes only, no live" in probes_only.detail
+    mixed = judge(10, [200] * 8, [5.0] * 8, rollout, "collected requests", probes=3)
+    assert (mixed.live_requests, mixed.probe_requests) == (5, 3)
+    assert "8 requests (5 live, 3 probes)" in mixed.detail
+    assert mixed.to_json()["live_requests"] == 5
+    nothing = judge(10, [], [], rollout, "collected requests", probes=0)
+    assert not nothing.passed and "0 live, 0 probes" in nothing.detail

@@ -313,3 +313,24 @@ def test_header_sections_fit_their_text(
     header = table.horizontalHeader()
     # Everything fits side by side: no horizontal scrolling to find the outcome.
     assert header.length() <= table.viewport().width()
+
+
+def test_a_no_op_promotion_reads_nothing_to_do(log: AuditLog) -> None:
+    from mlops_desktop.promotion.unchanged import PROMOTION_UNCHANGED
+
+    record = log.append(
+        PROMOTION_UNCHANGED,
+        actor="alice",
+        workspace="staging",
+        model="m",
+        details={
+            "from": "dev",
+            "to": "staging",
+            "source_version": "5",
+            "champion_version": "2",
+            "reason": "already champion in staging (v2, copy of dev v5)",
+        },
+    )
+    assert from_to(record) == "dev v5 → staging v2"
+    said = "nothing to do: already champion in staging (v2, copy of dev v5)"
+    assert outcome(record)[0] == said

@@ -193,6 +193,24 @@ def test_promote_dev_to_staging_through_the_dialog(qtbot, page_and_pool, tmp_pat
     assert page.detail_view.promote_button.text() == "Promote to prod"
 
 
+def test_promoting_the_champion_s_source_again_says_so_and_changes_nothing(
+    qtbot, page_and_pool
+) -> None:
+    page, _loader, _pool = page_and_pool
+    assert page.select_version(("dev", MODEL, "1"))  # staging's champion is a copy of it
+    dialog = page.open_promote_dialog()
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.promotionFinished, timeout=RUN_TIMEOUT):
+        dialog.start_button.click()
+    assert dialog.outcome is not None and dialog.outcome.kind is OutcomeKind.UNCHANGED
+    text = dialog.outcome_label.text()
+    assert "already champion in staging (v1, copy of dev v1)" in text
+    assert dialog.status_label.text() == "Nothing to do."
+    assert dialog.step_status("copy") == "waiting"  # no step ran
+    assert _champion(page, "staging") == "1"
+    dialog.close_button.click()
+
+
 def test_gate_failure_shows_rolled_back_with_the_reason(qtbot, page_and_pool) -> None:
     page, _loader, _pool = page_and_pool
     assert page.select_version(("dev", MODEL, "3"))  # much worse than staging's champion
@@ -232,6 +250,10 @@ def test_prod_waits_for_a_second_person_who_approves_and_executes(
     # The requester sees the request but may not decide it; the function's refusal is shown.
     qtbot.waitUntil(lambda: len(view.request_rows()) == 1, timeout=30_000)
     assert view.request_rows()[0].request.id == outcome.request_id
+    # The gates ran when the request was filed: their verdicts are beside the decision.
+    assert "gates 2/2 passed" in view.requests_list.item(0).text()
+    gates = view.request_gates.text()
+    assert "Gates when requested" in gates and "✓ metric:" in gates and "✓ signature:" in gates
     assert not view.approve_button.isEnabled() and not view.execute_button.isEnabled()
     assert "second person" in view.approve_button.toolTip()
     page.decide_request(outcome.request_id, True)

@@ -25,7 +25,13 @@ def test_apply_saves_and_announces(qtbot, app_home: Path) -> None:
         "Refresh",
         "Drift",
         "Reports",
+        "Background",
     ]
+    assert not dialog.stage_changes_check.isChecked(), "background stage changes are opt-in"
+    assert not dialog.announce_seconds.isEnabled()
+    dialog.stage_changes_check.setChecked(True)
+    assert dialog.announce_seconds.isEnabled()
+    dialog.announce_seconds.setValue(30)
     dialog.theme_combo.setCurrentIndex(dialog.theme_combo.findData("dark"))
     dialog.sign_in_combo.setCurrentIndex(dialog.sign_in_combo.findData("device-code"))
     dialog.jobs_refresh.setValue(42)
@@ -38,6 +44,7 @@ def test_apply_saves_and_announces(qtbot, app_home: Path) -> None:
     assert saved.theme is Theme.DARK and saved.sign_in is SignInMethod.DEVICE_CODE
     assert saved.refresh.jobs_seconds == 42 and saved.drift.numeric_threshold == 0.2
     assert saved.reports.format.value == "pdf"
+    assert saved.background.stage_changes and saved.background.announce_seconds == 30
     assert dialog.isVisible(), "Apply keeps the dialog open"
 
 

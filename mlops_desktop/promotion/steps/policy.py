@@ -9,7 +9,8 @@ from mlops_desktop.promotion.approvals import (
     request_approval,
 )
 from mlops_desktop.promotion.context import OperationContext
-from mlops_desktop.promotion.entities import ApprovalRequired
+from mlops_desktop.promotion.entities import ApprovalRequired, GateFailed, GateResult
+from mlops_desktop.promotion.gates import evaluate_gates
 
 
 def check_may_promote(oc: OperationContext, what: str) -> None:
@@ -23,7 +24,11 @@ def check_may_promote(oc: OperationContext, what: str) -> None:
 
 class PolicyStep:
     """Permission, then approval: an approved request lets the promotion go on; otherwise a
-    request is filed (or the pending one found) and the promotion stops, awaiting approval."""
+    request is filed (or the pending one found) and the promotion stops, awaiting approval.
+
+    Before filing a request the gates run, so the approver sees their verdicts (stored with
+    the request); failing gates file nothing. The gates step runs them again on execution.
+    """
 
     name = "policy"
     title = "checking permission and approval"
@@ -42,8 +47,18 @@ class PolicyStep:
             oc.remember(self.name, "approval_id", approved.id, overwrite=True)
             oc.remember(self.name, "approved_by", approved.decided_by, overwrite=True)
             return f"approved by {approved.decided_by} (request {approved.id})"
+        gates: list[GateResult] = []
+        if store.find(plan, source.location, {ApprovalStatus.PENDING}) is None:
+            gates = evaluate_gates(oc)
+            oc.remember("gates", "results", [g.to_json() for g in gates], overwrite=True)
+            failed = [g for g in gates if not g.passed]
+            if failed:
+                raise GateFailed(
+                    "gates failed, so no approval was requested: "
+                    + "; ".join(f"{g.name}: {g.detail}" for g in failed)
+                )
         request, created = request_approval(
-            store, plan, source=source, actor=oc.actor, audit=oc.audit
+            store, plan, source=source, actor=oc.actor, audit=oc.audit, gates=gates
         )
         oc.remember(self.name, "approval_id", request.id, overwrite=True)
         verb = "requested" if created else "still pending"

@@ -58,7 +58,8 @@ class TrafficStep:
             if not observation.passed:
                 raise StepFailed(f"canary at {percent} % failed: {observation.detail}")
         steps = " -> ".join(f"{p} %" for p in plan.traffic_steps)
-        return f"{deployment!r} takes all traffic ({steps})"
+        watched = "".join(f"; canary {o['percent']} %: {o['detail']}" for o in observations)
+        return f"{deployment!r} takes all traffic ({steps}){watched}"
 
     def undo(self, oc: OperationContext) -> None:
         """Put the traffic split and mirror back as they were before the deployment."""

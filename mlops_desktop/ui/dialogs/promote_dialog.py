@@ -55,6 +55,7 @@ _STATE_LOOK: dict[str, tuple[str, str]] = {
 
 _OUTCOME_COLORS = {
     tasks.OutcomeKind.PROMOTED: "#15803D",
+    tasks.OutcomeKind.UNCHANGED: "#15803D",
     tasks.OutcomeKind.ROLLED_BACK: "#B45309",
     tasks.OutcomeKind.AWAITING_APPROVAL: "#2563EB",
     tasks.OutcomeKind.ROLLBACK_FAILED: "#B91C1C",
@@ -316,6 +317,10 @@ class PromoteDialog(QDialog):
         self.outcome_label.show()
         total = len(tasks.PROMOTION_STEPS)
         self.progress_bar.setRange(0, total)
+        if outcome.kind is tasks.OutcomeKind.UNCHANGED:
+            self.progress_bar.setValue(total)
+            self.status_label.setText("Nothing to do.")
+            return
         done = outcome.kind is tasks.OutcomeKind.PROMOTED
         self.progress_bar.setValue(total if done else self.progress_bar.value())
         self.status_label.setText("Finished." if done else "Stopped.")

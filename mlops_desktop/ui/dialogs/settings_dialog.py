@@ -1,4 +1,5 @@
-"""The Settings dialog (Ctrl+,): appearance and sign-in, refresh, drift defaults, reports.
+"""The Settings dialog (Ctrl+,): appearance and sign-in, refresh, drift defaults, reports, and
+what the window may do in the background.
 
 Edits a :class:`~mlops_desktop.core.settings.Settings`; *Apply* / *OK* validate and save it
 atomically and emit :attr:`SettingsDialog.settingsApplied`; invalid values show a message under
@@ -90,6 +91,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._refresh_tab(), "Refresh")
         self.tabs.addTab(self._drift_tab(), "Drift")
         self.tabs.addTab(self._reports_tab(), "Reports")
+        self.tabs.addTab(self._background_tab(), "Background")
         self.error_label = QLabel()
         self.error_label.setObjectName("FieldError")
         self.error_label.setStyleSheet("color: #CF222E;")
@@ -211,6 +213,32 @@ class SettingsDialog(QDialog):
         form.addRow("", self.folder_error)
         return page
 
+    def _background_tab(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.stage_changes_check = QCheckBox(
+            "Submit the retraining job of a policy that fires (and its chained promotion)"
+        )
+        self.stage_changes_check.setAccessibleName("Background stage changes")
+        self.announce_seconds = QSpinBox()
+        self.announce_seconds.setRange(0, 3600)
+        self.announce_seconds.setSuffix(" s")
+        self.announce_seconds.setSpecialValueText("Submit at once")
+        self.announce_seconds.setAccessibleName("Wait after the announcement")
+        self.stage_changes_check.toggled.connect(self.announce_seconds.setEnabled)
+        note = QLabel(
+            "Off by default. Always on, and read-only: compute sampling, notifications, "
+            "evaluating retraining policies (a policy that fires is only said), restarting "
+            "local endpoints that died. On, a fired policy is announced first and its job "
+            "waits the time below — Cancel in the status bar stops it."
+        )
+        note.setWordWrap(True)
+        note.setObjectName("Caption")
+        form.addRow("Stage changes:", self.stage_changes_check)
+        form.addRow("Announce, then wait:", self.announce_seconds)
+        form.addRow(note)
+        return page
+
     # -- values ---------------------------------------------------------------------------------
 
     def load(self, settings: Settings) -> None:
@@ -226,6 +254,9 @@ class SettingsDialog(QDialog):
         self.drift_share.setValue(settings.drift.dataset_drift_share)
         self.format_combo.setCurrentIndex(self.format_combo.findData(settings.reports.format.value))
         self.folder_edit.setText(settings.reports.output_folder)
+        self.stage_changes_check.setChecked(settings.background.stage_changes)
+        self.announce_seconds.setValue(settings.background.announce_seconds)
+        self.announce_seconds.setEnabled(settings.background.stage_changes)
 
     def edited(self) -> Settings:
         """The settings as edited; raises :class:`SettingsError` naming every bad field."""
@@ -248,6 +279,10 @@ class SettingsDialog(QDialog):
             "reports": {
                 "format": self.format_combo.currentData(),
                 "output_folder": self.folder_edit.text().strip(),
+            },
+            "background": {
+                "stage_changes": self.stage_changes_check.isChecked(),
+                "announce_seconds": self.announce_seconds.value(),
             },
         }
         try:

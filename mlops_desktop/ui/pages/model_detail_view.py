@@ -390,6 +390,11 @@ class ModelVersionDetailView(QStackedWidget):
         self.approve_button.clicked.connect(lambda: self._decide(True))
         self.reject_button.clicked.connect(lambda: self._decide(False))
         self.execute_button.clicked.connect(self._execute)
+        # The gate verdicts recorded when the request was filed: seen before deciding.
+        self.request_gates = QLabel()
+        self.request_gates.setObjectName("RequestGates")
+        self.request_gates.setWordWrap(True)
+        self.request_gates.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.request_message = QLabel()
         self.request_message.setObjectName("RequestMessage")
         self.request_message.setWordWrap(True)
@@ -402,6 +407,7 @@ class ModelVersionDetailView(QStackedWidget):
         buttons.addStretch(1)
         box.addWidget(self.requests_section)
         box.addWidget(self.requests_list)
+        box.addWidget(self.request_gates)
         box.addLayout(buttons)
         box.addWidget(self.request_message)
         self._request_rows: list[RequestRow] = []
@@ -442,12 +448,16 @@ class ModelVersionDetailView(QStackedWidget):
         self.requests_list.clear()
         for row in rows:
             item = QListWidgetItem(row.text)
-            item.setToolTip(f"requested {row.request.requested_at} by {row.request.requested_by}")
+            item.setToolTip(
+                f"requested {row.request.requested_at} by {row.request.requested_by}\n"
+                + "\n".join(row.gate_lines)
+            )
             self.requests_list.addItem(item)
         visible = bool(rows)
         for widget in (
             self.requests_section,
             self.requests_list,
+            self.request_gates,
             self.approve_button,
             self.reject_button,
             self.execute_button,
@@ -478,6 +488,7 @@ class ModelVersionDetailView(QStackedWidget):
 
     def _update_request_buttons(self) -> None:
         selected = self.selected_request()
+        self.request_gates.setText("\n".join(selected.gate_lines) if selected else "")
         pending = selected is not None and selected.request.status.value == "pending"
         own = selected is not None and selected.request.requested_by == self._identity
         reason = f"{self._identity} requested it: a second person must decide" if own else ""
