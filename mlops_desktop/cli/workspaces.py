@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from mlops_desktop.cli.output import load_app_config, print_json, print_table
 from mlops_desktop.core.config import (
+    AppConfig,
     AzureConnection,
     BackendKind,
     MlflowConnection,
@@ -105,11 +107,13 @@ def list_workspaces(args: argparse.Namespace) -> int:
     states: dict[str, str] = {}
     if args.check:
         states = _check_all(config.workspaces)
+    _warn_shared_stores(config)
     if args.json:
         items = []
         for ws in config.workspaces:
             item = to_jsonable(ws.model_dump(exclude_none=True))
             item["stages"] = [s.value for s in ws.hosted_stages]
+            item["shares_store_with"] = list(config.workspaces_sharing_store(ws.name))
             if args.check:
                 item["connection"] = states[ws.name]
             items.append(item)
@@ -127,6 +131,12 @@ def list_workspaces(args: argparse.Namespace) -> int:
     headers = ["NAME", "STAGE", "BACKEND", "LOCATION"] + (["CONNECTION"] if args.check else [])
     print_table(headers, rows)
     return 0
+
+
+def _warn_shared_stores(config: AppConfig) -> None:
+    """Say on stderr which entries share one store (older configurations may hold such)."""
+    for problem in config.shared_store_problems():
+        print(f"warning: {problem}", file=sys.stderr)
 
 
 def _check_all(workspaces: tuple[WorkspaceConfig, ...]) -> dict[str, str]:
