@@ -20,6 +20,7 @@ from mlops_desktop.core import paths
 from mlops_desktop.core.errors import Conflict, InvalidInput, NotFound
 from mlops_desktop.core.files import atomic_write_bytes
 from mlops_desktop.core.locations import azure_workspace_key, store_key_of_uri
+from mlops_desktop.core.redact import redact_uri, uri_has_password
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
 
 SCHEMA_VERSION = 1
@@ -63,13 +64,31 @@ class MlflowConnection(_Model):
     @field_validator("tracking_uri")
     @classmethod
     def _check_uri(cls, value: str) -> str:
-        value = value.strip()
+        value = _no_password(value.strip(), "tracking URI")
         if not re.match(r"^(sqlite|https?|file|databricks|postgresql|mysql)(\+\w+)?:", value):
             raise ValueError(
                 f"tracking URI {value!r} is not one MLflow understands; use sqlite:///path/to.db, "
                 "http(s)://host:port or file:///path"
             )
         return value
+
+    @field_validator("registry_uri")
+    @classmethod
+    def _check_registry_uri(cls, value: str | None) -> str | None:
+        return None if value is None else _no_password(value.strip(), "registry URI")
+
+
+def _no_password(uri: str, what: str) -> str:
+    """Refuse a URI with ``user:password@``: the configuration file is no place for secrets."""
+    if uri_has_password(uri):
+        raise ValueError(
+            f"the {what} {redact_uri(uri)} carries a password, and MLOps Desktop never writes "
+            "a secret to its files: give the URI without 'user:password@' and set "
+            "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) "
+            "in the environment; a database's password goes in its client's own place "
+            "(PGPASSWORD or ~/.pgpass, MySQL's option file)"
+        )
+    return uri
 
 
 class AzureConnection(_Model):
