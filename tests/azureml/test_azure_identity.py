@@ -9,7 +9,6 @@ import pytest
 from arm_server import ArmTestServer, AzStandIn
 from azure_helpers import azure_workspace
 
-from mlops_desktop.backends.identity import acting_identity
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import PermissionDenied
 from mlops_desktop.core.policy import PolicyConfig
@@ -55,11 +54,13 @@ def test_the_signed_in_azure_identity_decides_not_the_environment(
     prod = config.workspace("prod")
     # Morgan claims to be someone else through the MLflow variable: Azure knows better.
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "reviewer")
-    assert acting_identity(prod) == MORGAN
-    assert acting_identity() == "reviewer"  # no workspace: as before
     request_id = _pending_request(config, requested_by=MORGAN.upper())
     with pytest.raises(PermissionDenied, match="cannot approve"):
         decide(config, PolicyConfig(), request_id, approve=True)
+    from mlops_desktop.backends.identity import acting_identity
+
+    assert acting_identity(prod) == MORGAN
+    assert acting_identity() == "reviewer"  # no workspace: as before
 
     # Another person signs in (a service principal with rights in prod): they may decide.
     data = fresh_arm_server.dataset
@@ -72,6 +73,7 @@ def test_the_signed_in_azure_identity_decides_not_the_environment(
 def test_a_workspace_whose_sign_in_fails_has_no_identity(
     fresh_arm_server: ArmTestServer, az: AzStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from mlops_desktop.backends.identity import acting_identity
     from mlops_desktop.core.errors import AuthError
 
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "reviewer")

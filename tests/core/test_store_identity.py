@@ -10,7 +10,6 @@ import pytest
 from mlops_desktop.cli import main
 from mlops_desktop.core import paths
 from mlops_desktop.core.config import load_config
-from mlops_desktop.core.locations import store_key_of_uri
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -99,6 +98,8 @@ def test_a_name_prefix_workspace_holding_every_stage_is_one_workspace(
 def test_store_keys_normalise_the_usual_spellings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from mlops_desktop.core.locations import store_key_of_uri
+
     monkeypatch.chdir(tmp_path)
     assert store_key_of_uri("sqlite:///a.db") == store_key_of_uri(f"sqlite:///{tmp_path}/a.db")
     assert store_key_of_uri("file:./mlruns") == store_key_of_uri(f"file://{tmp_path}/mlruns/")
@@ -137,3 +138,16 @@ def test_an_existing_config_with_two_entries_on_one_store_says_so(
         code, _, err = run(capsys, "promote", "m", "1", "--from", source, "--to", target, "--yes")
         assert code == 2 and f"workspace {target!r} shares its store" in err, err
         assert "Traceback" not in err
+
+
+def test_a_schema_version_that_is_no_number_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    paths.config_dir().mkdir(parents=True)
+    broken = 'schema_version = "one"\n[[workspaces]]\nname = "dev"\nstage = "dev"\n'
+    paths.config_file().write_text(broken, encoding="utf-8")
+    for argv in (("workspaces", "list"), ("workspaces", "add", "x", "--stage", "dev", "--local")):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "Traceback" not in err
+        assert f"{paths.config_file()}: schema_version" in err and "'one'" in err
+    assert paths.config_file().read_text(encoding="utf-8") == broken  # nothing lost
