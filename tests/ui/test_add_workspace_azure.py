@@ -241,7 +241,12 @@ def test_cloud_choices_offer_the_custom_clouds_of_the_configuration() -> None:
             "a-staging",
             Stage.STAGING,
             WorkspaceKind.AZURE_ML,
-            azure=azure_fields(cloud="LoopbackArm", cloud_metadata=choices[-1].metadata),
+            azure=azure_fields(
+                resource_group="rg-churn-staging",
+                workspace_name="mlw-churn-staging",  # a-prod's workspace is taken: one store
+                cloud="LoopbackArm",
+                cloud_metadata=choices[-1].metadata,
+            ),
         ),
         config,
     ).workspace("a-staging")
