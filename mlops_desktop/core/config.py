@@ -345,7 +345,7 @@ def _migrate(raw: dict[str, Any], source: Path) -> dict[str, Any]:
         raise InvalidInput(
             f"{source}: schema_version: expected a whole number (this version writes "
             f"{SCHEMA_VERSION}), got {version!r}",
-            hint=f"set schema_version = {SCHEMA_VERSION}; nothing else in the file was changed",
+            hint=f"set schema_version = {SCHEMA_VERSION} (the app left the file as it is)",
         )
     if version > SCHEMA_VERSION:
         raise InvalidInput(
