@@ -83,8 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         child_exit = _run_frozen_child(argv)
         if child_exit is not None:
             return child_exit
+    from mlops_desktop.core import paths
+    from mlops_desktop.core.files import keep_files_private
     from mlops_desktop.core.logs import setup_logging
 
+    keep_files_private(paths.config_dir(), paths.data_dir(), paths.cache_dir())
     setup_logging()  # GUI and CLI share the rotating log file in the data dir
     import logging
 

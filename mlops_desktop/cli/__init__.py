@@ -25,6 +25,8 @@ from mlops_desktop.cli import schedules as schedules_cmd
 from mlops_desktop.cli import settings as settings_cmd
 from mlops_desktop.cli import workspaces as workspaces_cmd
 from mlops_desktop.cli.output import run_handler
+from mlops_desktop.core import paths
+from mlops_desktop.core.files import keep_files_private
 
 _COMMAND_MODULES = [
     workspaces_cmd,
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit code."""
+    keep_files_private(paths.config_dir(), paths.data_dir(), paths.cache_dir())
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

@@ -12,6 +12,7 @@ from typing import Any
 from mlops_desktop.core.config import AppConfig, load_config
 from mlops_desktop.core.environment import prepare_process_environment
 from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.core.redact import redact_text
 
 
 def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -19,10 +20,11 @@ def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
     try:
         return handler(args)
     except MlopsError as exc:
-        logging.getLogger("mlops_desktop.cli").warning("error: %s", exc.message)
-        print(f"error: {exc.message}", file=sys.stderr)
+        message = redact_text(exc.message)
+        logging.getLogger("mlops_desktop.cli").warning("error: %s", message)
+        print(f"error: {message}", file=sys.stderr)
         if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
+            print(f"hint: {redact_text(exc.hint)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)

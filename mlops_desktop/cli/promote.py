@@ -232,7 +232,7 @@ def _report(result: OperationResult, as_json: bool) -> int:
 
 def promote_command(args: argparse.Namespace) -> int:
     """Plan, confirm, promote."""
-    from mlops_desktop.core.identity import current_identity
+    from mlops_desktop.backends.identity import acting_identity
     from mlops_desktop.core.policy import load_policy
     from mlops_desktop.promotion.operations import Services, new_operation_id, run_operation
     from mlops_desktop.promotion.promote import plan_promotion
@@ -251,7 +251,7 @@ def promote_command(args: argparse.Namespace) -> int:
         canary=parse_canary(args.canary),
     )
     services = Services.default()
-    actor = current_identity()
+    actor = acting_identity(config.workspace(plan.target_workspace))
     unchanged = unchanged_result(
         plan, config, actor=actor, audit=services.audit, operation_id=new_operation_id()
     )
@@ -277,7 +277,7 @@ def promote_command(args: argparse.Namespace) -> int:
 
 def rollback_command(args: argparse.Namespace) -> int:
     """Plan, confirm, roll back."""
-    from mlops_desktop.core.identity import current_identity
+    from mlops_desktop.backends.identity import acting_identity
     from mlops_desktop.core.policy import load_policy
     from mlops_desktop.promotion.operations import Services, run_operation
     from mlops_desktop.promotion.rollback import plan_rollback
@@ -296,7 +296,7 @@ def rollback_command(args: argparse.Namespace) -> int:
         plan,
         policy,
         config=config,
-        actor=current_identity(),
+        actor=acting_identity(config.workspace(plan.workspace)),
         task=TaskContext(progress_printer(args.quiet)),
         services=Services.default(),
     )

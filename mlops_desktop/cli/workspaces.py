@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mlops_desktop.cli.output import load_app_config, print_json, print_table
 from mlops_desktop.core.config import (
+    AppConfig,
     AzureConnection,
     BackendKind,
     MlflowConnection,
@@ -110,6 +111,7 @@ def list_workspaces(args: argparse.Namespace) -> int:
     states: dict[str, str] = {}
     if args.check:
         states = _check_all(config.workspaces)
+    _warn_shared_stores(config)
     # --check: a workspace that could not be reached (offline, sign-in needed, error) is an
     # error, in text and JSON alike.
     unreadable = [name for name, state in states.items() if state != "online"]
@@ -121,6 +123,7 @@ def list_workspaces(args: argparse.Namespace) -> int:
         for ws in config.workspaces:
             item = to_jsonable(ws.model_dump(exclude_none=True))
             item["stages"] = [s.value for s in ws.hosted_stages]
+            item["shares_store_with"] = list(config.workspaces_sharing_store(ws.name))
             if args.check:
                 item["connection"] = states[ws.name]
             items.append(item)
@@ -138,6 +141,12 @@ def list_workspaces(args: argparse.Namespace) -> int:
     headers = ["NAME", "STAGE", "BACKEND", "LOCATION"] + (["CONNECTION"] if args.check else [])
     print_table(headers, rows)
     return code
+
+
+def _warn_shared_stores(config: AppConfig) -> None:
+    """Say on stderr which entries share one store (older configurations may hold such)."""
+    for problem in config.shared_store_problems():
+        print(f"warning: {problem}", file=sys.stderr)
 
 
 def _check_all(workspaces: tuple[WorkspaceConfig, ...]) -> dict[str, str]:

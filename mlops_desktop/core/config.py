@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import Conflict, InvalidInput, NotFound
 from mlops_desktop.core.files import atomic_write_bytes
+from mlops_desktop.core.locations import azure_workspace_key, store_key_of_uri
+from mlops_desktop.core.redact import redact_uri, uri_has_password
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
 
 SCHEMA_VERSION = 1
@@ -62,13 +64,31 @@ class MlflowConnection(_Model):
     @field_validator("tracking_uri")
     @classmethod
     def _check_uri(cls, value: str) -> str:
-        value = value.strip()
+        value = _no_password(value.strip(), "tracking URI")
         if not re.match(r"^(sqlite|https?|file|databricks|postgresql|mysql)(\+\w+)?:", value):
             raise ValueError(
                 f"tracking URI {value!r} is not one MLflow understands; use sqlite:///path/to.db, "
                 "http(s)://host:port or file:///path"
             )
         return value
+
+    @field_validator("registry_uri")
+    @classmethod
+    def _check_registry_uri(cls, value: str | None) -> str | None:
+        return None if value is None else _no_password(value.strip(), "registry URI")
+
+
+def _no_password(uri: str, what: str) -> str:
+    """Refuse a URI with ``user:password@``: the configuration file is no place for secrets."""
+    if uri_has_password(uri):
+        raise ValueError(
+            f"the {what} {redact_uri(uri)} carries a password, and MLOps Desktop never writes "
+            "a secret to its files: give the URI without 'user:password@' and set "
+            "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) "
+            "in the environment; a database's password goes in its client's own place "
+            "(PGPASSWORD or ~/.pgpass, MySQL's option file)"
+        )
+    return uri
 
 
 class AzureConnection(_Model):
@@ -178,6 +198,27 @@ class WorkspaceConfig(_Model):
         a = self.azure
         return f"azureml://{a.subscription_id}/{a.resource_group}/{a.workspace_name}"
 
+    @property
+    def registry_store_key(self) -> str:
+        """Canonical key of the store whose registry (and aliases) this workspace changes."""
+        if self.mlflow is not None:
+            conn = self.mlflow
+            key = store_key_of_uri(conn.registry_uri or conn.tracking_uri)
+            return f"{key}#{conn.server_workspace}" if conn.server_workspace else key
+        assert self.azure is not None
+        a = self.azure
+        return azure_workspace_key(a.subscription_id, a.resource_group, a.workspace_name)
+
+    @property
+    def store_keys(self) -> frozenset[str]:
+        """Canonical keys of every store the workspace uses (tracking and registry)."""
+        keys = {self.registry_store_key}
+        if self.mlflow is not None:
+            key = store_key_of_uri(self.mlflow.tracking_uri)
+            server = self.mlflow.server_workspace
+            keys.add(f"{key}#{server}" if server else key)
+        return frozenset(keys)
+
 
 class TelemetrySettings(_Model):
     """Third-party usage telemetry the person may opt into (off by default)."""
@@ -213,14 +254,71 @@ class AppConfig(_Model):
         )
 
     def with_workspace(self, workspace: WorkspaceConfig, *, replace: bool = False) -> AppConfig:
-        """A copy with ``workspace`` added (or replaced when ``replace``)."""
+        """A copy with ``workspace`` added (or replaced when ``replace``).
+
+        Conflict when the name is taken (and not ``replace``) or when another workspace
+        already lives in the same store: one store is one workspace, with one policy.
+        """
         others = tuple(w for w in self.workspaces if w.name != workspace.name)
         if len(others) != len(self.workspaces) and not replace:
             raise Conflict(
                 f"a workspace named {workspace.name!r} already exists",
                 hint="choose another name or remove the existing one first",
             )
+        same = [w.name for w in others if w.store_keys & workspace.store_keys]
+        if same:
+            raise Conflict(
+                f"workspace {same[0]!r} already lives in the store of {workspace.name!r} "
+                f"({workspace.location}); one store is one workspace",
+                hint=f"use {same[0]!r}, or remove it first; a store that holds several stages "
+                "is one workspace with --layout name-prefix",
+            )
         return self.model_copy(update={"workspaces": (*others, workspace)})
+
+    def shared_stores(self) -> list[tuple[str, ...]]:
+        """Names of workspaces that share a store, one tuple per group (older configs)."""
+        groups: list[tuple[str, ...]] = []
+        seen: set[str] = set()
+        for ws in self.workspaces:
+            if ws.name in seen:
+                continue
+            group = [w.name for w in self.workspaces if w is ws or (w.store_keys & ws.store_keys)]
+            if len(group) > 1:
+                groups.append(tuple(group))
+                seen.update(group)
+        return groups
+
+    def shared_store_problems(self) -> list[str]:
+        """One sentence per group of :meth:`shared_stores`, for the CLI and the window."""
+        problems = []
+        for group in self.shared_stores():
+            names = ", ".join(repr(n) for n in group)
+            problems.append(
+                f"workspaces {names} are one store ({self.workspace(group[0]).location}); "
+                "promotion into any of them is refused until all but one are removed "
+                "(`mlops-desktop workspaces remove NAME`)"
+            )
+        return problems
+
+    def workspaces_sharing_store(self, name: str) -> tuple[str, ...]:
+        """Other workspaces living in the store of workspace ``name`` (empty: none)."""
+        ws = self.workspace(name)
+        return tuple(
+            w.name for w in self.workspaces if w.name != name and w.store_keys & ws.store_keys
+        )
+
+    def require_own_store(self, name: str) -> None:
+        """Conflict when workspace ``name`` shares its store with another entry: nothing may
+        promote into (or roll back in) either until one is removed."""
+        others = self.workspaces_sharing_store(name)
+        if others:
+            listed = ", ".join(repr(o) for o in others)
+            raise Conflict(
+                f"workspace {name!r} shares its store ({self.workspace(name).location}) with "
+                f"{listed}; promotion into either is refused, as their policies would both "
+                "govern one registry",
+                hint="remove one of them: `mlops-desktop workspaces remove NAME`",
+            )
 
     def without_workspace(self, name: str) -> AppConfig:
         """A copy without workspace ``name`` (NotFound if absent)."""
@@ -241,7 +339,14 @@ _MIGRATIONS: dict[int, Any] = {}
 
 
 def _migrate(raw: dict[str, Any], source: Path) -> dict[str, Any]:
-    version = int(raw.get("schema_version", 1))
+    version = raw.get("schema_version", 1)
+    # bool is an int to Python; "1" or 1.0 are not what this file writes either.
+    if type(version) is not int or version < 1:
+        raise InvalidInput(
+            f"{source}: schema_version: expected a whole number (this version writes "
+            f"{SCHEMA_VERSION}), got {version!r}",
+            hint=f"set schema_version = {SCHEMA_VERSION} (the app left the file as it is)",
+        )
     if version > SCHEMA_VERSION:
         raise InvalidInput(
             f"{source} was written by a newer MLOps Desktop (schema {version}, this one reads "

@@ -1,4 +1,5 @@
-"""Crash-safe file primitives shared by every store of ours: atomic writes and file locks."""
+"""Crash-safe, private file primitives shared by every store of ours: atomic writes, file
+locks, and the rule that what the app writes is the person's alone (0600 files, 0700 folders)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,44 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+#: umask of the app's processes: new files 0600, new folders 0700 (children inherit it).
+PRIVATE_UMASK = 0o077
+
+
+def keep_files_private(*folders: Path) -> None:
+    """From now on, files and folders this process and its children create are readable by
+    the person only; existing ``folders`` (the app's home) are tightened to 0700 as well.
+
+    Called once at start by the entry points: journals, logs, the job store, collected
+    requests, compute samples, local MLflow stores and the configuration all follow it.
+    """
+    os.umask(PRIVATE_UMASK)
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            if folder.is_dir() and not folder.is_symlink():
+                folder.chmod(0o700)
+
+
+def create_private_file(path: Path) -> Path:
+    """Make sure ``path`` exists and is 0600 (whatever the umask) before a library writes it.
+
+    SQLite gives its journal and WAL files the database file's mode, so one call covers them.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
+    return path
+
 
 def atomic_write_bytes(path: Path, data: bytes, *, fsync: bool = True) -> Path:
     """Replace ``path`` with ``data`` so a crash leaves the old file or the new, never half.
 
-    The bytes go to a temporary file in the same folder, are fsynced (unless ``fsync`` is
-    False, for caches), and are renamed over ``path``.
+    The bytes go to a temporary file in the same folder (0600, as :func:`tempfile.mkstemp`
+    makes it), are fsynced (unless ``fsync`` is False, for caches), and are renamed over
+    ``path``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

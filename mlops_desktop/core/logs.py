@@ -7,6 +7,8 @@ import logging.handlers
 from pathlib import Path
 
 from mlops_desktop.core import paths
+from mlops_desktop.core.files import create_private_file
+from mlops_desktop.core.redact import RedactingFormatter
 
 LOG_MAX_BYTES = 1_000_000
 LOG_BACKUPS = 5
@@ -33,13 +35,13 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
             logger.removeHandler(handler)
             handler.close()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)  # rotation renames it, so the backups stay 0600 too
         handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=True
         )
     except OSError:
         return None
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(RedactingFormatter(_FORMAT))
     logger.addHandler(handler)
     logger.setLevel(min(level, logger.level or level))
     return path

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.files import atomic_write_bytes
+from mlops_desktop.core.identity import is_listed, same_identity
 from mlops_desktop.core.stages import Stage
 
 POLICY_SCHEMA_VERSION = 1
@@ -121,22 +122,24 @@ class StagePolicy(_Model):
 
     #: Who may promote into the target (``current_identity()`` values); empty: anyone.
     promoters: tuple[str, ...] = ()
-    #: Whether a second person must approve a promotion first.
-    requires_approval: bool = False
+    #: Whether a second person must approve a promotion first; unset: the stage's default
+    #: (prod: yes), filled in by :meth:`PolicyConfig.for_target`.
+    requires_approval: bool | None = None
     #: Who may approve; empty: anyone but the requester. The requester never may.
     approvers: tuple[str, ...] = ()
     gates: GatePolicy = Field(default_factory=GatePolicy)
     rollout: RolloutPolicy = Field(default_factory=RolloutPolicy)
 
     def may_promote(self, identity: str) -> bool:
-        """True when ``identity`` is allowed to promote into the target."""
-        return not self.promoters or identity in self.promoters
+        """True when ``identity`` is allowed to promote into the target (names compare
+        case-insensitively, NFKC-normalised)."""
+        return not self.promoters or is_listed(identity, self.promoters)
 
     def may_approve(self, identity: str, requester: str) -> bool:
         """True when ``identity`` may approve a request made by ``requester``."""
-        if identity == requester:
+        if same_identity(identity, requester):
             return False
-        return not self.approvers or identity in self.approvers
+        return not self.approvers or is_listed(identity, self.approvers)
 
 
 def default_stage_policy(stage: Stage) -> StagePolicy:
@@ -163,10 +166,19 @@ class PolicyConfig(_Model):
 
     def for_target(self, workspace: str, stage: Stage) -> StagePolicy:
         """The policy that applies to promotions into ``stage`` of ``workspace``."""
-        for key in (f"{workspace}/{stage.value}", workspace):
-            if key in self.workspaces:
-                return self.workspaces[key]
-        return self.stages.get(stage) or default_stage_policy(stage)
+        found = next(
+            (
+                self.workspaces[k]
+                for k in (f"{workspace}/{stage.value}", workspace)
+                if k in self.workspaces
+            ),
+            self.stages.get(stage),
+        )
+        if found is None:
+            return default_stage_policy(stage)
+        if found.requires_approval is None:  # a section that does not say keeps the default
+            return found.model_copy(update={"requires_approval": stage is Stage.PROD})
+        return found
 
 
 def policy_file() -> Path:

@@ -27,10 +27,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from mlops_desktop.backends.identity import acting_identity
 from mlops_desktop.core.audit import AuditAction, AuditLog
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.errors import Conflict, MlopsError, NotFound, PermissionDenied
-from mlops_desktop.core.identity import current_identity
+from mlops_desktop.core.identity import same_identity
 from mlops_desktop.core.policy import PolicyConfig
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.promotion.entities import GateResult
@@ -301,12 +302,13 @@ def decide(
     audit: AuditLog | None = None,
 ) -> tuple[WorkspaceConfig, ApprovalRequest]:
     """Approve or reject a pending request; returns the target workspace and the request."""
-    actor = actor or current_identity()
     ws, store, request = find_request(config, request_id, workspace=workspace)
+    # The person deciding, as the target workspace knows them (Azure: the signed-in identity).
+    actor = actor or acting_identity(ws)
     if request.status is not ApprovalStatus.PENDING:
         by = f" by {request.decided_by}" if request.decided_by else ""
         raise Conflict(f"request {request_id} is already {request.status.value}{by}")
-    if actor == request.requested_by:
+    if same_identity(actor, request.requested_by):
         raise PermissionDenied(
             f"{actor} requested this promotion and cannot approve or reject it",
             hint="a second person must decide it",

@@ -18,6 +18,8 @@ from typing import Any
 
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import NotFound
+from mlops_desktop.core.files import create_private_file
+from mlops_desktop.core.redact import redact_text
 from mlops_desktop.core.sqlite import immediate_transaction
 from mlops_desktop.promotion.entities import (
     OperationKind,
@@ -81,7 +83,7 @@ class Journal:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         if not self._schema_ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(self.path)
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
             conn.execute("PRAGMA synchronous=FULL")
@@ -147,7 +149,7 @@ class Journal:
             else:
                 conn.execute(
                     "UPDATE operations SET state = ?, error = ?, updated_at = ? WHERE id = ?",
-                    (state.value, error, _now(), operation_id),
+                    (state.value, redact_text(error), _now(), operation_id),
                 )
 
     def update_step(
@@ -174,7 +176,7 @@ class Journal:
                 values.append(now)
         if message is not None:
             sets.append("message = ?")
-            values.append(message)
+            values.append(redact_text(message))
         if data is not None:
             sets.append("data = ?")
             values.append(json.dumps(data, sort_keys=True, default=str))

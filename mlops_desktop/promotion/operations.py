@@ -40,9 +40,12 @@ def new_operation_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def journal_payload(plan: PromotionPlan | RollbackPlan, policy: StagePolicy) -> dict[str, object]:
-    """What the journal keeps to run (or recover) the operation later."""
-    return {"plan": plan.to_json(), "policy": policy.model_dump(mode="json")}
+def journal_payload(
+    plan: PromotionPlan | RollbackPlan, policy: StagePolicy, lock_key: str
+) -> dict[str, object]:
+    """What the journal keeps to run (or recover) the operation later; ``lock_key`` is the
+    target's store key, so recovery takes the very lock the operation held."""
+    return {"plan": plan.to_json(), "policy": policy.model_dump(mode="json"), "lock": lock_key}
 
 
 def run_operation(
@@ -70,7 +73,9 @@ def run_operation(
     else:
         workspace, name = plan.workspace, plan.registered_name
         source, target = f"{plan.label} v{plan.from_version}", f"{plan.label} v{plan.version}"
-    with target_lock(workspace, name):
+    config.require_own_store(workspace)
+    lock_key = config.workspace(workspace).registry_store_key
+    with target_lock(lock_key, name, label=workspace):
         services.journal.create(
             operation_id,
             workflow.kind,
@@ -78,7 +83,7 @@ def run_operation(
             actor=actor,
             source=source,
             target=target,
-            plan=journal_payload(plan, policy),
+            plan=journal_payload(plan, policy, lock_key),
             steps=workflow.names,
         )
         context = OperationContext(

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mlops_desktop.backends.identity import acting_identity
 from mlops_desktop.core.config import AppConfig, load_config
 from mlops_desktop.core.errors import InvalidInput
-from mlops_desktop.core.identity import current_identity
 from mlops_desktop.core.policy import PolicyConfig, StagePolicy, load_policy
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.promotion.entities import OperationResult
@@ -62,6 +62,7 @@ def plan_promotion(
             f"not {dst.stage.value}",
             hint="promote one stage at a time: dev -> staging -> prod",
         )
+    config.require_own_store(dst.workspace.name)
     source_name = src.workspace.registered_model_name(model, src.stage)
     target_name = dst.workspace.registered_model_name(model, dst.stage)
     policy = policies.for_target(dst.workspace.name, dst.stage)
@@ -119,7 +120,7 @@ def promote_model_version(
         canary=canary,
         approval_id=approval_id,
     )
-    actor = actor or current_identity()
+    actor = actor or acting_identity(config.workspace(plan.target_workspace))
     services = services or Services.default()
     unchanged = unchanged_result(
         plan, config, actor=actor, audit=services.audit, operation_id=new_operation_id()

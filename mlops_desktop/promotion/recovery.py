@@ -66,6 +66,12 @@ def _context(
     )
 
 
+def _lock_key(oc: OperationContext, operation: OperationResult) -> str:
+    """The store key the operation locked (journaled; older journals: from the config)."""
+    key = operation.plan.get("lock")
+    return key if isinstance(key, str) and key else oc.target_workspace.registry_store_key
+
+
 def _recover(
     oc: OperationContext, workflow: Workflow, operation: OperationResult
 ) -> OperationResult:
@@ -101,7 +107,7 @@ def recover_promotions(
         workflow = workflow_for(operation.kind)
         oc = _context(operation, workflow, config, task, services)
         try:
-            with target_lock(oc.target_workspace_name, oc.target_name):
+            with target_lock(_lock_key(oc, operation), oc.target_name):
                 current = services.journal.get(operation.id)
                 if current.state.finished:
                     continue

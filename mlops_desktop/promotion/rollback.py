@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from mlops_desktop.backends.identity import acting_identity
 from mlops_desktop.core.config import AppConfig, load_config
 from mlops_desktop.core.errors import Conflict, NotFound
-from mlops_desktop.core.identity import current_identity
 from mlops_desktop.core.policy import PolicyConfig, StagePolicy, load_policy
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.promotion.entities import (
@@ -24,6 +24,7 @@ def plan_rollback(
     from mlops_desktop.promotion.registry import open_registry
 
     location = resolve_location(config, workspace)
+    config.require_own_store(location.workspace.name)
     name = location.workspace.registered_model_name(model, location.stage)
     aliases = open_registry(location.workspace).aliases(name)
     previous = aliases.get(PREVIOUS_CHAMPION_ALIAS)
@@ -69,7 +70,7 @@ def rollback_model(
         plan,
         policy,
         config=config,
-        actor=actor or current_identity(),
+        actor=actor or acting_identity(config.workspace(plan.workspace)),
         task=ctx or TaskContext(),
         services=services or Services.default(),
     )

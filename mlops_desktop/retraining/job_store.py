@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import NotFound
-from mlops_desktop.core.files import exclusive_lock
+from mlops_desktop.core.files import create_private_file, exclusive_lock
 from mlops_desktop.core.sqlite import immediate_transaction
 from mlops_desktop.retraining.jobs import Job, JobStatus
 
@@ -78,6 +78,7 @@ class JobStore:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        create_private_file(self.path)
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout=30000")

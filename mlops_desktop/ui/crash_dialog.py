@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop import __version__
 from mlops_desktop.core.logs import log_file
+from mlops_desktop.core.redact import redact_text
 from mlops_desktop.ui.notifications import NotificationCenter
 
 
@@ -44,7 +45,7 @@ def crash_report(error: BaseException, context: str) -> str:
         "",
         "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip(),
     ]
-    return "\n".join(lines)
+    return redact_text("\n".join(lines))
 
 
 class CrashDialog(QDialog):

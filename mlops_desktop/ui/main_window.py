@@ -539,6 +539,8 @@ class MainWindow(QMainWindow):
         except MlopsError as exc:
             self.notifications.report_exception(exc, context="Cannot read the configuration")
             config = AppConfig()
+        for problem in config.shared_store_problems():
+            self.notifications.warning(problem)
         self.loader.set_config(config)
         self.loader.reload()
         self._feed_drift_page()

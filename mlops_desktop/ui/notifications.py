@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.errors import Cancelled, MlopsError
+from mlops_desktop.core.redact import redact_text
 from mlops_desktop.ui import style
 
 _log = logging.getLogger("mlops_desktop.crash")
@@ -91,7 +92,13 @@ def notification_from_exception(
     if context:
         message = f"{context}: {message}"
     details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return Notification(level, message, hint, details.rstrip(), unexpected)
+    return Notification(
+        level,
+        redact_text(message),
+        redact_text(hint),
+        redact_text(details.rstrip()),
+        unexpected,
+    )
 
 
 class NotificationCenter(QObject):

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
 from mlops_desktop.core.entities import Capability, ModelVersion
-from mlops_desktop.core.errors import NotFound
+from mlops_desktop.core.errors import MlopsError, NotFound
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.promotion.approvals import ApprovalRequest, ApprovalStatus
@@ -257,6 +257,9 @@ class RequestRow:
 
     workspace: str
     request: ApprovalRequest
+    #: Who uses the app, as the row's workspace knows them (Azure ML: the signed-in identity);
+    #: empty when it could not be told.
+    viewer: str = ""
 
     @property
     def text(self) -> str:
@@ -287,10 +290,21 @@ def load_requests(
 ) -> list[RequestRow]:
     """Pending and approved (not yet executed) requests for ``model`` in the registries of
     ``workspaces`` (those online); a registry shared by several is listed once."""
+    from mlops_desktop.backends.identity import acting_identity
     from mlops_desktop.promotion.approvals import list_requests
 
     rows: list[RequestRow] = []
     seen: set[tuple[str, str]] = set()
+    viewers: dict[str, str] = {}
+
+    def viewer(ws: WorkspaceConfig) -> str:
+        if ws.name not in viewers:
+            try:
+                viewers[ws.name] = acting_identity(ws)
+            except MlopsError:
+                viewers[ws.name] = ""
+        return viewers[ws.name]
+
     for name in workspaces:
         ctx.check()
         found, _problems = list_requests(config, workspace=name)
@@ -300,7 +314,7 @@ def load_requests(
                 continue
             if request.status in (ApprovalStatus.PENDING, ApprovalStatus.APPROVED):
                 seen.add(key)
-                rows.append(RequestRow(ws.name, request))
+                rows.append(RequestRow(ws.name, request, viewer(ws)))
     return rows
 
 

@@ -27,6 +27,7 @@ from mlops_desktop.core.config import (
     workspace_from_azure_config,
 )
 from mlops_desktop.core.errors import Conflict, InvalidInput, MlopsError
+from mlops_desktop.core.redact import redact_uri, uri_has_password
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
 
 
@@ -138,6 +139,14 @@ def validate_server_uri(uri: str) -> str:
     text = uri.strip()
     if not text:
         raise WorkspaceFormError("uri", "Enter the tracking server's URI, e.g. http://host:5000")
+    if uri_has_password(text):
+        # Checked first, so no later message repeats the password.
+        raise WorkspaceFormError(
+            "uri",
+            f"{redact_uri(text)} carries a password; MLOps Desktop never stores secrets",
+            hint="enter the URI without 'user:password@' and set MLFLOW_TRACKING_USERNAME and "
+            "MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) in the environment",
+        )
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https"):
         raise WorkspaceFormError(
@@ -351,7 +360,12 @@ def add_workspace(form: WorkspaceForm, config: AppConfig) -> AppConfig:
     try:
         return config.with_workspace(workspace)
     except Conflict as exc:
-        raise WorkspaceFormError("name", exc.message, hint=exc.hint) from None
+        # The name was checked above: this is another workspace on the same store.
+        field = {
+            WorkspaceKind.MLFLOW_SERVER: "uri",
+            WorkspaceKind.AZURE_ML: "azure_workspace",
+        }.get(form.kind, "name")
+        raise WorkspaceFormError(field, exc.message, hint=exc.hint) from None
 
 
 def _form_error_from_validation(error: ValidationError) -> WorkspaceFormError:

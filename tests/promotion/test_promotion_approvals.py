@@ -56,6 +56,9 @@ def test_second_person_approves_and_executes(
 
     code, _, err = _run(capsys, "approvals", "approve", request_id)
     assert code == 2 and "cannot approve" in err
+    _as(monkeypatch, " ALICE ")  # the same person, spelled otherwise
+    code, _, err = _run(capsys, "approvals", "approve", request_id)
+    assert code == 2 and "cannot approve" in err
 
     _as(monkeypatch, "bob")
     code, out, _ = _run(capsys, "approvals", "list", "--json")

@@ -106,6 +106,28 @@ def test_gate_failure_leaves_target_exactly_as_it_was(stages: Stages) -> None:
     assert "gates failed" in rolled.details["reason"]
 
 
+def test_the_promotion_lock_belongs_to_the_store_not_to_a_name(stages: Stages) -> None:
+    from mlops_desktop.core.errors import Conflict
+    from mlops_desktop.promotion.locks import target_lock
+
+    # Another configuration (another machine's, an older one) names staging's store
+    # differently and spells its path differently: it must still exclude our promotion.
+    assert stages.staging.mlflow is not None
+    db = Path(stages.staging.mlflow.tracking_uri.removeprefix("sqlite:///"))
+    other = stages.staging.model_copy(
+        update={
+            "name": "team-staging",
+            "mlflow": stages.staging.mlflow.model_copy(
+                update={"tracking_uri": f"sqlite:///{db.parent}/../staging/{db.name}"}
+            ),
+        }
+    )
+    before = target_snapshot(stages.staging)
+    with target_lock(other.registry_store_key, MODEL), pytest.raises(Conflict, match="another"):
+        promote_model_version(MODEL, "2", source="dev", target="staging")
+    assert target_snapshot(stages.staging) == before
+
+
 def test_failing_smoke_test_undoes_copy_and_deployment(stages: Stages) -> None:
     policy = fast_policy(smoke_max_latency_ms=0.001)
     stages.write_policy(PolicyConfig(stages={Stage.STAGING: policy}))

@@ -137,7 +137,7 @@ def test_recovery_skips_a_live_operation_then_cli_recovers(
         env={CRASH_ENV: "deploy"},
     )  # fmt: skip
     assert done.returncode == CRASH_EXIT_CODE, done.stderr[-2000:]
-    with target_lock("staging", MODEL):  # as if its process were still running
+    with target_lock(stages.staging.registry_store_key, MODEL):  # as if it were still running
         assert recover_promotions() == []
     assert needs_recovery()
     assert cli_main("promotions", "recover", "--json") == 0

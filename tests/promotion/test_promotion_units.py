@@ -58,13 +58,46 @@ def test_policy_lookup_order_and_defaults() -> None:
         stages={Stage.STAGING: StagePolicy(approvers=("carol",))},
         workspaces={"team/staging": special, "team": team},
     )
-    assert policy.for_target("team", Stage.STAGING) is special
+    # used whole; the unset requires_approval takes the stage's default (staging: no)
+    assert policy.for_target("team", Stage.STAGING) == special.model_copy(
+        update={"requires_approval": False}
+    )
     assert policy.for_target("team", Stage.PROD) is team
     assert policy.for_target("other", Stage.STAGING).approvers == ("carol",)
     assert special.may_promote("alice") and not special.may_promote("bob")
     assert not team.may_approve("alice", requester="alice")
     assert team.may_approve("bob", requester="alice")
     assert not policy.stages[Stage.STAGING].may_approve("bob", requester="alice")
+
+
+def test_prod_section_without_requires_approval_keeps_the_approval() -> None:
+    # A [stages.prod] (or [workspaces.<prod workspace>]) that only names promoters must not
+    # turn prod's second-person approval off.
+    path = policy_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "[stages.prod]\npromoters = ['alice']\n[workspaces.live]\npromoters = ['bob']\n"
+        "[stages.staging]\npromoters = ['alice']\n",
+        encoding="utf-8",
+    )
+    policy = load_policy()
+    assert policy.for_target("prod", Stage.PROD).requires_approval is True
+    assert policy.for_target("live", Stage.PROD).requires_approval is True
+    assert policy.for_target("staging", Stage.STAGING).requires_approval is False
+    path.write_text("[stages.prod]\nrequires_approval = false\n", encoding="utf-8")
+    assert load_policy().for_target("prod", Stage.PROD).requires_approval is False
+
+
+def test_identities_compare_case_insensitively_and_normalised() -> None:
+    team = StagePolicy(promoters=(" Alice ", "ｂｏｂ"), approvers=("CAROL", "Straße"))
+    assert team.may_promote("alice") and team.may_promote("ALICE") and team.may_promote("bob")
+    assert not team.may_promote("mallory")
+    assert not team.may_approve("Carol", requester="carol ")  # one person, two spellings
+    assert not team.may_approve("ALICE", requester="alice")
+    assert team.may_approve("carol", requester="alice")
+    assert team.may_approve("STRASSE", requester="alice")  # casefold: ß = ss
+    anyone = StagePolicy()
+    assert not anyone.may_approve("\u212bngstr\u00f6m", requester="\u00c5ngstr\u00f6m")
 
 
 def test_policy_file_round_trip_and_errors() -> None:

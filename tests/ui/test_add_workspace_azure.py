@@ -149,6 +149,40 @@ def test_form_builds_an_azure_workspace() -> None:
     )
 
 
+def test_form_refuses_a_second_workspace_on_the_same_store() -> None:
+    config = add_workspace(
+        WorkspaceForm("prod", Stage.PROD, WorkspaceKind.AZURE_ML, azure=azure_fields()),
+        AppConfig(),
+    )
+    twin = azure_fields(subscription_id=SUBSCRIPTION.upper(), resource_group="RG-churn-prod")
+    with pytest.raises(WorkspaceFormError) as caught:
+        add_workspace(
+            WorkspaceForm("shadow", Stage.STAGING, WorkspaceKind.AZURE_ML, azure=twin), config
+        )
+    assert caught.value.field == "azure_workspace" and "'prod' already lives" in str(caught.value)
+    server = WorkspaceForm(
+        "srv", Stage.PROD, WorkspaceKind.MLFLOW_SERVER, uri="http://127.0.0.1:5000"
+    )
+    config = add_workspace(server, AppConfig())
+    again = WorkspaceForm(
+        "srv2", Stage.STAGING, WorkspaceKind.MLFLOW_SERVER, uri="http://localhost:5000/"
+    )
+    with pytest.raises(WorkspaceFormError) as caught:
+        add_workspace(again, config)
+    assert caught.value.field == "uri"
+
+
+def test_form_refuses_a_password_in_the_uri_without_repeating_it() -> None:
+    form = WorkspaceForm(
+        "srv", Stage.PROD, WorkspaceKind.MLFLOW_SERVER, uri="http://u:SECRETpw@127.0.0.1:x"
+    )
+    with pytest.raises(WorkspaceFormError) as caught:
+        add_workspace(form, AppConfig())
+    error = caught.value
+    assert error.field == "uri" and "SECRETpw" not in f"{error} {error.hint}"
+    assert "MLFLOW_TRACKING_PASSWORD" in (error.hint or "")
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "text"),
     [
@@ -207,7 +241,12 @@ def test_cloud_choices_offer_the_custom_clouds_of_the_configuration() -> None:
             "a-staging",
             Stage.STAGING,
             WorkspaceKind.AZURE_ML,
-            azure=azure_fields(cloud="LoopbackArm", cloud_metadata=choices[-1].metadata),
+            azure=azure_fields(
+                resource_group="rg-churn-staging",
+                workspace_name="mlw-churn-staging",  # a-prod's workspace is taken: one store
+                cloud="LoopbackArm",
+                cloud_metadata=choices[-1].metadata,
+            ),
         ),
         config,
     ).workspace("a-staging")

@@ -65,6 +65,32 @@ def test_worker_thread_crash_shows_dialog_logs_and_saves(qtbot, app_home: Path) 
     dialog.close()
 
 
+def test_a_crash_naming_a_password_shows_and_logs_it_masked(qtbot, app_home: Path) -> None:
+    setup_logging()
+    center = NotificationCenter()
+    handler = CrashHandler(center)
+    center.install_exception_hooks()
+    try:
+        with qtbot.waitSignal(center.crashed, timeout=5000):
+            try:
+                raise ConnectionError("cannot reach http://lee:SECRETpw@127.0.0.1:9/api")
+            except ConnectionError:
+                sys.excepthook(*sys.exc_info())
+    finally:
+        center.uninstall_exception_hooks()
+    assert handler.dialog is not None
+    qtbot.addWidget(handler.dialog)
+    report = handler.dialog.report()
+    assert "cannot reach http://lee:***@127.0.0.1:9/api" in report and "SECRETpw" not in report
+    qtbot.waitUntil(lambda: center.latest is not None, timeout=5000)
+    assert center.latest is not None
+    assert "SECRETpw" not in center.latest.message + center.latest.details
+    _flush_logs()
+    logged = log_file().read_text()
+    assert "cannot reach http://lee:***@" in logged and "SECRETpw" not in logged
+    handler.dialog.close()
+
+
 def test_main_thread_crash_uses_the_same_dialog(qtbot, app_home: Path) -> None:
     setup_logging()
     center = NotificationCenter()

@@ -308,3 +308,31 @@ def test_a_broken_configuration_is_reported_not_fatal(qtbot, make_window):
     assert latest and latest[0].message.startswith("Cannot read the configuration")
     assert latest[0].hint == "fix or remove the file"
     assert window.models_page.stack.currentWidget() is window.models_page.empty_state
+
+
+def test_a_schema_version_that_is_no_number_is_reported_not_fatal(qtbot, make_window):
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text('schema_version = "one"\n', encoding="utf-8")
+    window = make_window(start=False)
+    with qtbot.waitSignal(window.dataLoaded, timeout=30_000):
+        window.start()
+    [error] = [n for n in window.notifications.history if n.level is NotificationLevel.ERROR]
+    assert str(paths.config_file()) in error.message and "schema_version" in error.message
+    assert paths.config_file().read_text(encoding="utf-8") == 'schema_version = "one"\n'
+
+
+def test_two_workspaces_on_one_store_are_announced(qtbot, make_window):
+    db = paths.local_workspace_dir("prod") / "mlflow.db"
+    paths.config_file().parent.mkdir(parents=True, exist_ok=True)
+    paths.config_file().write_text(
+        f'[[workspaces]]\nname = "prod"\nstage = "prod"\n[workspaces.mlflow]\n'
+        f'tracking_uri = "sqlite:///{db}"\n'
+        f'[[workspaces]]\nname = "prodshadow"\nstage = "staging"\n[workspaces.mlflow]\n'
+        f'tracking_uri = "sqlite:///{db.parent}/../prod/mlflow.db"\n',
+        encoding="utf-8",
+    )
+    window = make_window(start=False)
+    with qtbot.waitSignal(window.dataLoaded, timeout=30_000):
+        window.start()
+    warnings = [n.message for n in window.notifications.history]
+    assert any("'prod', 'prodshadow' are one store" in m for m in warnings), warnings

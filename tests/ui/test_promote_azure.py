@@ -27,6 +27,7 @@ from azure_blob_helpers import (
 from azure_helpers import azure_workspace
 
 from mlops_desktop.core.config import AppConfig, save_config
+from mlops_desktop.core.errors import PermissionDenied
 from mlops_desktop.core.policy import save_policy
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.promotion.entities import OperationState
@@ -50,7 +51,8 @@ def azure_stages(
     azure_blob_env: BlobEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AppConfig:
     """dev, staging and prod saved in the app's configuration with the promotion policy of
-    tests/azureml (prod: approval by ``reviewer``); two versions registered in dev."""
+    tests/azureml (prod: approval by the CI service principal, as Azure names it, in
+    other letters); two versions registered in dev."""
     server = azure_blob_env.server
     config = AppConfig(
         workspaces=tuple(
@@ -58,7 +60,7 @@ def azure_stages(
         )
     )
     save_config(config)
-    save_policy(promotion_policies())
+    save_policy(promotion_policies(approvers=("Application 5A6B7C8D-9E0F-4A1B-8C2D-3E4F5A6B7C8D",)))
     dev = azure_blob_env.backend(Stage.DEV)
     for seed in (0, 1):
         register_model_folder(dev, MODEL, model_with_holdout(tmp_path / f"m{seed}", seed=seed))
@@ -260,12 +262,17 @@ def test_prod_awaits_approval_listed_for_a_second_identity(
     from mlops_desktop.core.tasks import TaskContext
     from mlops_desktop.ui.tasks_promotion import approve_and_execute, load_requests
 
+    # In Azure ML the person is the signed-in identity, whatever MLFLOW_TRACKING_USERNAME says.
+    morgan = "morgan.lee@contoso.example"
     rows = load_requests(TaskContext(), azure_stages, MODEL, ["dev", "staging", "prod"])
-    assert [(r.request.id, r.workspace, r.request.requested_by) for r in rows] == [
-        (request_id, "prod", "ml-lead")
+    assert [(r.request.id, r.workspace, r.request.requested_by, r.viewer) for r in rows] == [
+        (request_id, "prod", morgan, morgan)  # the page sees it is the viewer's own request
     ]
-    assert "v1 staging → prod (prod) · pending · by ml-lead" in rows[0].text
-    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "reviewer")
+    assert f"v1 staging → prod (prod) · pending · by {morgan}" in rows[0].text
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "reviewer")  # still Morgan to Azure
+    with pytest.raises(PermissionDenied, match="cannot approve"):
+        approve_and_execute(TaskContext(), azure_stages, request_id)
+    azure_blob_env.sign_in("ci-deployer")  # a second identity with rights in prod
     done = approve_and_execute(TaskContext(), azure_stages, request_id)
     assert done.state is OperationState.COMPLETED, done
     assert prod.get_online_endpoint(MODEL).traffic == {"version-1": 100}

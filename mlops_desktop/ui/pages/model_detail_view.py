@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.entities import ModelVersion
+from mlops_desktop.core.identity import same_identity
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
 from mlops_desktop.ui import style
 from mlops_desktop.ui.delegates import ALIAS_TEXT, ALIAS_TINT
@@ -490,8 +491,9 @@ class ModelVersionDetailView(QStackedWidget):
         selected = self.selected_request()
         self.request_gates.setText("\n".join(selected.gate_lines) if selected else "")
         pending = selected is not None and selected.request.status.value == "pending"
-        own = selected is not None and selected.request.requested_by == self._identity
-        reason = f"{self._identity} requested it: a second person must decide" if own else ""
+        who = (selected.viewer if selected is not None else "") or self._identity
+        own = selected is not None and same_identity(selected.request.requested_by, who)
+        reason = f"{who} requested it: a second person must decide" if own else ""
         self.approve_button.setEnabled(pending and not own)
         self.reject_button.setEnabled(pending and not own)
         self.execute_button.setEnabled(selected is not None and not (own and pending))
