@@ -11,6 +11,8 @@ from test_azure_cli import _add_workspaces
 
 from mlops_desktop.cli import main
 from mlops_desktop.core.audit import AuditAction, AuditLog
+from mlops_desktop.core.policy import PolicyConfig, StagePolicy, save_policy
+from mlops_desktop.core.stages import Stage
 
 
 def test_deploy_shift_traffic_invoke_and_read_logs(
@@ -90,8 +92,9 @@ def test_delete_an_azure_deployment_from_the_command_line(
 def test_prod_endpoint_changes_by_hand_follow_the_stage_policy(
     fresh_arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """prod needs approval (by default): churn v2 is champion (green, 10 %), v1 (blue) is not."""
+    """prod needs approval: churn v2 is champion (green, 10 %), v1 (blue) is not."""
     _add_workspaces(fresh_arm_server, capsys)
+    save_policy(PolicyConfig(stages={Stage.PROD: StagePolicy(requires_approval=True)}))
     prod = ("churn-prod-ep", "-w", "prod")
     assert main(["endpoints", "traffic", *prod, "blue=100"]) == 2
     err = capsys.readouterr().err
