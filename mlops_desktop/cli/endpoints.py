@@ -333,7 +333,7 @@ def set_traffic(args: argparse.Namespace) -> int:
     manager = _manager(args.workspace)
     before = manager.get_endpoint(args.name, probe=False)
     # Every traffic change is checked against the stage's policy and audited.
-    permit = _guard(args.workspace, planned_traffic(before, weights, mirror, origin="CLI"))
+    permit = _guard(args.workspace, planned_traffic(before, weights, origin="CLI"))
     endpoint = manager.set_traffic(args.name, weights, mirror)
     permit.record(endpoint)
     split = " ".join(f"{k}={v}" for k, v in endpoint.traffic.items())

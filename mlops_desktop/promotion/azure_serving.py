@@ -50,9 +50,7 @@ def set_azure_traffic(
     permits: list[ServingPermit] = []
 
     def check(before: AzureOnlineEndpoint) -> None:
-        permits.append(
-            _guard(workspace, backend, planned_traffic(before, traffic, mirror, origin=origin))
-        )
+        permits.append(_guard(workspace, backend, planned_traffic(before, traffic, origin=origin)))
 
     _before, after = apply_traffic(backend, name, traffic, mirror, ctx, check=check)
     permits[0].record(after)

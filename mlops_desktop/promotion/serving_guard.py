@@ -90,8 +90,8 @@ class ServingChange:
     serves: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     traffic_before: Mapping[str, int] = field(default_factory=dict)
     traffic_after: Mapping[str, int] = field(default_factory=dict)
+    #: The mirror before (mirror changes are always allowed: mirrored answers reach nobody).
     mirror_before: Mapping[str, int] = field(default_factory=dict)
-    mirror_after: Mapping[str, int] = field(default_factory=dict)
     #: Where it was asked for ("CLI", "Endpoints page", …), for the audit record.
     origin: str = ""
 
@@ -152,7 +152,6 @@ def planned_deploy(
         traffic_before=dict(before.traffic),
         traffic_after=after,
         mirror_before=dict(before.mirror_traffic),
-        mirror_after=dict(before.mirror_traffic),
         origin=origin,
     )
 
@@ -160,16 +159,13 @@ def planned_deploy(
 def planned_traffic(
     before: EndpointLike,
     traffic: Mapping[str, int] | None,
-    mirror: Mapping[str, int] | None,
     *,
     origin: str,
 ) -> ServingChange:
-    """A new live split (``None`` keeps it; deployments not named get 0) and/or mirror."""
+    """A new live split (``None`` keeps it: a change of the mirror only; deployments not named
+    get 0)."""
     names = [d.name for d in before.deployments]
     after = dict(before.traffic) if traffic is None else {n: int(traffic.get(n, 0)) for n in names}
-    mirrored = (
-        dict(before.mirror_traffic) if mirror is None else {k: v for k, v in mirror.items() if v}
-    )
     return ServingChange(
         ServingAction.TRAFFIC,
         before.name,
@@ -177,18 +173,13 @@ def planned_traffic(
         traffic_before=dict(before.traffic),
         traffic_after=after,
         mirror_before=dict(before.mirror_traffic),
-        mirror_after=mirrored,
         origin=origin,
     )
 
 
 def planned_delete(before: EndpointLike, deployment: str | None, *, origin: str) -> ServingChange:
     """One deployment of ``before`` removed, or (``deployment`` None) the whole endpoint."""
-    if deployment:
-        after = {k: v for k, v in before.traffic.items() if k != deployment}
-        mirror = {k: v for k, v in before.mirror_traffic.items() if k != deployment}
-    else:
-        after, mirror = {}, {}
+    after = {k: v for k, v in before.traffic.items() if deployment and k != deployment}
     return ServingChange(
         ServingAction.DELETE if deployment else ServingAction.DELETE_ENDPOINT,
         before.name,
@@ -197,7 +188,6 @@ def planned_delete(before: EndpointLike, deployment: str | None, *, origin: str)
         traffic_before=dict(before.traffic),
         traffic_after=after,
         mirror_before=dict(before.mirror_traffic),
-        mirror_after=mirror,
         origin=origin,
     )
 

@@ -485,7 +485,7 @@ def apply_traffic(
     ctx.progress(0, 2, f"applying the traffic split of {name}")
     manager = (manager_factory or default_manager)(workspace)
     before = manager.get_endpoint(name, probe=False)
-    change = planned_traffic(before, traffic, mirror, origin="Endpoints page")
+    change = planned_traffic(before, traffic, origin="Endpoints page")
     permit = guard_serving_change(workspace, change)
     permit.record(manager.set_traffic(name, dict(traffic), dict(mirror)))
     ctx.progress(1, 2, "checking deployments")

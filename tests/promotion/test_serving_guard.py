@@ -82,14 +82,14 @@ def test_a_stage_needing_approval_refuses_live_traffic_to_anything_but_the_champ
     refused = [
         planned_deploy(live_old, "green", MODEL, "1", 100, origin="test"),
         planned_deploy(live_old, "green", MODEL, "3", 10, origin="test"),
-        planned_traffic(live_old, {"blue": 50, "old": 50}, None, origin="test"),
+        planned_traffic(live_old, {"blue": 50, "old": 50}, origin="test"),
         planned_create("new", "blue", MODEL, "previous-champion", origin="test"),
         planned_delete(live_old, "old", origin="test"),
         planned_delete(live_old, None, origin="test"),
     ]
     for change in refused:
         assert "alice may not" in _refusal(change).message
-    traffic = _refusal(planned_traffic(live_old, {"old": 100}, None, origin="t"))
+    traffic = _refusal(planned_traffic(live_old, {"old": 100}, origin="t"))
     assert "'old' (diabetes v1)" in traffic.message and "the champion is v2" in traffic.message
     assert "mlops-desktop promote diabetes VERSION --from staging --to prod" in str(traffic.hint)
 
@@ -97,18 +97,18 @@ def test_a_stage_needing_approval_refuses_live_traffic_to_anything_but_the_champ
         planned_deploy(live_old, "green", MODEL, "1", 0, origin="test"),  # 0 %: audited only
         planned_deploy(live_old, "green", MODEL, "champion", 50, origin="test"),
         planned_create("new", "blue", MODEL, "champion", origin="test"),
-        planned_traffic(live_old, None, {"old": 20}, origin="test"),  # a mirror answers nobody
+        planned_traffic(live_old, None, origin="test"),  # only the mirror changes
     ]
     for change in allowed:
         assert _decide(change, APPROVAL)
     # Shifting back towards the champion is always possible (here: away from a canary of v1).
     canary = _endpoint(blue=("2", 90), old=("1", 10))
-    assert _decide(planned_traffic(canary, {"blue": 100}, None, origin="t"), APPROVAL)
+    assert _decide(planned_traffic(canary, {"blue": 100}, origin="t"), APPROVAL)
 
 
 def test_operators_are_the_explicit_exception_and_limit_everyone_else() -> None:
     live = _endpoint(blue=("2", 100), old=("1", 0))
-    to_old = planned_traffic(live, {"old": 100}, None, origin="test")
+    to_old = planned_traffic(live, {"old": 100}, origin="test")
     policy = StagePolicy(requires_approval=True, operators=("oncall",))
     assert _decide(to_old, policy, "oncall") == "oncall is an operator of prod"
     assert _decide(planned_delete(live, "old", origin="t"), policy, "oncall")

@@ -416,7 +416,7 @@ def test_the_prod_policy_refuses_a_traffic_change_with_the_cli_reason(qtbot, pag
     save_policy(PolicyConfig(stages={Stage.PROD: StagePolicy(operators=("oncall",))}))
     try:
         before = manager.get_endpoint(ENDPOINT, probe=False)
-        change = planned_traffic(before, {"blue": 40, "green": 60}, None, origin="test")
+        change = planned_traffic(before, {"blue": 40, "green": 60}, origin="test")
         with pytest.raises(PermissionDenied) as expected:  # what the CLI says
             guard_serving_change(manager.workspace, change)
         records = AuditLog().records()
