@@ -1,6 +1,8 @@
 """``mlops-desktop endpoints list|create|deploy|traffic|invoke|telemetry|stop|start|delete``.
 
-Local endpoints run detached: they keep serving after the command exits.
+Local endpoints run detached: they keep serving after the command exits. Every change of what
+an endpoint serves (create, deploy, traffic, delete) is checked against the stage's policy
+first and audited (:mod:`mlops_desktop.promotion.serving_guard`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
+    from mlops_desktop.promotion.serving_guard import ServingChange, ServingPermit
     from mlops_desktop.serving.entities import Endpoint
     from mlops_desktop.serving.manager import EndpointManager
 
@@ -254,8 +257,18 @@ def _context(args: argparse.Namespace) -> TaskContext:
     return TaskContext(progress_printer(quiet=getattr(args, "json", False)))
 
 
+def _guard(workspace: str, change: ServingChange) -> ServingPermit:
+    from mlops_desktop.promotion.serving_guard import guard_serving_change
+
+    return guard_serving_change(load_app_config().workspace(workspace), change)
+
+
 def create_endpoint(args: argparse.Namespace) -> int:
-    """Create an endpoint with its first deployment."""
+    """Create an endpoint with its first deployment (the stage's policy checked, audited)."""
+    from mlops_desktop.promotion.serving_guard import planned_create
+
+    change = planned_create(args.name, args.deployment, args.model, args.version, origin="CLI")
+    permit = _guard(args.workspace, change)
     endpoint = _manager(args.workspace).create_endpoint(
         args.name,
         model=args.model,
@@ -264,13 +277,22 @@ def create_endpoint(args: argparse.Namespace) -> int:
         port=args.port,
         ctx=_context(args),
     )
+    permit.record(endpoint)
     _report(endpoint, args.json, f"endpoint {endpoint.name!r} serves at {endpoint.scoring_uri}")
     return 0
 
 
 def deploy_model(args: argparse.Namespace) -> int:
-    """Add a deployment to an endpoint."""
-    endpoint = _manager(args.workspace).add_deployment(
+    """Add a deployment to an endpoint (the stage's policy checked, audited)."""
+    from mlops_desktop.promotion.serving_guard import planned_deploy
+
+    manager = _manager(args.workspace)
+    before = manager.get_endpoint(args.name, probe=False)
+    change = planned_deploy(
+        before, args.deployment, args.model, args.version, args.traffic, origin="CLI"
+    )
+    permit = _guard(args.workspace, change)
+    endpoint = manager.add_deployment(
         args.name,
         args.deployment,
         model=args.model,
@@ -278,6 +300,7 @@ def deploy_model(args: argparse.Namespace) -> int:
         traffic=args.traffic,
         ctx=_context(args),
     )
+    permit.record(endpoint)
     _report(endpoint, args.json, f"deployment {args.deployment!r} added to {endpoint.name!r}")
     return 0
 
@@ -307,25 +330,14 @@ def set_traffic(args: argparse.Namespace) -> int:
 
     if endpoints_azure.is_azure_workspace(args.workspace):
         return endpoints_azure.set_traffic(args, weights, mirror)
-    from mlops_desktop.core.audit import AuditLog, record_traffic_change
+    from mlops_desktop.promotion.serving_guard import planned_traffic
 
-    # Refused before anything changes when the change could not be audited.
-    AuditLog().ensure_appendable()
     manager = _manager(args.workspace)
     before = manager.get_endpoint(args.name, probe=False)
+    # Every traffic change is checked against the stage's policy and audited.
+    permit = _guard(args.workspace, planned_traffic(before, weights, origin="CLI"))
     endpoint = manager.set_traffic(args.name, weights, mirror)
-
-    # Every traffic change is audited, by hand as much as by promotion or rollback.
-    record_traffic_change(
-        workspace=endpoint.workspace,
-        model=", ".join(sorted({d.registered_model for d in endpoint.deployments})),
-        endpoint=endpoint.name,
-        before=dict(before.traffic),
-        after=dict(endpoint.traffic),
-        mirror_before=dict(before.mirror_traffic),
-        mirror_after=dict(endpoint.mirror_traffic),
-        reason="endpoints traffic (CLI)",
-    )
+    permit.record(endpoint)
     split = " ".join(f"{k}={v}" for k, v in endpoint.traffic.items())
     mirrored = " ".join(f"{k}={v}" for k, v in endpoint.mirror_traffic.items()) or "none"
     _report(endpoint, args.json, f"traffic of {endpoint.name!r}: {split}; mirror: {mirrored}")
@@ -423,12 +435,18 @@ def delete_endpoint(args: argparse.Namespace) -> int:
 
     if endpoints_azure.is_azure_workspace(args.workspace):
         return endpoints_azure.delete_deployment(args)
+    from mlops_desktop.promotion.serving_guard import planned_delete
+
     manager = _manager(args.workspace)
+    before = manager.get_endpoint(args.name, probe=False)
+    permit = _guard(args.workspace, planned_delete(before, args.deployment, origin="CLI"))
     if args.deployment:
         endpoint = manager.delete_deployment(args.name, args.deployment)
+        permit.record(endpoint)
         _report(endpoint, False, f"deployment {args.deployment!r} deleted")
         return 0
     manager.delete_endpoint(args.name, keep_data=args.keep_data)
+    permit.record(None)
     kept = " (collected data kept)" if args.keep_data else ""
     print(f"endpoint {args.name!r} deleted{kept}")
     return 0

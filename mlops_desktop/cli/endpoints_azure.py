@@ -2,7 +2,8 @@
 
 ``endpoints.py`` hands a command here when its ``--workspace`` is an Azure ML workspace; the
 actions go through :class:`~mlops_desktop.backends.azureml.backend.AzureMlBackend` (the real
-azure-ai-ml SDK), check the signed-in identity's permissions first and audit traffic changes.
+azure-ai-ml SDK); changes check the signed-in identity's permissions and the stage's policy
+first and are audited (:mod:`mlops_desktop.promotion.azure_serving`).
 """
 
 from __future__ import annotations
@@ -88,24 +89,28 @@ def _print_endpoint(endpoint: Any, as_json: bool, message: str) -> None:
 
 
 def create_deployment(args: argparse.Namespace) -> int:
-    """Deploy a model version (or alias) behind an Azure ML endpoint at 0 % traffic."""
-    backend = _backend(args)
+    """Deploy a model version (or alias) behind an Azure ML endpoint at 0 % traffic (the
+    stage's policy checked, audited)."""
+    from mlops_desktop.promotion.azure_serving import create_azure_deployment
+
+    workspace = load_app_config().workspace(args.workspace)
+    backend = open_azure_backend(workspace)
     try:
-        backend.require_permission("create_deployment")
         version = str(args.version)
         if not version.isdigit():  # an alias such as champion
             version = backend.get_model_version_by_alias(args.model, version).version
-        ctx = TaskContext(progress_printer(quiet=args.json))
-        backend.create_deployment(
+        _created, endpoint = create_azure_deployment(
+            workspace,
+            backend,
             args.name,
             args.deployment,
             args.model,
             version,
             instance_type=args.instance_type,
             instance_count=args.instance_count,
-            ctx=ctx,
+            ctx=TaskContext(progress_printer(quiet=args.json)),
+            origin="CLI, Azure ML",
         )
-        endpoint = backend.get_online_endpoint(args.name)
     finally:
         backend.close()
     _print_endpoint(
@@ -120,18 +125,18 @@ def create_deployment(args: argparse.Namespace) -> int:
 def set_traffic(
     args: argparse.Namespace, weights: dict[str, int] | None, mirror: dict[str, int] | None
 ) -> int:
-    """Set live and/or mirrored traffic of an Azure ML endpoint; audited."""
-    from mlops_desktop.backends.azureml.traffic import apply_traffic, record_azure_traffic_change
+    """Set live and/or mirrored traffic of an Azure ML endpoint (policy checked, audited)."""
+    from mlops_desktop.promotion.azure_serving import set_azure_traffic
 
-    backend = _backend(args)
+    workspace = load_app_config().workspace(args.workspace)
+    backend = open_azure_backend(workspace)
     try:
         ctx = TaskContext(progress_printer(quiet=args.json))
-        before, endpoint = apply_traffic(backend, args.name, weights, mirror, ctx)
+        endpoint = set_azure_traffic(
+            workspace, backend, args.name, weights, mirror, ctx, origin="CLI, Azure ML"
+        )
     finally:
         backend.close()
-    record_azure_traffic_change(
-        args.workspace, before, endpoint, "endpoints traffic (CLI, Azure ML)"
-    )
     split = " ".join(f"{k}={v}" for k, v in endpoint.traffic.items())
     mirrored = " ".join(f"{k}={v}" for k, v in endpoint.mirror_traffic.items()) or "none"
     _print_endpoint(
@@ -173,17 +178,26 @@ def _read(path: str) -> str:
 
 
 def delete_deployment(args: argparse.Namespace) -> int:
-    """Delete one deployment (without traffic) of an Azure ML endpoint."""
+    """Delete one deployment (without traffic) of an Azure ML endpoint (policy checked,
+    audited)."""
     if not args.deployment:
         raise InvalidInput(
             "deleting a whole Azure ML endpoint is not supported by the app",
             hint="delete one deployment with --deployment D, or the endpoint in Azure ML Studio",
         )
-    backend = _backend(args)
+    from mlops_desktop.promotion.azure_serving import delete_azure_deployment
+
+    workspace = load_app_config().workspace(args.workspace)
+    backend = open_azure_backend(workspace)
     try:
-        backend.require_permission("delete_deployment")
-        backend.delete_deployment(args.name, args.deployment, TaskContext(progress_printer()))
-        endpoint = backend.get_online_endpoint(args.name)
+        endpoint = delete_azure_deployment(
+            workspace,
+            backend,
+            args.name,
+            args.deployment,
+            TaskContext(progress_printer()),
+            origin="CLI, Azure ML",
+        )
     finally:
         backend.close()
     _print_endpoint(endpoint, False, f"deployment {args.deployment!r} deleted")

@@ -17,6 +17,8 @@ Example::
     [stages.prod]
     requires_approval = true
     promoters = ["alice", "bob"]
+    operators = ["oncall"]      # may change prod's serving by hand (else: champion only)
+    rollbackers = ["alice", "oncall"]
 
     [stages.prod.gates]
     relative_tolerance = 0.02
@@ -127,6 +129,13 @@ class StagePolicy(_Model):
     requires_approval: bool | None = None
     #: Who may approve; empty: anyone but the requester. The requester never may.
     approvers: tuple[str, ...] = ()
+    #: Who may change what the target serves by hand (``endpoints create|deploy|traffic|
+    #: delete``, the Endpoints page). Empty: anyone, except that where ``requires_approval``
+    #: is set nobody may give live traffic to a version that is not the champion, or delete
+    #: deployments, by hand (see :meth:`may_operate`; docs/promotion.md).
+    operators: tuple[str, ...] = ()
+    #: Who may roll the target back to its previous champion; empty: the promoters.
+    rollbackers: tuple[str, ...] = ()
     gates: GatePolicy = Field(default_factory=GatePolicy)
     rollout: RolloutPolicy = Field(default_factory=RolloutPolicy)
 
@@ -134,6 +143,16 @@ class StagePolicy(_Model):
         """True when ``identity`` is allowed to promote into the target (names compare
         case-insensitively, NFKC-normalised)."""
         return not self.promoters or is_listed(identity, self.promoters)
+
+    def may_operate(self, identity: str) -> bool:
+        """True when ``identity`` may change what the target serves by hand at all."""
+        return not self.operators or identity in self.operators
+
+    def may_roll_back(self, identity: str) -> bool:
+        """True when ``identity`` may roll the target back (``rollbackers``, else promoters)."""
+        if self.rollbackers:
+            return identity in self.rollbackers
+        return self.may_promote(identity)
 
     def may_approve(self, identity: str, requester: str) -> bool:
         """True when ``identity`` may approve a request made by ``requester``."""

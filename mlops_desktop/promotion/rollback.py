@@ -14,17 +14,29 @@ from mlops_desktop.promotion.entities import (
 )
 from mlops_desktop.promotion.operations import Services, run_operation
 from mlops_desktop.promotion.plan import RollbackPlan, endpoint_for, resolve_location
+from mlops_desktop.promotion.serving_guard import check_may_roll_back
 from mlops_desktop.promotion.workflows import rollback_workflow
 
 
 def plan_rollback(
-    config: AppConfig, policies: PolicyConfig, model: str, *, workspace: str
+    config: AppConfig,
+    policies: PolicyConfig,
+    model: str,
+    *,
+    workspace: str,
+    actor: str | None = None,
 ) -> tuple[RollbackPlan, StagePolicy]:
-    """What a rollback of ``model`` in ``workspace`` (``WORKSPACE[:STAGE]``) will do."""
+    """What a rollback of ``model`` in ``workspace`` (``WORKSPACE[:STAGE]``) will do.
+
+    PermissionDenied first, before anything is read or journaled, when the policy does not let
+    ``actor`` (default: the current identity) roll the target back.
+    """
     from mlops_desktop.promotion.registry import open_registry
 
     location = resolve_location(config, workspace)
     config.require_own_store(location.workspace.name)
+    policy = policies.for_target(location.workspace.name, location.stage)
+    check_may_roll_back(policy, actor or acting_identity(location.workspace), location.label)
     name = location.workspace.registered_model_name(model, location.stage)
     aliases = open_registry(location.workspace).aliases(name)
     previous = aliases.get(PREVIOUS_CHAMPION_ALIAS)
@@ -38,7 +50,6 @@ def plan_rollback(
         raise NotFound(f"{name} in {location.label} has no {CHAMPION_ALIAS!r}")
     if previous == current:
         raise Conflict(f"{CHAMPION_ALIAS} and {PREVIOUS_CHAMPION_ALIAS} are both v{current}")
-    policy = policies.for_target(location.workspace.name, location.stage)
     plan = RollbackPlan(
         model=model,
         workspace=location.workspace.name,
@@ -64,13 +75,14 @@ def rollback_model(
     """Roll ``model`` in ``workspace`` back to its previous champion (journaled, audited)."""
     config = config or load_config()
     policies = policies or load_policy()
-    plan, policy = plan_rollback(config, policies, model, workspace=workspace)
+    plan, policy = plan_rollback(config, policies, model, workspace=workspace, actor=actor)
+    actor = actor or acting_identity(config.workspace(plan.workspace))
     return run_operation(
         rollback_workflow(),
         plan,
         policy,
         config=config,
-        actor=actor or acting_identity(config.workspace(plan.workspace)),
+        actor=actor,
         task=ctx or TaskContext(),
         services=services or Services.default(),
     )

@@ -24,6 +24,7 @@ ACTION_FAMILIES: tuple[tuple[str, str], ...] = (
     ("Approvals", "approval"),
     ("Rollbacks", "rollback"),
     ("Traffic changes", "traffic"),
+    ("Deployments by hand", "serving"),
 )
 
 GOOD = "#16A34A"
@@ -108,7 +109,7 @@ def from_to(record: AuditRecord) -> str:
         )
     if action == AuditAction.ROLLBACK:
         return f"v{d.get('from_version', '?')} → v{d.get('to_version', '?')}"
-    if action == AuditAction.TRAFFIC:
+    if action == AuditAction.TRAFFIC or action_family(action) == "serving":
         return f"{_split(d.get('from'))} → {_split(d.get('to'))}"
     return ""
 
@@ -146,6 +147,12 @@ def outcome(record: AuditRecord) -> tuple[str, str]:
         reason = str(d.get("reason") or "")
         endpoint = str(d.get("endpoint") or "")
         return " · ".join(p for p in (endpoint, reason) if p) or "traffic changed", NEUTRAL
+    if action_family(action) == "serving":
+        # A hand-made deploy or delete (promotion.serving_guard): which deployment of what.
+        what = action.split(".", 1)[-1].replace("_", " ")
+        served = f"{d.get('registered_model', '')}{_version(d.get('version'))}".strip()
+        target = f"{d.get('endpoint', '?')}/{d.get('deployment')}" if d.get("deployment") else ""
+        return " · ".join(p for p in (what, target or d.get("endpoint", ""), served) if p), NEUTRAL
     return "", MUTED
 
 
@@ -195,7 +202,7 @@ def _gates_html(gates: list[Mapping[str, Any]]) -> str:
 def _traffic_pairs(record: AuditRecord) -> list[tuple[str, object]]:
     d = record.details
     pairs: list[tuple[str, object]] = []
-    if record.action == AuditAction.TRAFFIC:
+    if record.action == AuditAction.TRAFFIC or action_family(record.action) == "serving":
         pairs += [("before", _split(d.get("from"))), ("after", _split(d.get("to")))]
         if d.get("mirror_from") or d.get("mirror_to"):
             pairs += [

@@ -87,15 +87,19 @@ def deploy_azure_version_task(
     *,
     opener: AzureOpener | None = None,
 ) -> AzureOnlineDeployment:
-    """Create the deployment at 0 % (permission checked first); polls Azure ML to the end.
+    """Create the deployment at 0 % (permission and the stage's policy checked first, audited);
+    polls Azure ML to the end.
 
     Cancelling stops waiting; Azure ML still finishes an accepted deployment.
     """
+    from mlops_desktop.promotion.azure_serving import create_azure_deployment
+
     ctx.progress(0, 2, f"deploying {request.model} v{request.version} as {request.deployment}")
     backend = _open(workspace, opener)
     try:
-        backend.require_permission("create_deployment")
-        return backend.create_deployment(
+        created, _endpoint = create_azure_deployment(
+            workspace,
+            backend,
             request.endpoint,
             request.deployment,
             request.model,
@@ -103,6 +107,8 @@ def deploy_azure_version_task(
             instance_type=request.instance_type.strip(),
             instance_count=request.instance_count,
             ctx=ctx,
+            origin="Endpoints page, Azure ML",
         )
     finally:
         backend.close()
+    return created

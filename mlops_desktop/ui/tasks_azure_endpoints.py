@@ -248,16 +248,18 @@ def apply_azure_traffic(
     *,
     opener: AzureOpener | None = None,
 ) -> AzureEndpoint:
-    """Set live and mirrored traffic (permission checked first), audited; polls to the end."""
-    from mlops_desktop.backends.azureml.traffic import apply_traffic, record_azure_traffic_change
+    """Set live and mirrored traffic (permission and the stage's policy checked first),
+    audited; polls to the end."""
+    from mlops_desktop.promotion.azure_serving import set_azure_traffic
 
     ctx.progress(0, 2, f"applying the traffic split of {name} in Azure ML")
     backend = _open(workspace, opener)
     try:
-        before, endpoint = apply_traffic(backend, name, traffic, mirror, ctx)
+        endpoint = set_azure_traffic(
+            workspace, backend, name, traffic, mirror, ctx, origin="Endpoints page, Azure ML"
+        )
         invoke = _reason(backend, "invoke_endpoint")
     finally:
         backend.close()
-    record_azure_traffic_change(workspace.name, before, endpoint, "Endpoints page (Azure ML)")
     ctx.progress(2, 2, "traffic applied")
     return endpoint_row(_with_names(endpoint, workspace.name), "", invoke)

@@ -474,14 +474,20 @@ def apply_traffic(
     *,
     manager_factory: ManagerFactory | None = None,
 ) -> Endpoint:
-    """Set the live split and the mirror; returns once the router routes by them."""
+    """Set the live split and the mirror (the stage's policy checked, audited); returns once
+    the router routes by them."""
     if _is_azure(workspace):
         from mlops_desktop.ui.tasks_azure_endpoints import apply_azure_traffic
 
         return apply_azure_traffic(ctx, workspace, name, traffic, mirror)
+    from mlops_desktop.promotion.serving_guard import guard_serving_change, planned_traffic
+
     ctx.progress(0, 2, f"applying the traffic split of {name}")
     manager = (manager_factory or default_manager)(workspace)
-    manager.set_traffic(name, dict(traffic), dict(mirror))
+    before = manager.get_endpoint(name, probe=False)
+    change = planned_traffic(before, traffic, origin="Endpoints page")
+    permit = guard_serving_change(workspace, change)
+    permit.record(manager.set_traffic(name, dict(traffic), dict(mirror)))
     ctx.progress(1, 2, "checking deployments")
     endpoint = manager.get_endpoint(name, probe=True)
     ctx.progress(2, 2, "traffic applied")
@@ -547,9 +553,17 @@ def create_endpoint(
     *,
     manager_factory: ManagerFactory | None = None,
 ) -> Endpoint:
-    """Create an endpoint serving ``model`` ``version`` (or alias) at 100 %."""
+    """Create an endpoint serving ``model`` ``version`` (or alias) at 100 % (the stage's
+    policy checked, audited)."""
+    from mlops_desktop.promotion.serving_guard import guard_serving_change, planned_create
+    from mlops_desktop.serving.manager import DEFAULT_DEPLOYMENT
+
+    change = planned_create(name, DEFAULT_DEPLOYMENT, model, version, origin="Endpoints page")
+    permit = guard_serving_change(workspace, change)
     manager = (manager_factory or default_manager)(workspace)
-    return manager.create_endpoint(name, model=model, version=version, port=port, ctx=ctx)
+    endpoint = manager.create_endpoint(name, model=model, version=version, port=port, ctx=ctx)
+    permit.record(endpoint)
+    return endpoint
 
 
 __all__ = [

@@ -64,6 +64,9 @@ class ActionState:
     source: str = ""
     #: ``WORKSPACE:STAGE`` of the target (promote only).
     target: str = ""
+    #: False when the action cannot do anything here (the button is hidden; ``reason`` says
+    #: why, next to the buttons).
+    offered: bool = True
 
 
 def _target_workspace(
@@ -116,10 +119,24 @@ def rollback_action(
     version: ModelVersion | None, versions: Iterable[ModelVersion], config: AppConfig
 ) -> ActionState:
     """The "Roll back <stage>" button: the champion of ``version``'s model in its workspace and
-    stage goes back to the ``previous-champion`` (``versions``: everything loaded)."""
+    stage goes back to the ``previous-champion`` (``versions``: everything loaded).
+
+    Not offered where it cannot do anything — the first stage, or no previous champion — and
+    the reason says so. Who may roll back is the policy's (checked when it runs).
+    """
     if version is None or version.stage is None:
         return ActionState("Roll back", False, "select a model version in a stage")
-    label = f"Roll back {version.stage.value}"
+    stage = version.stage
+    label = f"Roll back {stage.value}"
+    if stage.rank == 0:
+        # Nothing is promoted into the first stage, so its champion never has a predecessor.
+        return ActionState(
+            label,
+            False,
+            f"nothing is promoted into {stage.value}, so there is no previous champion to "
+            "roll back to",
+            offered=False,
+        )
     siblings = [
         v
         for v in versions
@@ -128,9 +145,14 @@ def rollback_action(
     champion = next((v for v in siblings if CHAMPION_ALIAS in v.aliases), None)
     previous = next((v for v in siblings if PREVIOUS_CHAMPION_ALIAS in v.aliases), None)
     if champion is None:
-        return ActionState(label, False, f"no @{CHAMPION_ALIAS} in {version.workspace}")
+        reason = f"no @{CHAMPION_ALIAS} in {version.workspace}"
+        return ActionState(label, False, reason, offered=False)
     if previous is None or previous.version == champion.version:
-        return ActionState(label, False, f"no @{PREVIOUS_CHAMPION_ALIAS} to roll back to")
+        reason = (
+            f"no @{PREVIOUS_CHAMPION_ALIAS} in {version.workspace} to roll back to (a "
+            f"promotion into {stage.value} keeps the champion it replaces as one)"
+        )
+        return ActionState(label, False, reason, offered=False)
     try:
         workspace = config.workspace(version.workspace)
     except NotFound:

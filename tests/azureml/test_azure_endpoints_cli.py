@@ -11,6 +11,8 @@ from test_azure_cli import _add_workspaces
 
 from mlops_desktop.cli import main
 from mlops_desktop.core.audit import AuditAction, AuditLog
+from mlops_desktop.core.policy import PolicyConfig, StagePolicy, save_policy
+from mlops_desktop.core.stages import Stage
 
 
 def test_deploy_shift_traffic_invoke_and_read_logs(
@@ -85,3 +87,36 @@ def test_delete_an_azure_deployment_from_the_command_line(
     assert "deployment 'canary' deleted" in out and "canary" not in out.split("deleted", 1)[1]
     assert main(["endpoints", "delete", "churn-staging-ep", "-w", "staging"]) == 2
     assert "whole Azure ML endpoint" in capsys.readouterr().err
+
+
+def test_prod_endpoint_changes_by_hand_follow_the_stage_policy(
+    fresh_arm_server: ArmTestServer, az: AzStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """prod needs approval: churn v2 is champion (green, 10 %), v1 (blue) is not."""
+    _add_workspaces(fresh_arm_server, capsys)
+    save_policy(PolicyConfig(stages={Stage.PROD: StagePolicy(requires_approval=True)}))
+    prod = ("churn-prod-ep", "-w", "prod")
+    assert main(["endpoints", "traffic", *prod, "blue=100"]) == 2
+    err = capsys.readouterr().err
+    assert "may not give live traffic to deployment 'blue' (churn v1)" in err
+    assert "the champion is v2" in err and "mlops-desktop promote churn" in err
+    assert main(["endpoints", "list", "-w", "prod", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["traffic"] == {"blue": 90, "green": 10}
+    assert AuditLog().records() == []
+
+    # Towards the champion: allowed, and recorded with the stage.
+    assert main(["endpoints", "traffic", *prod, "blue=0", "green=100"]) == 0
+    capsys.readouterr()
+    (shift,) = AuditLog().find(AuditAction.TRAFFIC, endpoint="churn-prod-ep")
+    assert shift.details["stage"] == "prod" and shift.details["from"] == {"blue": 90, "green": 10}
+    assert shift.details["to"] == {"green": 100}  # Azure ML keeps no 0 % entries
+
+    # A new deployment at 0 % is recorded; deleting one in prod is not for a hand.
+    create = ["endpoints", "create-deployment", *prod, "-d", "canary", "-m", "churn", "-v", "1"]
+    assert main(create) == 0
+    capsys.readouterr()
+    (deployed,) = AuditLog().find("serving.deploy", endpoint="churn-prod-ep")
+    assert (deployed.details["deployment"], deployed.details["version"]) == ("canary", "1")
+    assert main(["endpoints", "delete", *prod, "-d", "canary"]) == 2
+    assert "may not delete deployment 'canary'" in capsys.readouterr().err
+    assert len(AuditLog().records()) == 2

@@ -126,6 +126,49 @@ def test_tasks_list_newest_first_and_verify(log: AuditLog) -> None:
     assert outcome(records[3])[0].startswith("rolled back: gates failed")
 
 
+def test_a_deployment_made_by_hand_reads_as_one(log: AuditLog) -> None:
+    from pathlib import Path
+
+    from mlops_desktop.core.config import MlflowConnection, WorkspaceConfig
+    from mlops_desktop.core.policy import PolicyConfig
+    from mlops_desktop.core.stages import Stage
+    from mlops_desktop.promotion.serving_guard import guard_serving_change, planned_deploy
+    from mlops_desktop.serving.entities import (
+        Deployment,
+        DeploymentStatus,
+        Endpoint,
+        EndpointStatus,
+    )
+
+    def endpoint(*deployments: tuple[str, str, int]) -> Endpoint:
+        return Endpoint(
+            "ep",
+            "prod",
+            5001,
+            EndpointStatus.RUNNING,
+            tuple(
+                Deployment(n, "diabetes", v, t, 0, DeploymentStatus.HEALTHY, None, None, Path())
+                for n, v, t in deployments
+            ),
+            None,
+            Path(),
+        )
+
+    prod = WorkspaceConfig(
+        name="prod", stage=Stage.PROD, mlflow=MlflowConnection(tracking_uri="sqlite:///x.db")
+    )
+    change = planned_deploy(endpoint(("blue", "1", 100)), "green", "diabetes", "2", origin="CLI")
+    permit = guard_serving_change(prod, change, identity="carol", policies=PolicyConfig())
+    record = permit.record(endpoint(("blue", "1", 100), ("green", "2", 0)), log=log)
+    assert (record.action, record.actor, record.details["stage"]) == (
+        "serving.deploy",
+        "carol",
+        "prod",
+    )
+    assert from_to(record) == "blue 100% → blue 100% · green 0%"
+    assert outcome(record)[0] == "deploy · ep/green · diabetes v2"
+
+
 def test_model_passes_qabstractitemmodeltester(qtmodeltester: Any, log: AuditLog) -> None:
     model = AuditModel()
     model.set_records(load_audit_task(TaskContext()))

@@ -13,6 +13,7 @@ import pytest
 import test_azure_pages as pages
 from test_azure_pages import WAIT_MS, ArmTestServer, _config, _endpoints_page, save_png, sign_in_az
 
+from mlops_desktop.core.audit import AuditLog
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.ui.tasks_azure_deploy import (
@@ -99,6 +100,11 @@ def test_deploys_a_version_at_zero_traffic_and_selects_it(
     qtbot.waitUntil(lambda: page.selected_key() == (*STAGING_EP, "canary"), timeout=WAIT_MS)
     canary = next(d for d in page.selected_endpoint().deployments if d.name == "canary")
     assert canary.traffic == 0 and canary.version == "2"
+    # Recorded like the CLI's create-deployment: who, where, what, traffic before and after.
+    (record,) = AuditLog().find("serving.deploy", endpoint="churn-staging-ep")
+    assert (record.workspace, record.details["stage"]) == ("azure-staging", "staging")
+    assert (record.details["deployment"], record.details["version"]) == ("canary", "2")
+    assert record.details["to"] == record.details["from"]  # 0 %: no traffic moved
 
 
 def test_azure_failure_shows_in_the_dialog_and_keeps_the_form(

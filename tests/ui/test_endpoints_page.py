@@ -21,6 +21,7 @@ import pytest
 from endpoint_helpers import cleanup
 from PySide6.QtCore import Qt
 
+from mlops_desktop.core.audit import AuditAction, AuditLog
 from mlops_desktop.core.config import (
     AppConfig,
     AzureConnection,
@@ -30,7 +31,7 @@ from mlops_desktop.core.config import (
     save_config,
 )
 from mlops_desktop.core.entities import Capabilities, ConnectionInfo, ConnectionState
-from mlops_desktop.core.errors import Conflict, InvalidInput
+from mlops_desktop.core.errors import Conflict, InvalidInput, PermissionDenied
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.serving import processes
@@ -360,6 +361,11 @@ def test_traffic_editor_rejects_bad_sums_and_applies_a_split(qtbot, page, manage
     assert endpoint.traffic == {"blue": 70, "green": 30}
     assert endpoint.mirror_traffic == {"green": 20}
     assert view.message().startswith("Applied: blue 70 %, green 30 %")
+    # Audited as the CLI's changes are (both deployments serve the champion: allowed in prod).
+    records = AuditLog().find(AuditAction.TRAFFIC, endpoint=ENDPOINT)
+    (record,) = [r for r in records if r.details["to"] == {"blue": 70, "green": 30}]
+    assert record.details["stage"] == "prod" and "Endpoints page" in record.details["reason"]
+    assert record.details["mirror_to"] == {"green": 20}
     qtbot.waitUntil(lambda: not page.busy, timeout=WAIT_MS)
     qtbot.waitUntil(
         lambda: (
@@ -401,6 +407,30 @@ def test_a_failed_apply_keeps_the_edits(qtbot, page, manager, monkeypatch) -> No
     assert manager.get_endpoint(ENDPOINT).traffic == {"blue": 100, "green": 0}
     view.reset()
     assert view.traffic() == {"blue": 100, "green": 0}
+
+
+def test_the_prod_policy_refuses_a_traffic_change_with_the_cli_reason(qtbot, page, manager) -> None:
+    from mlops_desktop.core.policy import PolicyConfig, StagePolicy, policy_file, save_policy
+    from mlops_desktop.promotion.serving_guard import guard_serving_change, planned_traffic
+
+    save_policy(PolicyConfig(stages={Stage.PROD: StagePolicy(operators=("oncall",))}))
+    try:
+        before = manager.get_endpoint(ENDPOINT, probe=False)
+        change = planned_traffic(before, {"blue": 40, "green": 60}, origin="test")
+        with pytest.raises(PermissionDenied) as expected:  # what the CLI says
+            guard_serving_change(manager.workspace, change)
+        records = AuditLog().records()
+        view = page.traffic_view
+        view.set_weights({"blue": 40, "green": 60})
+        view.apply()
+        qtbot.waitUntil(lambda: view.message().startswith("Not applied"), timeout=WAIT_MS)
+        assert expected.value.message in view.message()
+        assert "may not change what shop-prod serves" in view.message()
+        qtbot.waitUntil(lambda: not page.busy, timeout=WAIT_MS)
+        assert manager.get_endpoint(ENDPOINT).traffic == {"blue": 100, "green": 0}
+        assert AuditLog().records() == records
+    finally:
+        policy_file().unlink()
 
 
 # -- telemetry --------------------------------------------------------------------------------

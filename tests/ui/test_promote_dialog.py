@@ -118,6 +118,18 @@ def test_promote_button_state_and_reasons(qtbot) -> None:
     assert "last stage" in view.action_hint.text()
     assert view.rollback_button.isEnabled()
 
+    # Where a rollback cannot do anything it is not offered, and the hint says why.
+    dev_champion = make_version("dev", "4", aliases=("champion",))
+    in_dev = rollback_action(dev_champion, [dev_champion], config)
+    assert not in_dev.offered and "nothing is promoted into dev" in in_dev.reason
+    first_champion = rollback_action(champion, [champion], config)
+    assert not first_champion.offered and "no @previous-champion" in first_champion.reason
+    view.set_actions(last, in_dev)
+    assert view.rollback_button.isHidden()
+    assert f"Roll back: {in_dev.reason}" in view.action_hint.text()
+    view.set_actions(last, back)
+    assert not view.rollback_button.isHidden()
+
     assert step_for_message("evaluating gates on the held-out data") == ("gates", False)
     assert step_for_message("undoing: copying the version into the target registry") == (
         "copy",
@@ -164,6 +176,8 @@ def test_promote_dev_to_staging_through_the_dialog(qtbot, page_and_pool, tmp_pat
     assert page.select_version(("dev", MODEL, "2"))
     button = page.detail_view.promote_button
     assert button.isEnabled() and button.text() == "Promote to staging"
+    assert page.detail_view.rollback_button.isHidden()  # no "Roll back dev"
+    assert "nothing is promoted into dev" in page.detail_view.action_hint.text()
 
     with qtbot.waitSignal(page.promoteDialogOpened, timeout=5_000) as opened:
         button.click()

@@ -1,6 +1,7 @@
 """The steps of the one-click rollback: the previous champion serves again and is champion.
 
-Rollback needs promoter rights on the workspace but no approval (it is the emergency exit).
+Rollback needs the policy's ``rollbackers`` (else promoters) rights but no approval (it is the
+emergency exit).
 The deployment rolled back from stays at 0 % so a second rollback is instant.
 """
 
@@ -17,18 +18,18 @@ from mlops_desktop.promotion.endpoint_ops import (
     set_traffic,
 )
 from mlops_desktop.promotion.entities import CHAMPION_ALIAS, PREVIOUS_CHAMPION_ALIAS
-from mlops_desktop.promotion.steps.policy import check_may_promote
+from mlops_desktop.promotion.serving_guard import check_may_roll_back
 
 
 class PermissionStep:
-    """Only the target's promoters may roll back."""
+    """Only the target's rollbackers (else its promoters) may roll back."""
 
     name = "permission"
     title = "checking permission"
 
     def run(self, oc: OperationContext) -> str:
         """PermissionDenied unless allowed."""
-        check_may_promote(oc, "roll back in")
+        check_may_roll_back(oc.policy, oc.actor, oc.rollback.label)
         return f"{oc.actor} may roll back in {oc.rollback.label}"
 
     def undo(self, oc: OperationContext) -> None:

@@ -425,8 +425,11 @@ class ModelVersionDetailView(QStackedWidget):
             button.setText(state.label)
             button.setEnabled(state.enabled)
             button.setToolTip(state.reason)
+            button.setVisible(state.offered)
         if not promote.enabled and promote.reason:
             reasons.append(f"{promote.label}: {promote.reason}")
+        if not rollback.offered and rollback.reason:
+            reasons.append(f"Roll back: {rollback.reason}")
         self.action_hint.setText(" · ".join(reasons))
 
     def set_actions_busy(self, message: str) -> None:
