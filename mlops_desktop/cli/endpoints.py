@@ -330,8 +330,11 @@ def set_traffic(args: argparse.Namespace) -> int:
 
     if endpoints_azure.is_azure_workspace(args.workspace):
         return endpoints_azure.set_traffic(args, weights, mirror)
+    from mlops_desktop.core.audit import AuditLog
     from mlops_desktop.promotion.serving_guard import planned_traffic
 
+    # A broken audit log refuses the change before the endpoint is even looked up.
+    AuditLog().ensure_appendable()
     manager = _manager(args.workspace)
     before = manager.get_endpoint(args.name, probe=False)
     # Every traffic change is checked against the stage's policy and audited.
