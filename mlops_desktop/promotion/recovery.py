@@ -4,13 +4,15 @@ For each journaled operation that is not finished and whose target lock is free 
 is gone): a promotion interrupted before ``aliases`` — or one whose step had failed — is rolled
 back; one interrupted from ``aliases`` on is finished (those steps redo idempotently from the
 journal). An interrupted rollback is continued. So the target is never left half-promoted.
+Then the target's local endpoints are rid of processes their state does not list (a crash
+between a deployment's start and its record), so nothing the crash started keeps running.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from mlops_desktop.core.config import AppConfig, load_config
+from mlops_desktop.core.config import AppConfig, BackendKind, load_config
 from mlops_desktop.core.errors import Conflict, MlopsError
 from mlops_desktop.core.policy import StagePolicy
 from mlops_desktop.core.tasks import TaskContext
@@ -76,6 +78,12 @@ def _recover(
     return roll_back(oc, workflow, f"interrupted at step {where!r} (the app stopped)")
 
 
+def _stop_strays(oc: OperationContext) -> None:
+    """Stop the target's endpoint processes that the crash left running unrecorded."""
+    if oc.target_workspace.backend is BackendKind.MLFLOW:
+        oc.endpoints.stop_strays()
+
+
 def recover_promotions(
     ctx: TaskContext | None = None,
     *,
@@ -102,6 +110,7 @@ def recover_promotions(
                 if current.state.finished:
                     continue
                 outcomes.append(_recover(oc, workflow, current))
+                _stop_strays(oc)
         except Conflict:
             continue  # a live process runs it
         except MlopsError as exc:
