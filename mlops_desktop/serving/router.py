@@ -2,8 +2,11 @@
 
 It splits live traffic by weight, honours the ``azureml-model-deployment`` header, mirrors a
 share of traffic to one deployment (the mirrored answer is discarded, but collected), and
-collects every request. Request bodies are forwarded as raw bytes over pooled keep-alive
-connections; nothing on the hot path parses JSON.
+collects every request (written ahead before it is answered, see :mod:`.collector`). A
+request a deployment cannot take (it is dead or restarting) goes to another deployment taking
+live traffic — scoring is idempotent — and the dead one is left out of the split until it
+answers a health check or is replaced. Request bodies are forwarded as raw bytes over pooled
+keep-alive connections; nothing on the hot path parses JSON.
 
 Routes: ``POST /invocations`` (and ``/score``), ``GET /ping`` / ``/health`` (200 while a
 deployment taking live traffic is healthy), ``GET /version`` (from a deployment) and
