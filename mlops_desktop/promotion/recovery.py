@@ -11,6 +11,7 @@ between a deployment's start and its record), so nothing the crash started keeps
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from mlops_desktop.core.config import AppConfig, BackendKind, load_config
 from mlops_desktop.core.errors import Conflict, MlopsError
@@ -28,6 +29,8 @@ from mlops_desktop.promotion.operations import Services
 from mlops_desktop.promotion.plan import PromotionPlan, RollbackPlan
 from mlops_desktop.promotion.runner import Workflow, advance, roll_back
 from mlops_desktop.promotion.workflows import workflow_for
+
+log = logging.getLogger(__name__)
 
 
 def needs_recovery(services: Services | None = None) -> bool:
@@ -80,8 +83,12 @@ def _recover(
 
 def _stop_strays(oc: OperationContext) -> None:
     """Stop the target's endpoint processes that the crash left running unrecorded."""
-    if oc.target_workspace.backend is BackendKind.MLFLOW:
+    if oc.target_workspace.backend is not BackendKind.MLFLOW:
+        return
+    try:
         oc.endpoints.stop_strays()
+    except MlopsError as exc:  # the operation's outcome stands; heal stops them later
+        log.warning("could not stop stray endpoint processes: %s", exc)
 
 
 def recover_promotions(

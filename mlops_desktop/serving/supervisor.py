@@ -58,6 +58,7 @@ def supervise(layout: EndpointLayout, manager: Any, me: int) -> int:
     with locked(layout.lock_file):
         # Whoever started us holds the lock until it has recorded us (or has died).
         pass
+    said = ""  # the last failure, said once until it changes
     while True:
         try:
             record = load_record(layout)
@@ -75,9 +76,12 @@ def supervise(layout: EndpointLayout, manager: Any, me: int) -> int:
             try:
                 restarted = manager.try_revive(layout.name)
             except MlopsError as exc:
-                print(f"could not restart: {exc}", flush=True)
+                if str(exc) != said:
+                    said = str(exc)
+                    print(f"could not restart: {exc}", flush=True)
                 time.sleep(CHECK_INTERVAL * 5)
                 continue
+            said = ""
             for line in restarted:
                 print(f"{line} had exited; restarted", flush=True)
         time.sleep(CHECK_INTERVAL)
