@@ -33,11 +33,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from endpoint_bench import ensure_demo
-
 if TYPE_CHECKING:
     from mlops_desktop.serving.manager import EndpointManager
     from mlops_desktop.serving.state import EndpointRecord
+
+
+def ensure_demo(home: Path) -> None:
+    """Build the demo's workspaces (no live endpoints) in ``home`` unless it has them."""
+    os.environ["MLOPS_DESKTOP_HOME"] = str(home)
+    from mlops_desktop.core.environment import prepare_process_environment
+    from mlops_desktop.demo import create_demo
+
+    prepare_process_environment(None)
+    started = time.monotonic()
+    summary = create_demo(endpoints=False)
+    verb = "found" if summary.already_present else "built"
+    print(f"demo {verb} in {time.monotonic() - started:.1f} s ({home})")
 
 
 @dataclass
