@@ -22,6 +22,7 @@ unless ``--home`` names one that has it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import sys
@@ -55,7 +56,8 @@ def ensure_demo(home: Path) -> None:
 class LoadResult:
     """What one load run saw."""
 
-    statuses: list[tuple[float, int]] = field(default_factory=list)  # (monotonic time, status)
+    #: (sent, answered, status), monotonic seconds.
+    statuses: list[tuple[float, float, int]] = field(default_factory=list)
     request_ids: set[str] = field(default_factory=set)
     connection_failures: list[float] = field(default_factory=list)
     killed_at: float = 0.0
@@ -76,6 +78,7 @@ def run_load(
             with lock:
                 if next(sent, None) is None:
                     break
+            sent_at = time.monotonic()
             try:
                 connection.request(
                     "POST", "/invocations", body=body, headers={"Content-Type": "application/json"}
@@ -90,7 +93,7 @@ def run_load(
                 time.sleep(0.01)  # the router is restarting: do not spin
                 continue
             with lock:
-                result.statuses.append((time.monotonic(), response.status))
+                result.statuses.append((sent_at, time.monotonic(), response.status))
                 result.request_ids.add(response.getheader("x-request-id", ""))
                 if len(result.statuses) == half:
                     result.killed_at = time.monotonic()
@@ -117,20 +120,51 @@ def collected(manager: EndpointManager, name: str, wanted: set[str], timeout: fl
     return found
 
 
-def report(title: str, manager: EndpointManager, name: str, result: LoadResult) -> None:
+def recovered_at(result: LoadResult, port: int, body: bytes) -> float:
+    """When answers were 2xx again: the first 2xx to a request sent after the kill, answered
+    after the last failure (polling the endpoint when the load ended before that)."""
+    bad = [t for _, t, s in result.statuses if not 200 <= s < 300] + result.connection_failures
+    last_failure = max(bad, default=result.killed_at)
+    good = [
+        t
+        for sent, t, s in result.statuses
+        if 200 <= s < 300 and sent > result.killed_at and t >= last_failure
+    ]
+    if good:
+        return min(good)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("POST", "/invocations", body=body)
+            if connection.getresponse().status == 200:
+                return time.monotonic()
+        time.sleep(0.01)
+    return float("nan")
+
+
+def report(
+    title: str, manager: EndpointManager, name: str, result: LoadResult, body: bytes
+) -> None:
     """Print one run's figures."""
     from mlops_desktop.serving.router_control import router_status
 
-    bad = [(t, s) for t, s in result.statuses if not 200 <= s < 300]
-    failures = [t for t, _ in bad] + result.connection_failures
-    recovery = max(failures) - result.killed_at if failures else 0.0
-    status = router_status(manager.get_endpoint(name, probe=False).port) or {}
+    port = manager.get_endpoint(name, probe=False).port
+    bad = [s for _, _, s in result.statuses if not 200 <= s < 300]
+    recovery = recovered_at(result, port, body) - result.killed_at
+    slowest = max((t - sent for sent, t, _ in result.statuses), default=0.0)
+    status = router_status(port) or {}
     found = collected(manager, name, result.request_ids)
     print(f"\n{title}")
     print(f"  answers: {len(result.statuses)}, non-2xx: {len(bad)}, ", end="")
     print(f"failed connections: {len(result.connection_failures)}")
-    print(f"  recovery (kill to the last failure): {recovery:.3f} s")
-    print(f"  router retries on another deployment: {status.get('retries', 'n/a')}")
+    print(
+        f"  recovery (kill to 2xx answers again): {recovery:.3f} s; slowest answer {slowest:.3f} s"
+    )
+    print(
+        f"  router: retries on another deployment {status.get('retries', 'n/a')}, "
+        f"requests held for a restart {status.get('held', 'n/a')}"
+    )
     print(f"  answered requests: {len(result.request_ids)}, in the collected data: {found}")
 
 
@@ -171,7 +205,7 @@ def main() -> int:
             args.clients,
             lambda: processes.kill(record("two").deployment("blue").process),
         )
-        report("two deployments, blue killed", manager, "two", result)
+        report("two deployments, blue killed", manager, "two", result, body)
 
         endpoint = manager.create_endpoint("one", model="diabetes-progression", version="1")
         result = run_load(
@@ -181,7 +215,7 @@ def main() -> int:
             args.clients,
             lambda: processes.kill(record("one").deployment("blue").process),
         )
-        report("one deployment, killed (the supervisor restarts it)", manager, "one", result)
+        report("one deployment, killed (the supervisor restarts it)", manager, "one", result, body)
 
         result = run_load(
             endpoint.port,
@@ -190,7 +224,7 @@ def main() -> int:
             args.clients,
             lambda: processes.kill(record("one").router),
         )
-        report("the router killed (the supervisor restarts it)", manager, "one", result)
+        report("the router killed (the supervisor restarts it)", manager, "one", result, body)
     finally:
         for found in manager.list_endpoints(probe=False):
             manager.delete_endpoint(found.name)

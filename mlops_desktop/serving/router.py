@@ -5,8 +5,10 @@ share of traffic to one deployment (the mirrored answer is discarded, but collec
 collects every request (written ahead before it is answered, see :mod:`.collector`). A
 request a deployment cannot take (it is dead or restarting) goes to another deployment taking
 live traffic — scoring is idempotent — and the dead one is left out of the split until it
-answers a health check or is replaced. Request bodies are forwarded as raw bytes over pooled
-keep-alive connections; nothing on the hot path parses JSON.
+answers a health check or is replaced; when none can be reached, the request waits up to
+:data:`HOLD_SECONDS` for one to be restarted before it gets 502. Request bodies are
+forwarded as raw bytes over pooled keep-alive connections; nothing on the hot path parses
+JSON.
 
 Routes: ``POST /invocations`` (and ``/score``), ``GET /ping`` / ``/health`` (200 while a
 deployment taking live traffic is healthy), ``GET /version`` (from a deployment) and
@@ -48,6 +50,10 @@ UPSTREAM_TIMEOUT = 60.0
 #: A client connection idle this long is closed.
 IDLE_TIMEOUT = 300.0
 HEALTH_INTERVAL = 1.0
+#: How long a request waits for a replacement when no deployment taking live traffic can be
+#: reached (the supervisor restarts one in a fraction of a second); then it gets 502.
+HOLD_SECONDS = 3.0
+_HOLD_POLL = 0.05
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_MIRRORS_IN_FLIGHT = 32
 MAX_IDLE_CONNECTIONS = 32
@@ -222,6 +228,7 @@ class Router:
         self._mirrors_in_flight = 0
         self.mirrors_dropped = 0
         self.retries = 0
+        self.held = 0
         self._in_flight = 0
         self._stopping = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
@@ -380,6 +387,10 @@ class Router:
             tried.add(other)
             name = other
             status, out_type, out_body, reached = await self._call(self.targets[name], upstream)
+        if not reached and requested is None:
+            held = await self._hold(upstream)
+            if held is not None:
+                name, (status, out_type, out_body, reached) = held
         latency_ms = (time.perf_counter() - started) * 1000.0
         extra = b"azureml-model-deployment: %s\r\nx-request-id: %s\r\n" % (
             name.encode(),
@@ -399,6 +410,24 @@ class Router:
             mirror = self.table.mirror_for(name, self.rng)
             if mirror is not None:
                 self._start_mirror(mirror, upstream, body, type_text, request_id, client_id)
+
+    async def _hold(self, upstream: bytes) -> tuple[str, tuple[int, bytes, bytes, bool]] | None:
+        """Wait (up to :data:`HOLD_SECONDS`) for a deployment taking live traffic to be back or
+        replaced, and send it the request; None when none came back in time."""
+        deadline = time.monotonic() + HOLD_SECONDS
+        while time.monotonic() < deadline and not self._stopping.is_set():
+            await asyncio.sleep(_HOLD_POLL)
+            if self._state_changed():
+                self.reload()  # a restarted deployment listens on a new port
+            down = [n for n, t in self.targets.items() if t.down]
+            name = self.table.choose(self.rng, down)
+            if name is None:
+                continue
+            self.held += 1
+            answer = await self._call(self.targets[name], upstream)
+            if answer[3]:
+                return name, answer
+        return None
 
     @staticmethod
     def _upstream_request(body: bytes, content_type: bytes) -> bytes:
@@ -524,6 +553,7 @@ class Router:
                 "mirrors_dropped": self.mirrors_dropped,
             },
             "retries": self.retries,
+            "held": self.held,
         }
 
     # -- background work -------------------------------------------------------------------
