@@ -9,6 +9,8 @@ half-way answer one process is killed with SIGKILL:
   again < 2 s after the kill (recovery = kill to the last failed answer);
 - **the router**, killed: the supervisor restarts it; clients reconnect.
 
+It also prints the memory of one endpoint's supervisor process.
+
 For each: non-2xx answers, failed connections, recovery time, router retries, and answered
 requests vs the ones found in the collected data (goal: every answered request collected —
 the router writes each one ahead before answering, a restarted router replays it).
@@ -34,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
+
 if TYPE_CHECKING:
     from mlops_desktop.serving.manager import EndpointManager
     from mlops_desktop.serving.state import EndpointRecord
@@ -50,6 +54,9 @@ def ensure_demo(home: Path) -> None:
     summary = create_demo(endpoints=False)
     verb = "found" if summary.already_present else "built"
     print(f"demo {verb} in {time.monotonic() - started:.1f} s ({home})")
+
+
+MB = 1024 * 1024
 
 
 @dataclass
@@ -198,6 +205,14 @@ def main() -> int:
             "two", "green", model="diabetes-progression", version="2", traffic=50
         )
         body = manager.input_example("two")
+        supervisor = record("two").supervisor
+        if supervisor is not None:
+            log = manager._layout("two").supervisor_log
+            deadline = time.monotonic() + 10  # until it has imported what it needs
+            while "watching" not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            memory = psutil.Process(supervisor.pid).memory_full_info()
+            print(f"supervisor process: RSS {memory.rss / MB:.0f} MB, USS {memory.uss / MB:.0f} MB")
         result = run_load(
             endpoint.port,
             body,
