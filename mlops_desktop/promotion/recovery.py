@@ -4,13 +4,16 @@ For each journaled operation that is not finished and whose target lock is free 
 is gone): a promotion interrupted before ``aliases`` — or one whose step had failed — is rolled
 back; one interrupted from ``aliases`` on is finished (those steps redo idempotently from the
 journal). An interrupted rollback is continued. So the target is never left half-promoted.
+Then the target's local endpoints are rid of processes their state does not list (a crash
+between a deployment's start and its record), so nothing the crash started keeps running.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 
-from mlops_desktop.core.config import AppConfig, load_config
+from mlops_desktop.core.config import AppConfig, BackendKind, load_config
 from mlops_desktop.core.errors import Conflict, MlopsError
 from mlops_desktop.core.policy import StagePolicy
 from mlops_desktop.core.tasks import TaskContext
@@ -26,6 +29,8 @@ from mlops_desktop.promotion.operations import Services
 from mlops_desktop.promotion.plan import PromotionPlan, RollbackPlan
 from mlops_desktop.promotion.runner import Workflow, advance, roll_back
 from mlops_desktop.promotion.workflows import workflow_for
+
+log = logging.getLogger(__name__)
 
 
 def needs_recovery(services: Services | None = None) -> bool:
@@ -86,6 +91,16 @@ def _recover(
     return roll_back(oc, workflow, f"interrupted at step {where!r} (the app stopped)")
 
 
+def _stop_strays(oc: OperationContext) -> None:
+    """Stop the target's endpoint processes that the crash left running unrecorded."""
+    if oc.target_workspace.backend is not BackendKind.MLFLOW:
+        return
+    try:
+        oc.endpoints.stop_strays()
+    except MlopsError as exc:  # the operation's outcome stands; heal stops them later
+        log.warning("could not stop stray endpoint processes: %s", exc)
+
+
 def recover_promotions(
     ctx: TaskContext | None = None,
     *,
@@ -112,6 +127,7 @@ def recover_promotions(
                 if current.state.finished:
                     continue
                 outcomes.append(_recover(oc, workflow, current))
+                _stop_strays(oc)
         except Conflict:
             continue  # a live process runs it
         except MlopsError as exc:

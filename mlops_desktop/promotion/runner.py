@@ -10,14 +10,18 @@ when recovery finds them interrupted (see :mod:`.recovery`).
 Fault injection: ``MLOPS_DESKTOP_CRASH_AT=<step>`` ends the process with ``os._exit`` right after
 that step acted and before the journal says so (the worst moment); ``<step>:before`` ends it
 after the journal marked the step running and before it acted; ``<step>:undo`` ends it right
-after the step was undone during a rollback, before the journal says so. Read only here; tests
-use it to prove recovery.
+after the step was undone during a rollback, before the journal says so;
+``<step>@<seconds>`` kills the process with SIGKILL that long after the step began, or as the
+step ends if that comes first (a moment *inside* the step). Read only here; tests use it to
+prove recovery.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -74,10 +78,30 @@ class Workflow:
         return self.names.index(self.resume_from)
 
 
+#: The pending ``<step>@<seconds>`` kill, cancelled when its step ends first.
+_kill_timer: threading.Timer | None = None
+
+
 def crash_point(step: str, moment: str) -> None:
     """The documented fault-injection point (see the module docstring)."""
+    global _kill_timer
     spec = os.environ.get(CRASH_ENV, "").strip()
     if not spec:
+        return
+    if "@" in spec:
+        name, _, delay = spec.partition("@")
+        if name != step:
+            return
+        if moment == "before":
+            _kill_timer = threading.Timer(
+                float(delay), os.kill, (os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+            )
+            _kill_timer.daemon = True
+            _kill_timer.start()
+        elif _kill_timer is not None and _kill_timer.is_alive():
+            # The step ended first: die now, before the journal records it as done.
+            _kill_timer.cancel()
+            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
         return
     name, _, when = spec.partition(":")
     if name == step and (when or "after") == moment:

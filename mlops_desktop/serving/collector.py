@@ -10,18 +10,27 @@ Files appear atomically (temp name, then rename). Small parts are merged as they
 closed hour is merged into one file, so readers see few files. A merge writes the new file
 before deleting its sources, so a reader may briefly see a row twice — readers drop duplicate
 ``request_id`` s. ``request_id`` is the router's own id (returned as ``x-request-id``); a
-client's ``x-ms-client-request-id`` is kept in ``client_request_id``. A crash loses at most
-the rows buffered since the last flush.
+client's ``x-ms-client-request-id`` is kept in ``client_request_id``.
+
+With a ``wal_dir`` every row is also appended to a write-ahead file (``wal-<pid>-<n>.bin``,
+one ``marshal`` record per row behind its length) before the router answers: a plain
+``write``, no fsync, so it survives the router being killed (not the machine losing power).
+Each take starts a new file; once its rows are in Parquet the file is deleted. A new router
+replays the files a killed one left (:meth:`Collector.replay_wal`), so no answered request
+is lost; a row replayed twice is dropped by readers as above.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import marshal
 import os
+import struct
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import count
 from pathlib import Path
@@ -29,8 +38,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-#: Seconds between flushes; a crash loses at most this much collected data.
+#: Seconds between flushes (without a write-ahead file, a crash loses this much data).
 FLUSH_INTERVAL = 0.5
+_FRAME = struct.Struct("<I")
 #: Merge a partition's small parts once this many have piled up.
 MERGE_PARTS_AT = 64
 SCHEMA_VERSION = b"1"
@@ -116,12 +126,42 @@ def merge_files(partition: Path, files: Iterable[Path], prefix: str) -> Path | N
     return merged
 
 
-class Collector:
-    """Buffers rows in memory and writes them to hour partitions under ``directory``."""
+def read_wal(path: Path) -> Iterator[Row]:
+    """The rows of a write-ahead file; a record cut short by a crash ends it."""
+    data = path.read_bytes()
+    offset = 0
+    while offset + _FRAME.size <= len(data):
+        (length,) = _FRAME.unpack_from(data, offset)
+        start = offset + _FRAME.size
+        if start + length > len(data):
+            return
+        try:
+            row = marshal.loads(data[start : start + length])
+        except (ValueError, EOFError, TypeError):
+            return
+        offset = start + length
+        yield tuple(row)  # type: ignore[misc]
 
-    def __init__(self, directory: Path, *, merge_parts_at: int = MERGE_PARTS_AT) -> None:
+
+class Collector:
+    """Buffers rows in memory and writes them to hour partitions under ``directory``
+    (and ahead of that, row by row, to a write-ahead file in ``wal_dir`` when given)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        merge_parts_at: int = MERGE_PARTS_AT,
+        wal_dir: Path | None = None,
+    ) -> None:
         self.directory = directory
         self.merge_parts_at = merge_parts_at
+        self.wal_dir = wal_dir
+        self._wal_fd: int | None = None
+        self._wal_path: Path | None = None
+        self._wal_count = count()
+        #: Files whose rows were taken and are being written, oldest first.
+        self._sealed: deque[Path | None] = deque()
         self._rows: list[Row] = []
         self._write_lock = threading.Lock()
         self._sequence = count()
@@ -131,8 +171,31 @@ class Collector:
         self.failures = 0
 
     def add(self, row: Row) -> None:
-        """Buffer one request (called on the router's event loop)."""
+        """Buffer one request (called on the router's event loop), written ahead first."""
+        if self.wal_dir is not None:
+            self._append_wal(row)
         self._rows.append(row)
+
+    def _append_wal(self, row: Row) -> None:
+        try:
+            if self._wal_fd is None:
+                assert self.wal_dir is not None
+                self.wal_dir.mkdir(parents=True, exist_ok=True)
+                name = f"wal-{os.getpid()}-{next(self._wal_count):06d}.bin"
+                self._wal_path = self.wal_dir / name
+                self._wal_fd = os.open(self._wal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+            blob = marshal.dumps(row)
+            os.write(self._wal_fd, _FRAME.pack(len(blob)) + blob)
+        except OSError:
+            self.failures += 1  # still buffered: only the crash safety of this row is lost
+
+    def _seal_wal(self) -> Path | None:
+        fd, path = self._wal_fd, self._wal_path
+        self._wal_fd = self._wal_path = None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        return path
 
     @property
     def pending(self) -> int:
@@ -140,14 +203,42 @@ class Collector:
         return len(self._rows)
 
     def take(self) -> list[Row]:
-        """Take the buffer (called on the event loop, so no row is added meanwhile)."""
+        """Take the buffer (called on the event loop, so no row is added meanwhile); pass it
+        to :meth:`write` next, which deletes its write-ahead file once the rows are written."""
         rows, self._rows = self._rows, []
+        if rows and self.wal_dir is not None:
+            self._sealed.append(self._seal_wal())
         return rows
 
     def write(self, rows: Sequence[Row]) -> int:
-        """Write taken rows, one part per hour partition; returns rows written."""
+        """Write taken rows, one part per hour partition; returns rows written.
+
+        When the write fails, the rows' write-ahead file stays for the next replay.
+        """
         if not rows:
             return 0
+        sealed = self._sealed.popleft() if self._sealed else None
+        written = self._write(rows)
+        if sealed is not None:
+            sealed.unlink(missing_ok=True)
+        return written
+
+    def replay_wal(self) -> int:
+        """Write the rows of write-ahead files other processes left; returns rows written."""
+        if self.wal_dir is None or not self.wal_dir.is_dir():
+            return 0
+        written = 0
+        own = f"wal-{os.getpid()}-"
+        for path in sorted(self.wal_dir.glob("wal-*.bin")):
+            if path.name.startswith(own):
+                continue
+            rows = list(read_wal(path))
+            if rows:
+                written += self._write(rows)
+            path.unlink(missing_ok=True)
+        return written
+
+    def _write(self, rows: Sequence[Row]) -> int:
         groups: dict[str, list[Row]] = {}
         for row in rows:
             groups.setdefault(partition_of(row[0]), []).append(row)

@@ -148,4 +148,7 @@ class ReattachReport:
     endpoints: tuple[Endpoint, ...]
     restarted_routers: tuple[str, ...] = ()
     restarted_deployments: tuple[str, ...] = ()
+    restarted_supervisors: tuple[str, ...] = ()
+    #: Processes running unrecorded (a crash between start and record) that were stopped.
+    stopped_strays: tuple[str, ...] = ()
     failures: tuple[str, ...] = ()

@@ -25,7 +25,9 @@ class HealReport:
 
     workspace: str
     endpoints: int
-    #: One sentence per restart: "deployment blue of endpoint churn had exited; restarted".
+    #: One sentence per restart: "deployment blue of endpoint churn had exited; restarted"
+    #: (and per stray process stopped: "deployment blue (pid 12) of endpoint churn ran
+    #: unrecorded; stopped").
     restarted: tuple[str, ...] = ()
     failures: tuple[str, ...] = ()
 
@@ -66,6 +68,13 @@ def heal_endpoints(
         for item in found.restarted_deployments:  # "endpoint/deployment"
             name, _, deployment = item.partition("/")
             restarted.append(f"deployment {deployment} of endpoint {name} had exited; restarted")
+        restarted.extend(
+            f"supervisor of endpoint {name} had exited; restarted"
+            for name in found.restarted_supervisors
+        )
+        for item in found.stopped_strays:  # "endpoint: role name (pid N)"
+            name, _, what = item.partition(": ")
+            restarted.append(f"{what} of endpoint {name} ran unrecorded; stopped")
         reports.append(
             HealReport(ws.name, len(found.endpoints), tuple(restarted), tuple(found.failures))
         )

@@ -5,7 +5,10 @@ and starts in a fraction of a second (no interpreter start, no imports). The hos
 Unix socket in a private folder; one JSON line per connection asks for one action:
 
 - ``{"action": "hello"}`` -> ``{"ok": true, "protocol", "version", "fingerprint", "pid"}``
-- ``{"action": "spawn", "model_dir": D, "log": L, "port": 0}`` -> ``{"ok": true, "pid", "port"}``
+- ``{"action": "spawn", "model_dir": D, "log": L, "port": 0, "run_dir": R, "name": N}`` ->
+  ``{"ok": true, "pid", "port"}``. The child announces itself in ``R`` (see :mod:`.run_files`)
+  before anything else; when the process that asked has died by the time the child is ready
+  (nobody will record it), the host stops the child again.
 - ``{"action": "stop"}`` -> the host exits (running deployments keep running).
 
 Children start their own session, so they outlive the host; the host ignores SIGCHLD so they
@@ -24,14 +27,17 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from mlops_desktop import __version__
-from mlops_desktop.serving import scoring
+from mlops_desktop.serving import run_files, scoring
 
 PROTOCOL = 1
 #: Set by the launcher: identifies the code the host runs, so stale hosts are replaced.
@@ -129,12 +135,15 @@ class ForkHost:
         model_dir = Path(request["model_dir"])
         log_path = Path(request["log"])
         port = int(request.get("port") or 0)
+        run_dir = Path(request["run_dir"]) if request.get("run_dir") else None
+        name = str(request.get("name") or log_path.stem)
+        requester = _peer_pid(conn)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the deployment
             os.close(read_fd)
-            _become_deployment(self, conn, model_dir, log_path, port, write_fd)
+            _become_deployment(self, conn, model_dir, log_path, port, write_fd, (run_dir, name))
         os.close(write_fd)
         self.children.add(pid)
         try:
@@ -148,6 +157,11 @@ class ForkHost:
         info = json.loads(line)
         if "error" in info:
             return {"ok": False, "error": info["error"]}
+        if requester is not None and not _is_running(requester):
+            # The launching process died while the model loaded: nobody will record this child.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            return {"ok": False, "error": "the process that asked for the deployment has exited"}
         return {"ok": True, "pid": pid, "port": int(info["port"])}
 
 
@@ -158,10 +172,17 @@ def _become_deployment(
     log_path: Path,
     port: int,
     ready_fd: int,
+    announcement: tuple[Path | None, str],
 ) -> None:
-    """In the forked child: detach, log to its own file, serve the model. Never returns."""
+    """In the forked child: announce itself, detach, log to its own file, serve the model.
+
+    Never returns.
+    """
     code = 0
     try:
+        run_dir, name = announcement
+        if run_dir is not None:
+            run_files.announce(run_dir, "deployment", name)
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -198,6 +219,29 @@ def _set_process_name(name: str) -> None:
     """Name the process for ``top``/``ps -o comm`` (Linux; elsewhere nothing happens)."""
     with contextlib.suppress(OSError):
         Path("/proc/self/comm").write_text(name[:15], encoding="utf-8")
+
+
+def _peer_pid(conn: socket.socket) -> int | None:
+    """The pid of the process on the other end of a Unix socket (Linux), else None."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    try:
+        raw = conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    except OSError:
+        return None
+    pid = int(struct.unpack("3i", raw)[0])
+    return pid or None
+
+
+def _is_running(pid: int) -> bool:
+    """True when ``pid`` runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
 
 
 def _pid_exists(pid: int) -> bool:

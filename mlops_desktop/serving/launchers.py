@@ -40,8 +40,13 @@ class LaunchedDeployment:
 class Launcher(Protocol):
     """Starts deployment processes."""
 
-    def launch(self, model_dir: Path, log_path: Path) -> LaunchedDeployment:
-        """Start a deployment of the model in ``model_dir``; returns once it listens."""
+    def launch(
+        self, model_dir: Path, log_path: Path, run_dir: Path | None = None
+    ) -> LaunchedDeployment:
+        """Start a deployment of the model in ``model_dir``; returns once it listens.
+
+        The process announces itself in ``run_dir`` as it starts (see :mod:`.run_files`).
+        """
         ...
 
 
@@ -149,10 +154,19 @@ class ForkLauncher:
         with contextlib.suppress(OSError, ValueError):
             self._request({"action": "stop"}, timeout=5.0)
 
-    def launch(self, model_dir: Path, log_path: Path) -> LaunchedDeployment:
+    def launch(
+        self, model_dir: Path, log_path: Path, run_dir: Path | None = None
+    ) -> LaunchedDeployment:
         """Fork a deployment from the host (starting the host first if needed)."""
         self.ensure_host()
-        payload = {"action": "spawn", "model_dir": str(model_dir), "log": str(log_path), "port": 0}
+        payload = {
+            "action": "spawn",
+            "model_dir": str(model_dir),
+            "log": str(log_path),
+            "port": 0,
+            "run_dir": str(run_dir) if run_dir else None,
+            "name": log_path.stem,
+        }
         try:
             reply = self._request(payload, timeout=host_module.SPAWN_TIMEOUT_SECONDS + 15)
         except (OSError, ValueError) as exc:
@@ -171,10 +185,13 @@ class SubprocessLauncher:
     def __init__(self, timeout: float = HOST_START_TIMEOUT) -> None:
         self.timeout = timeout
 
-    def launch(self, model_dir: Path, log_path: Path) -> LaunchedDeployment:
+    def launch(
+        self, model_dir: Path, log_path: Path, run_dir: Path | None = None
+    ) -> LaunchedDeployment:
         """Start ``python -m mlops_desktop.serving.scoring`` and wait for its ready file."""
         ready_file = log_path.with_suffix(".ready.json")
         ready_file.unlink(missing_ok=True)
+        announce = ["--run-dir", str(run_dir)] if run_dir else []
         pid = processes.start_detached(
             processes.python_command(
                 "mlops_desktop.serving.scoring",
@@ -182,6 +199,7 @@ class SubprocessLauncher:
                 str(model_dir),
                 "--ready-file",
                 str(ready_file),
+                *announce,
             ),
             log_path,
         )

@@ -6,6 +6,9 @@
         endpoint.json                    state: port, deployments, traffic, pids
         .lock                            serialises changes from several app/CLI processes
         router.log                       the router's log
+        supervisor.log, supervisor.json  the supervisor's log and what it needs to restart things
+        run/<pid>.json                   every process of the endpoint, written as it starts
+        collecting/wal-*.bin             requests answered but not yet in Parquet (write-ahead)
         deployments/<deployment>.log     each deployment's log
         models/<model>/<version>/        model files cached from the registry
         collected/date=YYYY-MM-DD/hour=HH/part-*.parquet   collected requests
@@ -71,6 +74,26 @@ class EndpointLayout:
     def router_log(self) -> Path:
         """The router's log file."""
         return self.directory / "router.log"
+
+    @property
+    def supervisor_log(self) -> Path:
+        """The supervisor's log file."""
+        return self.directory / "supervisor.log"
+
+    @property
+    def supervisor_config(self) -> Path:
+        """What the supervisor needs to restart deployments (workspace, launcher)."""
+        return self.directory / "supervisor.json"
+
+    @property
+    def run_dir(self) -> Path:
+        """Where each process of the endpoint announces itself as it starts."""
+        return self.directory / "run"
+
+    @property
+    def wal_dir(self) -> Path:
+        """The router's write-ahead files of collected requests."""
+        return self.directory / "collecting"
 
     def deployment_log(self, deployment: str) -> Path:
         """A deployment's log file."""

@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.core import paths
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Conflict, InvalidInput, MlopsError, NotFound, Unavailable
+from mlops_desktop.core.files import ProcessLock
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.serving import http_client, processes, router_control
+from mlops_desktop.serving import http_client, processes, router_control, run_files, supervisor
 from mlops_desktop.serving.entities import (
     Deployment,
     DeploymentStatus,
@@ -206,7 +208,9 @@ class EndpointManager:
         ctx.progress(1, 3, f"fetching {model} version {resolved}")
         cached = self.models.fetch(layout, model, resolved)
         ctx.progress(2, 3, f"starting deployment {name!r}")
-        launched = self.launcher.launch(cached.directory, layout.deployment_log(name))
+        launched = self.launcher.launch(
+            cached.directory, layout.deployment_log(name), layout.run_dir
+        )
         return DeploymentRecord(
             name=name,
             registered_model=model,
@@ -253,6 +257,7 @@ class EndpointManager:
                         record.port = self._choose_port(None)
                         save_record(layout, record)
                 router_control.start_router(layout, record)
+                self._ensure_supervisor(layout, record)
             except BaseException:
                 self._discard(layout, record)
                 raise
@@ -261,9 +266,7 @@ class EndpointManager:
 
     def _discard(self, layout: EndpointLayout, record: EndpointRecord) -> None:
         """Undo a failed creation: stop its processes, drop its files (collected data stays)."""
-        router_control.stop_router(record)
-        for deployment in record.deployments:
-            processes.terminate(deployment.process)
+        self._stop_processes(layout, record)
         layout.state_file.unlink(missing_ok=True)
         shutil.rmtree(layout.models_dir, ignore_errors=True)
 
@@ -290,6 +293,7 @@ class EndpointManager:
                 raise Conflict(f"endpoint {name!r} already has a deployment {deployment!r}")
             split = redistribute(record.traffic, deployment, traffic)
             validate_traffic(split, split, record.mirror)
+            self._stop_strays(layout, record)
             created = self._new_deployment(layout, deployment, model, version, ctx)
             try:
                 record.deployments.append(created)
@@ -347,6 +351,7 @@ class EndpointManager:
             record.deployments.remove(target)
             router_control.apply_state(layout, record)
             processes.terminate(target.process)
+            self._stop_strays(layout, record)
             if not any(d.model_dir == target.model_dir for d in record.deployments):
                 shutil.rmtree(layout.directory / target.model_dir, ignore_errors=True)
         return self._describe(layout, record, probe=False)
@@ -356,7 +361,7 @@ class EndpointManager:
         layout, _ = self._load(name)
         with locked(layout.lock_file):
             record = load_record(layout)
-            self._stop_processes(record)
+            self._stop_processes(layout, record)
             if not keep_data:
                 shutil.rmtree(layout.directory, ignore_errors=True)
                 return
@@ -368,52 +373,137 @@ class EndpointManager:
                 else:
                     child.unlink(missing_ok=True)
 
-    def _stop_processes(self, record: EndpointRecord) -> None:
+    def _stop_processes(self, layout: EndpointLayout, record: EndpointRecord) -> None:
+        # The supervisor first, or it would restart the others as they stop.
+        processes.terminate(record.supervisor)
+        record.supervisor = None
         router_control.stop_router(record)
         for deployment in record.deployments:
             processes.terminate(deployment.process)
             deployment.process = None
             deployment.port = None
+        self._stop_strays(layout, record)
+
+    def _stop_strays(self, layout: EndpointLayout, record: EndpointRecord) -> list[str]:
+        """Stop the endpoint's processes that announced themselves but that the state does not
+        list (a crash came between their start and their record); the caller holds the lock,
+        so no launch is under way. Returns "deployment blue (pid 123)"-like descriptions."""
+        listed = record.processes()
+        stopped = []
+        for found in run_files.announced(layout.run_dir):
+            if any(found.process.same_as(p) for p in listed):
+                continue
+            if processes.is_alive(found.process):
+                processes.terminate(found.process)
+                stopped.append(f"{found.role} {found.name} (pid {found.process.pid})")
+            found.path.unlink(missing_ok=True)
+        return stopped
+
+    def stop_strays(self) -> list[str]:
+        """Stop, in every endpoint of the workspace, the processes its state does not list.
+
+        What a crash between a process's start and its record left running; promotion
+        recovery calls it. Returns "endpoint: deployment blue (pid 123)"-like descriptions.
+        """
+        stopped: list[str] = []
+        for layout, _ in self._records():
+            try:
+                with locked(layout.lock_file):
+                    record = load_record(layout)
+                    stopped.extend(f"{record.name}: {s}" for s in self._stop_strays(layout, record))
+            except NotFound:
+                continue
+        return stopped
+
+    def _ensure_supervisor(self, layout: EndpointLayout, record: EndpointRecord) -> bool:
+        """Start the endpoint's supervisor unless it runs (caller holds the lock); True when
+        one was started. Nothing happens when supervisors are turned off."""
+        if processes.is_alive(record.supervisor) or not supervisor.enabled():
+            return False
+        config = supervisor.config_for(self.workspace, self.launcher)
+        layout.supervisor_config.write_text(json.dumps(config), encoding="utf-8")
+        pid = processes.start_detached(
+            processes.python_command("mlops_desktop.serving.supervisor", str(layout.directory)),
+            layout.supervisor_log,
+        )
+        record.supervisor = processes.record_of(pid)
+        save_record(layout, record)
+        return True
 
     def stop_endpoint(self, name: str) -> Endpoint:
         """Stop the router (flushing collected data) and deployments; re-attach leaves it."""
         layout, _ = self._load(name)
         with locked(layout.lock_file):
             record = load_record(layout)
-            self._stop_processes(record)
+            self._stop_processes(layout, record)
             record.stopped = True
             save_record(layout, record)
         return self._describe(layout, record, probe=False)
 
     def start_endpoint(self, name: str, ctx: TaskContext | None = None) -> Endpoint:
-        """Start a stopped endpoint again on its port (models come from the cache)."""
+        """Start a stopped endpoint again on its port (models come from the cache).
+
+        When it cannot start (its port is taken, say), whatever it started is stopped again
+        and the endpoint stays stopped.
+        """
         layout, _ = self._load(name)
         with locked(layout.lock_file):
             record = load_record(layout)
+            was_stopped = record.stopped
+            if was_stopped and not processes.is_alive(record.router):
+                router_control.check_port_free(record)  # before starting anything
             record.stopped = False
-            self._revive(layout, record, ctx or TaskContext())
+            try:
+                self._revive(layout, record, ctx or TaskContext())
+            except BaseException:
+                if was_stopped:
+                    self._stop_processes(layout, record)
+                    record.stopped = True
+                    save_record(layout, record)
+                raise
         return self._describe(layout, record, probe=False)
 
-    def _revive(
-        self, layout: EndpointLayout, record: EndpointRecord, ctx: TaskContext
-    ) -> tuple[bool, list[str]]:
-        """Restart dead deployments and a dead router; returns what was restarted."""
-        restarted: list[str] = []
+    def _revive(self, layout: EndpointLayout, record: EndpointRecord, ctx: TaskContext) -> Revived:
+        """Restart dead deployments, a dead router and a dead supervisor, and stop strays
+        (the caller holds the lock); returns what it did."""
+        revived = Revived(strays=self._stop_strays(layout, record))
         for d in record.deployments:
             ctx.check()
             if processes.is_alive(d.process):
                 continue
             model_dir = self.models.ensure_cached(layout, d.registered_model, d.version)
-            launched = self.launcher.launch(model_dir, layout.deployment_log(d.name))
+            launched = self.launcher.launch(
+                model_dir, layout.deployment_log(d.name), layout.run_dir
+            )
             d.port, d.process = launched.port, launched.process
             d.model_dir = os.path.relpath(model_dir, layout.directory)
-            restarted.append(d.name)
+            save_record(layout, record)  # recorded at once: a crash now leaves no stranger
+            revived.deployments.append(d.name)
         if not processes.is_alive(record.router):
             router_control.start_router(layout, record)
-            return True, restarted
-        if restarted:
+            revived.router = True
+        elif revived.deployments:
             router_control.apply_state(layout, record)
-        return False, restarted
+        revived.supervisor = self._ensure_supervisor(layout, record)
+        return revived
+
+    def try_revive(self, name: str) -> list[str]:
+        """Restart what died of a running endpoint if its lock is free at once (the
+        supervisor's round); returns "deployment blue"-like names of what was restarted."""
+        layout = self._layout(name)
+        lock = ProcessLock(layout.lock_file)
+        if not lock.acquire():
+            return []
+        try:
+            record = load_record(layout)
+            if record.stopped:
+                return []
+            revived = self._revive(layout, record, TaskContext())
+        finally:
+            lock.release()
+        return [f"deployment {d}" for d in revived.deployments] + (
+            ["router"] if revived.router else []
+        )
 
     def reattach(self, ctx: TaskContext | None = None, *, probe: bool = True) -> ReattachReport:
         """Find the endpoints left running and restart what died (stopped ones stay stopped);
@@ -421,6 +511,8 @@ class EndpointManager:
         ctx = ctx or TaskContext()
         routers: list[str] = []
         deployments: list[str] = []
+        supervisors: list[str] = []
+        strays: list[str] = []
         failures: list[str] = []
         found = self._records()
         for n, (layout, stored) in enumerate(found):
@@ -432,20 +524,25 @@ class EndpointManager:
                     record = load_record(layout)
                     if record.stopped:  # stopped since listed (the watchdog runs beside others)
                         continue
-                    router, restarted = self._revive(layout, record, ctx)
+                    revived = self._revive(layout, record, ctx)
             except NotFound:
                 continue  # deleted since listed
             except MlopsError as exc:
                 failures.append(f"{stored.name}: {exc}")
                 continue
-            if router:
+            if revived.router:
                 routers.append(record.name)
-            deployments.extend(f"{record.name}/{d}" for d in restarted)
+            if revived.supervisor:
+                supervisors.append(record.name)
+            deployments.extend(f"{record.name}/{d}" for d in revived.deployments)
+            strays.extend(f"{record.name}: {s}" for s in revived.strays)
         ctx.progress(len(found), len(found), "endpoints checked")
         return ReattachReport(
             endpoints=tuple(self.list_endpoints(probe=probe)),
             restarted_routers=tuple(routers),
             restarted_deployments=tuple(deployments),
+            restarted_supervisors=tuple(supervisors),
+            stopped_strays=tuple(strays),
             failures=tuple(failures),
         )
 
@@ -562,6 +659,16 @@ class EndpointManager:
         return compute_telemetry(
             requests, bucket=bucket, start=start, end=end, by_deployment=by_deployment
         )
+
+
+@dataclass
+class Revived:
+    """What :meth:`EndpointManager._revive` did to one endpoint."""
+
+    deployments: list[str] = field(default_factory=list)
+    router: bool = False
+    supervisor: bool = False
+    strays: list[str] = field(default_factory=list)
 
 
 def _dataframe_split(frame: Any) -> bytes:

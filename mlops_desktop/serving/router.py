@@ -2,8 +2,13 @@
 
 It splits live traffic by weight, honours the ``azureml-model-deployment`` header, mirrors a
 share of traffic to one deployment (the mirrored answer is discarded, but collected), and
-collects every request. Request bodies are forwarded as raw bytes over pooled keep-alive
-connections; nothing on the hot path parses JSON.
+collects every request (written ahead before it is answered, see :mod:`.collector`). A
+request a deployment cannot take (it is dead or restarting) goes to another deployment taking
+live traffic — scoring is idempotent — and the dead one is left out of the split until it
+answers a health check or is replaced; when none can be reached, the request waits up to
+:data:`HOLD_SECONDS` for one to be restarted before it gets 502. Request bodies are
+forwarded as raw bytes over pooled keep-alive connections; nothing on the hot path parses
+JSON.
 
 Routes: ``POST /invocations`` (and ``/score``), ``GET /ping`` / ``/health`` (200 while a
 deployment taking live traffic is healthy), ``GET /version`` (from a deployment) and
@@ -28,7 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlops_desktop.serving import protocol
+from mlops_desktop.serving import protocol, run_files
 from mlops_desktop.serving.collector import FLUSH_INTERVAL, Collector
 from mlops_desktop.serving.layout import EndpointLayout
 from mlops_desktop.serving.state import load_record
@@ -45,6 +50,10 @@ UPSTREAM_TIMEOUT = 60.0
 #: A client connection idle this long is closed.
 IDLE_TIMEOUT = 300.0
 HEALTH_INTERVAL = 1.0
+#: How long a request waits for a replacement when no deployment taking live traffic can be
+#: reached (the supervisor restarts one in a fraction of a second); then it gets 502.
+HOLD_SECONDS = 3.0
+_HOLD_POLL = 0.05
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_MIRRORS_IN_FLIGHT = 32
 MAX_IDLE_CONNECTIONS = 32
@@ -80,6 +89,8 @@ class Target:
     port: int
     pool: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = field(default_factory=list)
     healthy: bool = False
+    #: Set when a connection or a health check failed: left out of the split until it answers.
+    down: bool = False
     requests: int = 0
     errors: int = 0
 
@@ -207,7 +218,7 @@ class Router:
 
     def __init__(self, layout: EndpointLayout) -> None:
         self.layout = layout
-        self.collector = Collector(layout.collected_dir)
+        self.collector = Collector(layout.collected_dir, wal_dir=layout.wal_dir)
         self.targets: dict[str, Target] = {}
         self.table = TrafficTable((), (), None, 0)
         self.generation = -1
@@ -216,6 +227,8 @@ class Router:
         self._state_stamp: tuple[int, int] | None = None
         self._mirrors_in_flight = 0
         self.mirrors_dropped = 0
+        self.retries = 0
+        self.held = 0
         self._in_flight = 0
         self._stopping = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
@@ -354,13 +367,30 @@ class Router:
                 writer.write(_response(404, _json_body(message, "DEPLOYMENT_NOT_FOUND")))
                 return
         else:
-            name = self.table.choose(self.rng)
+            down = [n for n, t in self.targets.items() if t.down]
+            # When every deployment looks down, try one anyway: it may be back already.
+            name = self.table.choose(self.rng, down) or self.table.choose(self.rng)
             if name is None:
                 message = "no deployment receives traffic; set the endpoint's traffic"
                 writer.write(_response(503, _json_body(message, "NO_TRAFFIC")))
                 return
         upstream = self._upstream_request(body, content_type)
-        status, out_type, out_body = await self._call(self.targets[name], upstream)
+        status, out_type, out_body, reached = await self._call(self.targets[name], upstream)
+        tried = {name}
+        while not reached and requested is None:
+            # Scoring is idempotent: a deployment that cannot be reached (killed, restarting)
+            # hands the request to another one taking live traffic.
+            other = self.table.choose(self.rng, tried)
+            if other is None:
+                break
+            self.retries += 1
+            tried.add(other)
+            name = other
+            status, out_type, out_body, reached = await self._call(self.targets[name], upstream)
+        if not reached and requested is None:
+            held = await self._hold(upstream)
+            if held is not None:
+                name, (status, out_type, out_body, reached) = held
         latency_ms = (time.perf_counter() - started) * 1000.0
         extra = b"azureml-model-deployment: %s\r\nx-request-id: %s\r\n" % (
             name.encode(),
@@ -368,16 +398,36 @@ class Router:
         )
         if client_id_raw is not None:
             extra += b"x-ms-client-request-id: %s\r\n" % client_id_raw
-        writer.write(_response(status, out_body, out_type, extra))
         type_text = content_type.decode("latin-1")
+        # Collected (written ahead to the WAL file) before the answer goes out, so a request
+        # answered is a request collected even when the router is killed right after.
         self.collector.add(
             (arrived, request_id, client_id, name, False, status, latency_ms, type_text, body,
              out_body)
         )  # fmt: skip
+        writer.write(_response(status, out_body, out_type, extra))
         if requested is None:
             mirror = self.table.mirror_for(name, self.rng)
             if mirror is not None:
                 self._start_mirror(mirror, upstream, body, type_text, request_id, client_id)
+
+    async def _hold(self, upstream: bytes) -> tuple[str, tuple[int, bytes, bytes, bool]] | None:
+        """Wait (up to :data:`HOLD_SECONDS`) for a deployment taking live traffic to be back or
+        replaced, and send it the request; None when none came back in time."""
+        deadline = time.monotonic() + HOLD_SECONDS
+        while time.monotonic() < deadline and not self._stopping.is_set():
+            await asyncio.sleep(_HOLD_POLL)
+            if self._state_changed():
+                self.reload()  # a restarted deployment listens on a new port
+            down = [n for n, t in self.targets.items() if t.down]
+            name = self.table.choose(self.rng, down)
+            if name is None:
+                continue
+            self.held += 1
+            answer = await self._call(self.targets[name], upstream)
+            if answer[3]:
+                return name, answer
+        return None
 
     @staticmethod
     def _upstream_request(body: bytes, content_type: bytes) -> bytes:
@@ -386,7 +436,8 @@ class Router:
             b"Content-Length: %d\r\n\r\n" % (content_type, len(body))
         ) + body
 
-    async def _call(self, target: Target, upstream: bytes) -> tuple[int, bytes, bytes]:
+    async def _call(self, target: Target, upstream: bytes) -> tuple[int, bytes, bytes, bool]:
+        """(status, content type, body, whether the deployment was reached)."""
         target.requests += 1
         try:
             async with asyncio.timeout(UPSTREAM_TIMEOUT):
@@ -394,16 +445,20 @@ class Router:
         except TimeoutError:
             target.errors += 1
             message = f"deployment {target.name!r} did not answer within {UPSTREAM_TIMEOUT:.0f} s"
-            return 504, b"application/json", _json_body(message, "TIMEOUT")
+            return 504, b"application/json", _json_body(message, "TIMEOUT"), True
         except (ConnectionError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             target.errors += 1
+            if not target.down:
+                print(f"deployment {target.name!r} is down ({type(exc).__name__})", flush=True)
             target.healthy = False
+            target.down = True
             message = f"deployment {target.name!r} is not reachable: {type(exc).__name__}"
-            return 502, b"application/json", _json_body(message, "DEPLOYMENT_UNREACHABLE")
+            return 502, b"application/json", _json_body(message, "DEPLOYMENT_UNREACHABLE"), False
         target.healthy = True
+        target.down = False
         if status >= 500:
             target.errors += 1
-        return status, out_type, out_body
+        return status, out_type, out_body, True
 
     def _start_mirror(
         self,
@@ -439,7 +494,7 @@ class Router:
         try:
             arrived = time.time()
             started = time.perf_counter()
-            status, _, out_body = await self._call(target, upstream)
+            status, _, out_body, _ = await self._call(target, upstream)
             latency_ms = (time.perf_counter() - started) * 1000.0
             self.collector.add(
                 (arrived, request_id, client_id, target.name, True, status, latency_ms,
@@ -484,6 +539,7 @@ class Router:
                 t.name: {
                     "port": t.port,
                     "healthy": t.healthy,
+                    "down": t.down,
                     "requests": t.requests,
                     "errors": t.errors,
                 }
@@ -496,6 +552,8 @@ class Router:
                 "failures": self.collector.failures,
                 "mirrors_dropped": self.mirrors_dropped,
             },
+            "retries": self.retries,
+            "held": self.held,
         }
 
     # -- background work -------------------------------------------------------------------
@@ -508,6 +566,7 @@ class Router:
             target.healthy = status == 200
         except (TimeoutError, ConnectionError, OSError, asyncio.IncompleteReadError):
             target.healthy = False
+        target.down = not target.healthy
 
     async def _health_loop(self) -> None:
         while True:
@@ -540,6 +599,9 @@ class Router:
         """Serve until SIGTERM/SIGINT, then flush what was collected."""
         loop = asyncio.get_running_loop()
         self.reload()
+        replayed = self.collector.replay_wal()  # what a killed router answered but never wrote
+        if replayed:
+            print(f"wrote {replayed} rows left by a router that did not stop cleanly", flush=True)
         with contextlib.suppress(NotImplementedError):  # Windows: no loop signal handlers
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self._stopping.set)
@@ -573,7 +635,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="MLOps Desktop endpoint router")
     parser.add_argument("endpoint_dir", type=Path)
     args = parser.parse_args(argv)
-    router = Router(EndpointLayout(args.endpoint_dir.resolve()))
+    layout = EndpointLayout(args.endpoint_dir.resolve())
+    run_files.announce(layout.run_dir, "router", layout.name)
+    router = Router(layout)
     try:
         asyncio.run(router.run())
     except OSError as exc:

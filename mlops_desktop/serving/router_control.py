@@ -42,17 +42,22 @@ def _wait_for_generation(record: EndpointRecord, generation: int, timeout: float
     return False
 
 
-def start_router(layout: EndpointLayout, record: EndpointRecord) -> None:
-    """Start the router on the endpoint's port and wait until it serves the saved state.
-
-    The caller holds the endpoint's lock; ``record`` gains the router's pid and is saved.
-    """
+def check_port_free(record: EndpointRecord) -> None:
+    """Conflict when something listens on the endpoint's port already."""
     if not http_client.port_is_free(record.port):
         raise Conflict(
             f"port {record.port} on 127.0.0.1 is in use, so endpoint {record.name!r} cannot "
             "listen there",
             hint="stop what uses it, or delete and re-create the endpoint with --port",
         )
+
+
+def start_router(layout: EndpointLayout, record: EndpointRecord) -> None:
+    """Start the router on the endpoint's port and wait until it serves the saved state.
+
+    The caller holds the endpoint's lock; ``record`` gains the router's pid and is saved.
+    """
+    check_port_free(record)
     save_record(layout, record)
     configured = record.generation
     pid = processes.start_detached(

@@ -159,11 +159,34 @@ class _ScoringHandler(BaseHTTPRequestHandler):
         except MlflowException as exc:
             self._send(exc.get_http_status_code(), exc.serialize_as_json().encode())
             return
+        except (RecursionError, ValueError) as exc:
+            # MLflow's JSON decoding lets these through for a body nested too deeply or a
+            # number too long to convert: the client's fault, so 400, not a 500.
+            problem = unreadable_json(body, content_type)
+            if problem is None:
+                _log.exception("prediction failed")
+                self._send_error_json(500, "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
+            else:
+                self._send_error_json(400, "BAD_REQUEST", problem)
+            return
         except Exception as exc:  # a model's own failure must not kill the connection
             _log.exception("prediction failed")
             self._send_error_json(500, "INTERNAL_ERROR", f"{type(exc).__name__}: {exc}")
             return
         self._send(result.status, result.response.encode(), result.mimetype)
+
+
+def unreadable_json(body: bytes, content_type: str) -> str | None:
+    """Why a JSON request body cannot be read (too deep, a number too long), or None."""
+    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        return None
+    try:
+        json.loads(body)
+    except RecursionError:
+        return "the JSON body is nested too deeply"
+    except ValueError as exc:  # JSONDecodeError, or int() refusing thousands of digits
+        return f"the JSON body cannot be read: {str(exc)[:200]}"
+    return None
 
 
 def load_model(model_dir: Path) -> Any:
@@ -206,7 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", type=Path, required=True)
     parser.add_argument("--ready-file", type=Path, required=True)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--run-dir", type=Path, help="announce this process there first")
     args = parser.parse_args(argv)
+    if args.run_dir is not None:
+        from mlops_desktop.serving.run_files import announce
+
+        announce(args.run_dir, "deployment", args.ready_file.name.split(".", 1)[0])
     prepare_environment()
     try:
         serve(args.model_dir, args.port, lambda info: _write_ready_file(args.ready_file, info))

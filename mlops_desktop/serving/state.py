@@ -35,6 +35,14 @@ class ProcessRecord:
         """JSON-ready dict."""
         return {"pid": self.pid, "started": self.started}
 
+    def same_as(self, other: ProcessRecord | None) -> bool:
+        """True when both name one process (same pid, same start time)."""
+        return (
+            other is not None
+            and other.pid == self.pid
+            and abs(other.started - self.started) <= 0.01
+        )
+
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> ProcessRecord | None:
         """Parse what :meth:`to_json` wrote (None stays None)."""
@@ -81,11 +89,18 @@ class EndpointRecord:
     port: int
     deployments: list[DeploymentRecord] = field(default_factory=list)
     router: ProcessRecord | None = None
+    #: The process that restarts the router and deployments when they die (see supervisor).
+    supervisor: ProcessRecord | None = None
     #: True after ``stop``: re-attach leaves a stopped endpoint alone.
     stopped: bool = False
     generation: int = 0
     created_at: str = field(default_factory=utc_now_iso)
     schema_version: int = SCHEMA_VERSION
+
+    def processes(self) -> list[ProcessRecord]:
+        """Every process the state lists: supervisor, router, deployments."""
+        listed = [self.supervisor, self.router, *(d.process for d in self.deployments)]
+        return [p for p in listed if p is not None]
 
     def deployment(self, name: str) -> DeploymentRecord:
         """The deployment called ``name``; NotFound lists the known ones."""
@@ -116,6 +131,7 @@ class EndpointRecord:
             "generation": self.generation,
             "stopped": self.stopped,
             "router": self.router.to_json() if self.router else None,
+            "supervisor": self.supervisor.to_json() if self.supervisor else None,
             "deployments": [d.to_json() for d in self.deployments],
         }
 
@@ -128,6 +144,7 @@ class EndpointRecord:
             port=int(raw["port"]),
             deployments=[DeploymentRecord.from_json(d) for d in raw.get("deployments", [])],
             router=ProcessRecord.from_json(raw.get("router")),
+            supervisor=ProcessRecord.from_json(raw.get("supervisor")),
             stopped=bool(raw.get("stopped", False)),
             generation=int(raw.get("generation", 0)),
             created_at=raw.get("created_at", ""),

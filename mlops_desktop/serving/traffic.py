@@ -5,9 +5,10 @@ Stdlib only: the router imports this module on its hot path.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from mlops_desktop.core.errors import InvalidInput
@@ -126,15 +127,28 @@ class TrafficTable:
         mirror_name, mirror_percent = next(iter(mirror.items()), (None, 0))
         return cls(tuple(names), tuple(cumulative), mirror_name, int(mirror_percent))
 
-    def choose(self, rng: random.Random) -> str | None:
-        """A deployment drawn by weight, or None when no deployment takes live traffic."""
+    def choose(self, rng: random.Random, avoid: Collection[str] = ()) -> str | None:
+        """A deployment drawn by weight, or None when no deployment takes live traffic.
+
+        Deployments in ``avoid`` (down, or tried already) are left out and the others share
+        the traffic by weight; None when every deployment taking live traffic is avoided.
+        """
         if not self.names:
             return None
-        draw = rng.random() * self.cumulative[-1]
-        for name, bound in zip(self.names, self.cumulative, strict=True):
+        names, cumulative = self.names, self.cumulative
+        if avoid and any(name in avoid for name in names):
+            kept = [n for n in names if n not in avoid]
+            if not kept:
+                return None
+            lows = (0, *cumulative[:-1])
+            weights = {n: b - a for n, a, b in zip(names, lows, cumulative, strict=True)}
+            names = tuple(kept)
+            cumulative = tuple(itertools.accumulate(weights[n] for n in kept))
+        draw = rng.random() * cumulative[-1]
+        for name, bound in zip(names, cumulative, strict=True):
             if draw < bound:
                 return name
-        return self.names[-1]
+        return names[-1]
 
     def mirror_for(self, live: str, rng: random.Random) -> str | None:
         """The mirror deployment when this request is sampled for mirroring, else None."""

@@ -350,6 +350,9 @@ def reattach_endpoints(
         count += len(report.endpoints)
         restarted += [f"{workspace.name}/{name} router" for name in report.restarted_routers]
         restarted += [f"{workspace.name}/{name}" for name in report.restarted_deployments]
+        restarted += [
+            f"{workspace.name}/{name} supervisor" for name in report.restarted_supervisors
+        ]
         failures += [f"{workspace.name}/{failure}" for failure in report.failures]
     return ReattachSummary(count, tuple(restarted), tuple(failures))
 

@@ -11,8 +11,11 @@ the next app start would. Up to ``traffic`` the target must be exactly as before
 from __future__ import annotations
 
 import json
+import random
+import signal
 
 import pytest
+from endpoint_helpers import unlisted_processes, wait_for
 from promotion_helpers import (
     MODEL,
     ForkRunner,
@@ -106,6 +109,27 @@ def test_kill_at_every_step_then_recover(stages: Stages, fork_runner: ForkRunner
         records = audit.find(AuditAction.PROMOTION, operation_id=outcome.id)
         assert len(records) == 1, step  # written once, even when the crash came right after
         assert records[0].details["target_version"] == new
+
+
+def test_kill_9_at_random_moments_inside_deploy_leaves_nothing_unlisted(
+    stages: Stages, fork_runner: ForkRunner
+) -> None:
+    """SIGKILL at seeded moments inside ``deploy`` (~0.5 s here: resolving, copying the model
+    files, forking the deployment, recording it, re-routing): after recovery no process of the
+    home runs that an endpoint state does not list, and the target is as before."""
+    rng = random.Random(20261207)
+    root = EndpointManager(stages.staging).root
+    before = target_snapshot(stages.staging)
+    for delay in sorted(round(rng.uniform(0.0, 0.6), 3) for _ in range(6)):
+        code, output = fork_runner.run(
+            "promote", MODEL, "2", "--from", "dev", "--to", "staging", "--yes", "-q",
+            env={CRASH_ENV: f"deploy@{delay}"},
+        )  # fmt: skip
+        assert code == -signal.SIGKILL, (delay, code, output[-2000:])
+        [outcome] = recover_promotions()
+        assert outcome.state is OperationState.ROLLED_BACK, (delay, outcome.error)
+        wait_for(lambda: unlisted_processes(stages.home, root) == [])
+        assert target_snapshot(stages.staging) == before, delay
 
 
 def test_crash_in_the_middle_of_a_rollback_is_finished_on_recovery(

@@ -49,6 +49,8 @@ def _blue(manager: EndpointManager) -> ProcessRecord:
 
 
 def _kill_blue(manager: EndpointManager) -> ProcessRecord:
+    """Kill the endpoint's supervisor (or it would restart blue at once), then blue."""
+    processes.kill(manager._load("heal")[1].supervisor)
     dead = _blue(manager)
     processes.kill(dead)
     wait_for(lambda: not processes.is_alive(dead))
@@ -64,7 +66,10 @@ def test_heal_command_restarts_a_dead_deployment(staging: EndpointManager, capsy
     assert code == 0, err
     (report,) = json.loads(out)
     assert report["workspace"] == "staging"
-    assert report["restarted"] == ["deployment blue of endpoint heal had exited; restarted"]
+    assert report["restarted"] == [
+        "deployment blue of endpoint heal had exited; restarted",
+        "supervisor of endpoint heal had exited; restarted",
+    ]
     assert processes.is_alive(_blue(staging)) and _blue(staging).pid != dead.pid
     code, out, _ = run(capsys, "endpoints", "invoke", "heal", "-w", "staging")
     assert code == 0 and len(json.loads(out)["predictions"]) == 5  # it serves again
@@ -86,11 +91,14 @@ def test_watchdog_restarts_in_a_worker_and_notifies(qtbot, staging: EndpointMana
             assert not watchdog.check_now()  # the first still runs: skipped
         assert watchdog.checks_skipped == 1
         assert [r.restarted for r in blocker.args[0]] == [
-            ("deployment blue of endpoint heal had exited; restarted",)
+            (
+                "deployment blue of endpoint heal had exited; restarted",
+                "supervisor of endpoint heal had exited; restarted",
+            )
         ]
         latest = center.latest
         assert latest is not None and latest.title == "Endpoint restarted"
-        assert latest.message == "staging: deployment blue of endpoint heal had exited; restarted"
+        assert latest.message == "staging: supervisor of endpoint heal had exited; restarted"
         assert latest.page == "endpoints"
         assert processes.is_alive(_blue(staging)) and _blue(staging).pid != dead.pid
         qtbot.waitUntil(lambda: not watchdog.running)

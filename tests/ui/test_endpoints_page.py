@@ -594,6 +594,7 @@ def test_main_window_reattaches_endpoints_and_hosts_the_page(qtbot, config, make
     endpoints_dir = EndpointManager(config.workspace(WORKSPACE)).root
     record = load_record(EndpointLayout(endpoints_dir / ENDPOINT))
     green = next(d for d in record.deployments if d.name == "green")
+    processes.kill(record.supervisor)  # or it restarts green before the window looks
     processes.kill(green.process)  # a crash while the app was closed
     assert processes.wait_until(lambda: not processes.is_alive(green.process), 10)
 
