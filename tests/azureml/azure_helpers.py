@@ -130,3 +130,13 @@ def sign_in_az(
     standin.login(data.principal(who), data.tenant_id, subscription=data.subscription_id)
     monkeypatch.setenv("PATH", standin.path_with_standin())
     return standin
+
+
+def permission_reads(server: ArmTestServer) -> dict[str, int]:
+    """How many ``Microsoft.Authorization/permissions`` reads the server saw, per workspace."""
+    counts: dict[str, int] = {}
+    for request in server.requests:
+        if request.path.lower().endswith("/providers/microsoft.authorization/permissions"):
+            workspace = request.path.split("/workspaces/")[1].split("/")[0]
+            counts[workspace] = counts.get(workspace, 0) + 1
+    return counts

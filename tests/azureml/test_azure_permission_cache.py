@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from arm_server import ArmTestServer, AzStandIn
-from azure_helpers import azure_workspace
+from azure_helpers import azure_workspace, permission_reads
 
 from mlops_desktop.backends.azureml import permission_cache
 from mlops_desktop.backends.azureml.backend import AzureMlBackend
@@ -20,15 +20,6 @@ from mlops_desktop.ui.tasks_azure_endpoints import list_azure_endpoints
 from mlops_desktop.ui.tasks_azure_jobs import list_azure_jobs
 from mlops_desktop.ui.tasks_azure_schedules import list_azure_schedules
 from mlops_desktop.ui.tasks_jobs import azure_retrain_choices_task
-
-
-def _permission_reads(server: ArmTestServer) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for request in server.requests:
-        if request.path.lower().endswith("/providers/microsoft.authorization/permissions"):
-            workspace = request.path.split("/workspaces/")[1].split("/")[0]
-            counts[workspace] = counts.get(workspace, 0) + 1
-    return counts
 
 
 def _start(workspaces: list[WorkspaceConfig]) -> None:
@@ -50,35 +41,35 @@ def test_a_start_reads_permissions_once_per_workspace(
     server = fresh_arm_server
     workspaces = [azure_workspace(server, Stage.DEV), azure_workspace(server, Stage.STAGING)]
     _start(workspaces)
-    assert _permission_reads(server) == {"mlw-churn-dev": 1, "mlw-churn-staging": 1}
+    assert permission_reads(server) == {"mlw-churn-dev": 1, "mlw-churn-staging": 1}
 
     # Later reads of the same session ask nobody.
     server.clear_requests()
     _start(workspaces)
-    assert _permission_reads(server) == {}
+    assert permission_reads(server) == {}
 
     # Another identity is asked about once, and answered with its own rights.
     data = server.dataset
     az.login(data.principal("auditor"), data.tenant_id, subscription=data.subscription_id)
     (jobs,) = [list_azure_jobs(TaskContext(), workspaces[:1])]
-    assert _permission_reads(server) == {"mlw-churn-dev": 1}
+    assert permission_reads(server) == {"mlw-churn-dev": 1}
     assert all("jobs/cancel/action" in j.handle["cancel_blocked"] for j in jobs.jobs)
     _start(workspaces)
-    assert _permission_reads(server) == {"mlw-churn-dev": 1, "mlw-churn-staging": 1}
+    assert permission_reads(server) == {"mlw-churn-dev": 1, "mlw-churn-staging": 1}
 
     # An explicit refresh reads again; so does the first read after the cache is dropped.
     server.clear_requests()
     backend = AzureMlBackend(workspaces[0])
     try:
         backend.permissions()
-        assert _permission_reads(server) == {}
+        assert permission_reads(server) == {}
         backend.permissions(refresh=True)
-        assert _permission_reads(server) == {"mlw-churn-dev": 1}
+        assert permission_reads(server) == {"mlw-churn-dev": 1}
     finally:
         backend.close()
     permission_cache.invalidate()
     _start(workspaces[1:])
-    assert _permission_reads(server) == {"mlw-churn-dev": 1, "mlw-churn-staging": 1}
+    assert permission_reads(server) == {"mlw-churn-dev": 1, "mlw-churn-staging": 1}
 
 
 def test_a_failed_read_is_not_remembered(fresh_arm_server: ArmTestServer, az: AzStandIn) -> None:

@@ -19,7 +19,13 @@ if _AZURE_TESTS not in sys.path:
     sys.path.insert(0, _AZURE_TESTS)
 
 from arm_server import ArmTestServer, CertificateFiles, make_self_signed_certificate  # noqa: E402
-from azure_helpers import APP_AZURE_ENV, azure_workspace, sign_in_az, use_loopback_arm  # noqa: E402
+from azure_helpers import (  # noqa: E402
+    APP_AZURE_ENV,
+    azure_workspace,
+    permission_reads,
+    sign_in_az,
+    use_loopback_arm,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::marshmallow.warnings.Marshmallow4Warning")
 
@@ -32,15 +38,6 @@ def arm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArmTestServ
     server = ArmTestServer(cert, lro_polls=1, lro_retry_after=0).start()
     yield server
     server.stop()
-
-
-def _permission_reads(server: ArmTestServer) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for request in server.requests:
-        if request.path.lower().endswith("/providers/microsoft.authorization/permissions"):
-            workspace = request.path.split("/workspaces/")[1].split("/")[0]
-            counts[workspace] = counts.get(workspace, 0) + 1
-    return counts
 
 
 def test_a_window_start_reads_permissions_once_per_workspace(
@@ -60,12 +57,12 @@ def test_a_window_start_reads_permissions_once_per_workspace(
     names = {"mlw-churn-dev", "mlw-churn-staging", "mlw-churn-prod"}
     expected = dict.fromkeys(names, 1)
     # Once every workspace was asked about and no worker runs, every page has asked.
-    qtbot.waitUntil(lambda: set(_permission_reads(arm_server)) == names, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: set(permission_reads(arm_server)) == names, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.pool.active_count() == 0, timeout=WAIT_MS)
-    assert _permission_reads(arm_server) == expected
+    assert permission_reads(arm_server) == expected
 
     arm_server.clear_requests()
     window.refresh()  # F5: a role may have changed
-    qtbot.waitUntil(lambda: set(_permission_reads(arm_server)) == names, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: set(permission_reads(arm_server)) == names, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.pool.active_count() == 0, timeout=WAIT_MS)
-    assert _permission_reads(arm_server) == expected
+    assert permission_reads(arm_server) == expected
