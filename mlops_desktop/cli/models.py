@@ -56,24 +56,7 @@ def list_models(args: argparse.Namespace) -> int:
     workspaces = [config.workspace(args.workspace)] if args.workspace else list(config.workspaces)
     if args.stage:
         workspaces = [w for w in workspaces if args.stage in w.hosted_stages]
-    failures: list[tuple[str, MlopsError | str]] = []
-    versions: list[ModelVersion] = []
-
-    def load(
-        ws: WorkspaceConfig,
-    ) -> tuple[WorkspaceConfig, tuple[list[ModelVersion], list[str]] | MlopsError]:
-        try:
-            return ws, _load_versions(ws)
-        except MlopsError as exc:
-            return ws, exc
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for ws, outcome in pool.map(load, workspaces):
-            if isinstance(outcome, MlopsError):
-                failures.append((ws.name, outcome))
-            else:
-                versions.extend(outcome[0])
-                failures.extend((ws.name, problem) for problem in outcome[1])
+    versions, failures = _load_all(workspaces)
     if args.stage:
         versions = [v for v in versions if v.stage is args.stage]
     if args.model:
@@ -168,23 +151,27 @@ def show_model(args: argparse.Namespace) -> int:
 
 def _load_all(
     workspaces: list[WorkspaceConfig],
-) -> tuple[list[ModelVersion], list[tuple[str, MlopsError]]]:
-    """Every version of every workspace, read in parallel; failing workspaces by name."""
+) -> tuple[list[ModelVersion], list[tuple[str, MlopsError | str]]]:
+    """Every version of every workspace, read in parallel, and by workspace name what could not
+    be read: a whole workspace (its error) or part of one (a sentence; the rest is listed)."""
 
-    def load(ws: WorkspaceConfig) -> tuple[WorkspaceConfig, list[ModelVersion] | MlopsError]:
+    def load(
+        ws: WorkspaceConfig,
+    ) -> tuple[WorkspaceConfig, tuple[list[ModelVersion], list[str]] | MlopsError]:
         try:
             return ws, _load_versions(ws)
         except MlopsError as exc:
             return ws, exc
 
     versions: list[ModelVersion] = []
-    failures: list[tuple[str, MlopsError]] = []
+    failures: list[tuple[str, MlopsError | str]] = []
     with ThreadPoolExecutor(max_workers=4) as pool:
         for ws, outcome in pool.map(load, workspaces):
             if isinstance(outcome, MlopsError):
                 failures.append((ws.name, outcome))
             else:
-                versions.extend(outcome)
+                versions.extend(outcome[0])
+                failures.extend((ws.name, problem) for problem in outcome[1])
     return versions, failures
 
 
