@@ -119,6 +119,11 @@ class AuditPage(QWidget):
         self.action_filter.addItem("All actions", ALL_ACTIONS)
         for label, family in ACTION_FAMILIES:
             self.action_filter.addItem(label, family)
+        # Sized by a short label, not the longest family, so the window's minimum width stays.
+        self.action_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.action_filter.setMinimumContentsLength(8)
         self.action_filter.currentIndexChanged.connect(lambda _i: self._filter_changed())
         toolbar.addWidget(self.action_filter)
         self.count_label = QLabel("")
