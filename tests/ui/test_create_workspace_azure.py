@@ -14,7 +14,7 @@ import pytest
 import test_azure_pages as pages
 from test_azure_pages import WAIT_MS, ArmTestServer, _config, save_png, sign_in_az
 
-from mlops_desktop.core.config import load_config
+from mlops_desktop.core.config import load_config, save_config
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.ui.dialogs.add_workspace_dialog import AddWorkspaceDialog
 from mlops_desktop.ui.workers import WorkerPool
@@ -87,11 +87,28 @@ def test_creates_a_missing_workspace_then_adds_it(
     assert saved.azure is not None and saved.azure.workspace_name == "mlw-churn-qa"
 
 
+def test_a_workspace_already_configured_is_refused_before_azure_is_asked(
+    qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
+) -> None:
+    sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
+    dialog = _dialog(qtbot, pool, azure_env, "mlw-churn-staging")  # azure-staging has it
+    dialog.create_fields.location_combo.setCurrentText("westeurope")
+    azure_env.clear_requests()
+    dialog.submit()
+    assert not dialog.is_creating and dialog.isVisible()
+    assert "one store is one workspace" in dialog.error_text("azure_workspace")
+    assert not azure_env.requests  # nothing asked of Azure
+    assert [w.name for w in load_config().workspaces] == ["azure-staging"]
+    assert dialog.azure_workspace_edit.text() == "mlw-churn-staging"  # nothing typed is lost
+
+
 def test_an_existing_workspace_is_only_added(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
     sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     dialog = _dialog(qtbot, pool, azure_env, "mlw-churn-staging")
+    # Not configured yet (one store is one workspace): only the loopback cloud is kept.
+    save_config(load_config().without_workspace("azure-staging"))
     dialog.create_fields.location_combo.setCurrentText("westeurope")
     azure_env.clear_requests()
     with qtbot.waitSignal(dialog.accepted, timeout=WAIT_MS):

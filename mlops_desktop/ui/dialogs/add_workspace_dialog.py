@@ -480,8 +480,10 @@ class AddWorkspaceDialog(QDialog):
         return self._create_worker is not None
 
     def _start_creation(self) -> None:
-        try:  # every field checked (and the name free) before Azure is asked anything
-            workspace = build_workspace(self.form(), self._load())
+        try:  # every field checked (name free, store not yet added) before Azure is asked
+            config = self._load()
+            add_workspace(self.form(), config)
+            workspace = build_workspace(self.form(), config)
         except WorkspaceFormError as exc:
             self._show_error(exc.field, str(exc))
             return
