@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops_desktop.cli.output import load_app_config
+from mlops_desktop.core.files import hand_over
 
 if TYPE_CHECKING:
     from mlops_desktop.retraining.policies import RetrainingConfig
@@ -103,6 +104,7 @@ def export_ci(args: argparse.Namespace) -> int:
         raise Conflict(f"{path} exists", hint="pass --force to overwrite it")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    hand_over(path)  # a file of the repository, not of the app's home
     print(f"wrote {path}")
     portable, moved = portable_policies(policies, root, args.config_dir)
     _write_policies(Path(args.config_dir) / POLICIES_FILE_NAME, portable, force=args.force)
@@ -144,5 +146,5 @@ def _write_policies(path: Path, policies: RetrainingConfig, *, force: bool) -> N
         print(f"kept {path} (pass --force to rewrite it with repository-relative paths)")
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_policies(policies, path)
+    hand_over(save_policies(policies, path))
     print(f"wrote {path}")

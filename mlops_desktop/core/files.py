@@ -13,6 +13,8 @@ from typing import Any
 
 #: umask of the app's processes: new files 0600, new folders 0700 (children inherit it).
 PRIVATE_UMASK = 0o077
+#: The person's own umask from before :func:`keep_files_private` (None: never called).
+_person_umask: int | None = None
 
 
 def keep_files_private(*folders: Path) -> None:
@@ -22,11 +24,23 @@ def keep_files_private(*folders: Path) -> None:
     Called once at start by the entry points: journals, logs, the job store, collected
     requests, compute samples, local MLflow stores and the configuration all follow it.
     """
-    os.umask(PRIVATE_UMASK)
+    global _person_umask
+    previous = os.umask(PRIVATE_UMASK)
+    if _person_umask is None:
+        _person_umask = previous
     for folder in folders:
         with contextlib.suppress(OSError):
             if folder.is_dir() and not folder.is_symlink():
                 folder.chmod(0o700)
+
+
+def hand_over(path: Path) -> Path:
+    """Give a file the person asked for outside the app's home (an exported report, a CI
+    workflow) the mode their own umask would have given it, not the app's private 0600."""
+    if _person_umask is not None:
+        with contextlib.suppress(OSError):
+            path.chmod(0o666 & ~_person_umask)
+    return path
 
 
 def create_private_file(path: Path) -> Path:

@@ -20,17 +20,20 @@ def report_format(path: Path) -> str:
 
 
 def write_report(result: DriftResult, path: str | Path) -> Path:
-    """Write ``result`` to ``path`` as HTML (self-contained), PDF or JSON."""
+    """Write ``result`` to ``path`` as HTML (self-contained), PDF or JSON, with the mode the
+    person's umask gives (a report is made to be shared, unlike the app's own files)."""
+    from mlops_desktop.core.files import hand_over
+
     path = Path(path)
     kind = report_format(path)
     if kind == "html":
         from mlops_desktop.drift.report_html import write_html
 
-        return write_html(result, path)
+        return hand_over(write_html(result, path))
     if kind == "pdf":
         from mlops_desktop.drift.report_pdf import write_pdf
 
-        return write_pdf(result, path)
+        return hand_over(write_pdf(result, path))
     from mlops_desktop.drift.report_json import write_json
 
-    return write_json(result, path)
+    return hand_over(write_json(result, path))

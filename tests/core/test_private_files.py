@@ -63,3 +63,28 @@ def test_journal_and_job_store_are_private_even_without_the_entry_point() -> Non
     jobs.list()
     for path in (journal.path, jobs.path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_report_the_person_exports_gets_their_usual_mode(
+    app_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Private is for the app's own files; an exported report is made to be shared."""
+    import numpy as np
+    import pandas as pd
+
+    from mlops_desktop.core import files
+
+    monkeypatch.setattr(files, "_person_umask", None)  # as in a fresh process
+    os.umask(0o022)
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=200)}).to_csv(tmp_path / "ref.csv", index=False)
+    pd.DataFrame({"x": rng.normal(size=200)}).to_csv(tmp_path / "cur.csv", index=False)
+    outs = [tmp_path / f"report.{kind}" for kind in ("html", "json", "pdf")]
+    args = ["drift", "report", "--reference", str(tmp_path / "ref.csv")]
+    args += ["--current", str(tmp_path / "cur.csv")]
+    for out in outs:
+        args += ["--out", str(out)]
+    assert app_main(args) in (0, 1)  # 1: drift found; the reports are written either way
+    assert {oct(stat.S_IMODE(out.stat().st_mode)) for out in outs} == {"0o644"}
+    log = paths.data_dir() / "logs" / "mlops-desktop.log"
+    assert oct(stat.S_IMODE(log.stat().st_mode)) == "0o600"  # the app's own stay private
