@@ -129,6 +129,9 @@ def test_promote_button_state_and_reasons(qtbot) -> None:
     assert f"Roll back: {in_dev.reason}" in view.action_hint.text()
     view.set_actions(last, back)
     assert not view.rollback_button.isHidden()
+    # The longest pair of reasons wraps instead of widening the window past a 1280 px screen.
+    view.set_actions(last, first_champion)
+    assert view.action_hint.minimumSizeHint().width() <= 400
 
     assert step_for_message("evaluating gates on the held-out data") == ("gates", False)
     assert step_for_message("undoing: copying the version into the target registry") == (

@@ -373,6 +373,8 @@ class ModelVersionDetailView(QStackedWidget):
         self.action_hint.setObjectName("ActionHint")
         self.action_hint.setStyleSheet(f"color: {style.TEXT_MUTED};")
         self.action_hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Long reasons (why not promote, why no rollback) wrap rather than widen the window.
+        self.action_hint.setWordWrap(True)
         return self.action_hint
 
     def _build_requests(self) -> QVBoxLayout:
