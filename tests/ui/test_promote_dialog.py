@@ -126,7 +126,8 @@ def test_promote_button_state_and_reasons(qtbot) -> None:
     assert not first_champion.offered and "no @previous-champion" in first_champion.reason
     view.set_actions(last, in_dev)
     assert view.rollback_button.isHidden()
-    assert f"Roll back: {in_dev.reason}" in view.action_hint.text()
+    assert f"Roll back: {in_dev.reason}" in view.action_hint.toolTip()
+    assert f"Roll back: {in_dev.reason.split(' (')[0]}" in view.action_hint.text()
     view.set_actions(last, back)
     assert not view.rollback_button.isHidden()
     # The longest pair of reasons wraps instead of widening the window past a 1280 px screen.

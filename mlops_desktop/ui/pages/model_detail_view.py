@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt import QElidingLabel
 
 from mlops_desktop.core.entities import ModelVersion
 from mlops_desktop.core.identity import same_identity
@@ -309,8 +310,7 @@ class ModelVersionDetailView(QStackedWidget):
         self.subtitle_label.setObjectName("DetailSubtitle")
         subtitle_row = QHBoxLayout()
         subtitle_row.addWidget(self.subtitle_label)
-        subtitle_row.addStretch(1)
-        subtitle_row.addWidget(actions)
+        subtitle_row.addWidget(actions, 1)  # takes the rest of the row, elides what won't fit
         outer.addLayout(title_row)
         outer.addLayout(subtitle_row)
         outer.addSpacing(10)
@@ -369,12 +369,13 @@ class ModelVersionDetailView(QStackedWidget):
         self.rollback_button = QPushButton("Roll back")
         self.rollback_button.setObjectName("SecondaryButton")
         self.rollback_button.clicked.connect(self.rollbackRequested)
-        self.action_hint = QLabel()
+        # One line, elided: the full reasons are in its tooltip, and the pane keeps its room
+        # for the version's summary (a long reason must not widen the window either).
+        self.action_hint = QElidingLabel()
+        self.action_hint.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.action_hint.setObjectName("ActionHint")
         self.action_hint.setStyleSheet(f"color: {style.TEXT_MUTED};")
         self.action_hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        # Long reasons (why not promote, why no rollback) wrap rather than widen the window.
-        self.action_hint.setWordWrap(True)
         return self.action_hint
 
     def _build_requests(self) -> QVBoxLayout:
@@ -432,7 +433,9 @@ class ModelVersionDetailView(QStackedWidget):
             reasons.append(f"{promote.label}: {promote.reason}")
         if not rollback.offered and rollback.reason:
             reasons.append(f"Roll back: {rollback.reason}")
-        self.action_hint.setText(" · ".join(reasons))
+        # The line says what; the explanation in brackets is in the tooltip.
+        self.action_hint.setText(" · ".join(reason.split(" (")[0] for reason in reasons))
+        self.action_hint.setToolTip("\n".join(reasons))
 
     def set_actions_busy(self, message: str) -> None:
         """Disable both actions while one runs, saying what runs."""
