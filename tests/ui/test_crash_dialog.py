@@ -25,6 +25,26 @@ def _flush_logs() -> None:
         handler.flush()
 
 
+def _crash_on_the_main_thread(
+    qtbot, error: BaseException
+) -> tuple[NotificationCenter, CrashHandler]:
+    """Raise ``error`` into ``sys.excepthook`` (what Python does for an uncaught error) with the
+    app's hooks installed; the centre and crash handler that received it."""
+    setup_logging()
+    center = NotificationCenter()
+    handler = CrashHandler(center)
+    center.install_exception_hooks()
+    try:
+        with qtbot.waitSignal(center.crashed, timeout=5000):
+            try:
+                raise error
+            except type(error):
+                sys.excepthook(*sys.exc_info())
+    finally:
+        center.uninstall_exception_hooks()
+    return center, handler
+
+
 def test_worker_thread_crash_shows_dialog_logs_and_saves(qtbot, app_home: Path) -> None:
     setup_logging()
     center = NotificationCenter()
@@ -66,18 +86,8 @@ def test_worker_thread_crash_shows_dialog_logs_and_saves(qtbot, app_home: Path) 
 
 
 def test_a_crash_naming_a_password_shows_and_logs_it_masked(qtbot, app_home: Path) -> None:
-    setup_logging()
-    center = NotificationCenter()
-    handler = CrashHandler(center)
-    center.install_exception_hooks()
-    try:
-        with qtbot.waitSignal(center.crashed, timeout=5000):
-            try:
-                raise ConnectionError("cannot reach http://lee:SECRETpw@127.0.0.1:9/api")
-            except ConnectionError:
-                sys.excepthook(*sys.exc_info())
-    finally:
-        center.uninstall_exception_hooks()
+    error = ConnectionError("cannot reach http://lee:SECRETpw@127.0.0.1:9/api")
+    center, handler = _crash_on_the_main_thread(qtbot, error)
     assert handler.dialog is not None
     qtbot.addWidget(handler.dialog)
     report = handler.dialog.report()
@@ -92,18 +102,7 @@ def test_a_crash_naming_a_password_shows_and_logs_it_masked(qtbot, app_home: Pat
 
 
 def test_main_thread_crash_uses_the_same_dialog(qtbot, app_home: Path) -> None:
-    setup_logging()
-    center = NotificationCenter()
-    handler = CrashHandler(center)
-    center.install_exception_hooks()
-    try:
-        with qtbot.waitSignal(center.crashed, timeout=5000):
-            try:
-                {}["missing"]
-            except KeyError:
-                sys.excepthook(*sys.exc_info())  # what Python does for an uncaught error
-    finally:
-        center.uninstall_exception_hooks()
+    _center, handler = _crash_on_the_main_thread(qtbot, KeyError("missing"))
     assert handler.dialog is not None and "KeyError" in handler.dialog.report()
     qtbot.addWidget(handler.dialog)
     assert handler.count == 1
