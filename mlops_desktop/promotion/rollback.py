@@ -75,8 +75,9 @@ def rollback_model(
     """Roll ``model`` in ``workspace`` back to its previous champion (journaled, audited)."""
     config = config or load_config()
     policies = policies or load_policy()
+    # Who acts is read once (on Azure ML: a token) and used for the check and the record.
+    actor = actor or acting_identity(resolve_location(config, workspace).workspace)
     plan, policy = plan_rollback(config, policies, model, workspace=workspace, actor=actor)
-    actor = actor or acting_identity(config.workspace(plan.workspace))
     return run_operation(
         rollback_workflow(),
         plan,
