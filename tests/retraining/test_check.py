@@ -118,7 +118,11 @@ def test_concurrent_checks_submit_one_job(
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == sorted([Outcome.FIRED, Outcome.JOB_ACTIVE, Outcome.JOB_ACTIVE])
+    # A slow thread may start after the job has already ended: then the policy is in
+    # cooldown rather than busy. Either way exactly one check submits.
+    assert outcomes.count(Outcome.FIRED) == 1
+    assert set(outcomes) - {Outcome.FIRED} <= {Outcome.JOB_ACTIVE, Outcome.COOLDOWN}
+    assert len(outcomes) == 3
     jobs = JobManager().list_jobs(policy="drift-a")
     assert len(jobs) == 1
     JobManager().wait(jobs[0].id, timeout=30)
