@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("mlops_desktop.launcher").info("mlops-desktop %s", " ".join(argv[:2]))
     if _wants_gui(argv):
-        from mlops_desktop.ui.app import main as gui_main
+        from mlops_desktop.ui.shell.app import main as gui_main
 
         return gui_main(argv[1:] if argv and argv[0] == "gui" else argv)
     from mlops_desktop.cli import main as cli_main

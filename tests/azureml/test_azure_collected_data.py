@@ -278,7 +278,11 @@ def test_the_drift_page_offers_azure_endpoints_and_computes_from_their_data(
     azure_blob_env: BlobEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from mlops_desktop.core.config import load_config
-    from mlops_desktop.ui.tasks_drift import DriftRequest, compute_drift_task, list_drift_sources
+    from mlops_desktop.ui.drift.tasks_drift import (
+        DriftRequest,
+        compute_drift_task,
+        list_drift_sources,
+    )
 
     env = azure_blob_env
     _seed_collected(env)

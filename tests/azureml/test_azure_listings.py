@@ -18,7 +18,7 @@ from mlops_desktop.core.config import load_config, save_config
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.retraining.compute_azure import read_azure_compute
-from mlops_desktop.ui.tasks_models import load_workspace
+from mlops_desktop.ui.common.backend_tasks import load_workspace
 
 
 def _take_offline(stage: Stage) -> None:

@@ -16,10 +16,10 @@ from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Unavailable
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.tasks_azure_endpoints import list_azure_endpoints
-from mlops_desktop.ui.tasks_azure_jobs import list_azure_jobs
-from mlops_desktop.ui.tasks_azure_schedules import list_azure_schedules
-from mlops_desktop.ui.tasks_jobs import azure_retrain_choices_task
+from mlops_desktop.ui.endpoints.tasks_azure_endpoints import list_azure_endpoints
+from mlops_desktop.ui.jobs.tasks_azure_jobs import list_azure_jobs
+from mlops_desktop.ui.jobs.tasks_azure_schedules import list_azure_schedules
+from mlops_desktop.ui.jobs.tasks_jobs import azure_retrain_choices_task
 
 
 def _start(workspaces: list[WorkspaceConfig]) -> None:

@@ -31,7 +31,7 @@ from mlops_desktop.promotion.serving_guard import (
 )
 from mlops_desktop.serving.entities import Deployment, DeploymentStatus, Endpoint, EndpointStatus
 from mlops_desktop.serving.manager import EndpointManager
-from mlops_desktop.ui import tasks_endpoints
+from mlops_desktop.ui.endpoints import tasks_endpoints
 
 # -- the rule ----------------------------------------------------------------------------------
 

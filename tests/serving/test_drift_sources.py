@@ -71,7 +71,7 @@ def test_endpoint_source_slices_and_choices(served) -> None:
     with pytest.raises(InvalidInput, match="endpoint:WORKSPACE/ENDPOINT"):
         load_source(config, "endpoint:prod")
 
-    from mlops_desktop.ui.tasks_drift import list_drift_sources
+    from mlops_desktop.ui.drift.tasks_drift import list_drift_sources
 
     sources = list_drift_sources(TaskContext(), config)
     assert "endpoint:prod/scorer#since=-24h" in [c.source for c in sources.current]

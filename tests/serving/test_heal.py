@@ -17,9 +17,9 @@ from mlops_desktop.demo import DEMO_MODEL
 from mlops_desktop.serving import processes
 from mlops_desktop.serving.manager import EndpointManager
 from mlops_desktop.serving.state import ProcessRecord
-from mlops_desktop.ui.background import EndpointWatchdog
-from mlops_desktop.ui.notifications import NotificationCenter
-from mlops_desktop.ui.workers import WorkerPool
+from mlops_desktop.ui.shell.background import EndpointWatchdog
+from mlops_desktop.ui.shell.notifications import NotificationCenter
+from mlops_desktop.ui.shell.workers import WorkerPool
 
 pytestmark = pytest.mark.slow
 

@@ -96,7 +96,7 @@ def write_config(*workspaces: WorkspaceConfig) -> AppConfig:
 @pytest.fixture
 def make_window(qtbot: Any) -> Iterator[Callable[..., Any]]:
     """Build, show and start a MainWindow; closed (workers cancelled and awaited) at teardown."""
-    from mlops_desktop.ui.main_window import MainWindow
+    from mlops_desktop.ui.shell.main_window import MainWindow
 
     windows: list[MainWindow] = []
 

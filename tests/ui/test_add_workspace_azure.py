@@ -33,12 +33,12 @@ from mlops_desktop.core.config import (
 from mlops_desktop.core.entities import ConnectionInfo, ConnectionState
 from mlops_desktop.core.errors import AuthError
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.dialogs.add_workspace_dialog import AddWorkspaceDialog
-from mlops_desktop.ui.dialogs.azure_sign_in import AzureSignInDialog
-from mlops_desktop.ui.models.navigator_model import Scope
-from mlops_desktop.ui.navigator import NavigatorView
-from mlops_desktop.ui.workers import WorkerPool
-from mlops_desktop.ui.workspace_form import (
+from mlops_desktop.ui.shell.workers import WorkerPool
+from mlops_desktop.ui.workspaces.add_workspace_dialog import AddWorkspaceDialog
+from mlops_desktop.ui.workspaces.azure_sign_in import AzureSignInDialog
+from mlops_desktop.ui.workspaces.navigator import NavigatorView
+from mlops_desktop.ui.workspaces.navigator_tree_model import Scope
+from mlops_desktop.ui.workspaces.workspace_form import (
     AzureFields,
     WorkspaceForm,
     WorkspaceFormError,

@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtGui import QImage
 
 from mlops_desktop.core.config import load_config
-from mlops_desktop.ui.app import PAGE_KEYS, has_display
-from mlops_desktop.ui.main_window import PAGES
+from mlops_desktop.ui.shell.app import PAGE_KEYS, has_display
+from mlops_desktop.ui.shell.main_window import PAGES
 
 HEAVY = ("mlflow", "azure", "scipy", "sklearn", "pandas", "pyqtgraph")
 REPO = Path(__file__).resolve().parents[2]
@@ -120,17 +120,17 @@ def _imported_modules(code: str, env: dict[str, str]) -> set[str]:
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
             modules.add(line.rsplit("|", 1)[1].strip())
-    assert "mlops_desktop.ui.app" in modules or "mlops_desktop" in modules
+    assert "mlops_desktop.ui.shell.app" in modules or "mlops_desktop" in modules
     return modules
 
 
 @pytest.mark.parametrize(
     "code",
     [
-        "import mlops_desktop.ui.app",
+        "import mlops_desktop.ui.shell.app",
         # The whole window, built and shown: still no backend SDK before it loads data.
         "from PySide6.QtWidgets import QApplication; app = QApplication([]); "
-        "from mlops_desktop.ui.main_window import MainWindow; w = MainWindow(); w.show(); "
+        "from mlops_desktop.ui.shell.main_window import MainWindow; w = MainWindow(); w.show(); "
         "app.processEvents()",
     ],
     ids=["import-app", "window-shown"],
@@ -140,5 +140,5 @@ def test_starting_the_gui_imports_no_heavy_library(code: str, app_home: Path) ->
     modules = _imported_modules(code, env)
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
     assert heavy == [], f"imported at start-up: {heavy[:10]}"
-    if code == "import mlops_desktop.ui.app":
+    if code == "import mlops_desktop.ui.shell.app":
         assert not any(m.startswith("PySide6") for m in modules), "Qt loads only in main()"

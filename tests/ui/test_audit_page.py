@@ -11,8 +11,8 @@ import pytest
 from mlops_desktop.core.audit import AuditAction, AuditLog, record_traffic_change
 from mlops_desktop.core.errors import Conflict
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.models.audit_model import ACTION, FROM_TO, OUTCOME, WHO, AuditModel
-from mlops_desktop.ui.tasks_audit import (
+from mlops_desktop.ui.audit.audit_table_model import ACTION, FROM_TO, OUTCOME, WHO, AuditModel
+from mlops_desktop.ui.audit.tasks_audit import (
     from_to,
     load_audit_task,
     outcome,
@@ -92,8 +92,8 @@ def log() -> AuditLog:
 
 @pytest.fixture
 def audit_page(qtbot: Any, log: AuditLog) -> Iterator[Any]:
-    from mlops_desktop.ui.pages.audit_page import AuditPage
-    from mlops_desktop.ui.workers import WorkerPool
+    from mlops_desktop.ui.audit.audit_page import AuditPage
+    from mlops_desktop.ui.shell.workers import WorkerPool
 
     pool = WorkerPool()
     page = AuditPage(pool)
@@ -276,8 +276,8 @@ def test_page_refreshes_when_shown(qtbot: Any, audit_page: Any, log: AuditLog) -
 
 
 def test_empty_log(qtbot: Any, app_home: Any) -> None:
-    from mlops_desktop.ui.pages.audit_page import AuditPage
-    from mlops_desktop.ui.workers import WorkerPool
+    from mlops_desktop.ui.audit.audit_page import AuditPage
+    from mlops_desktop.ui.shell.workers import WorkerPool
 
     pool = WorkerPool()
     page = AuditPage(pool)
@@ -297,7 +297,7 @@ def test_empty_log(qtbot: Any, app_home: Any) -> None:
 def test_main_window_audit_page_loads_when_shown(
     qtbot: Any, make_window: Any, log: AuditLog
 ) -> None:
-    from mlops_desktop.ui.pages.audit_page import AuditPage
+    from mlops_desktop.ui.audit.audit_page import AuditPage
 
     window = make_window()
     page = window.page("audit")
@@ -333,7 +333,7 @@ def test_header_sections_fit_their_text(
 ) -> None:
     """Long actors and traffic splits (as a retraining job writes them) elide; no header does."""
     from mlops_desktop.core.settings import Theme
-    from mlops_desktop.ui import style
+    from mlops_desktop.ui.shell import style
 
     style.apply_theme(qapp, Theme.LIGHT)  # the app's style sheet: bold, padded header text
     record_traffic_change(

@@ -25,7 +25,7 @@ from test_azure_pages import (
 
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.retraining.jobs import JobStatus
-from mlops_desktop.ui.workers import WorkerPool
+from mlops_desktop.ui.shell.workers import WorkerPool
 
 # The loopback ARM server and the pool, as the Azure pages' tests have them.
 arm_cert = pages.arm_cert

@@ -19,10 +19,10 @@ from PySide6.QtCore import Qt
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig, save_config
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.retraining.jobs import JobStatus
-from mlops_desktop.ui.models.jobs_model import COMPUTE, STARTED, TRIGGER
-from mlops_desktop.ui.pages.jobs_page import JobsPage
-from mlops_desktop.ui.tasks_azure_jobs import is_azure_job
-from mlops_desktop.ui.workers import WorkerPool
+from mlops_desktop.ui.jobs.jobs_page import JobsPage
+from mlops_desktop.ui.jobs.jobs_table_model import COMPUTE, STARTED, TRIGGER
+from mlops_desktop.ui.jobs.tasks_azure_jobs import is_azure_job
+from mlops_desktop.ui.shell.workers import WorkerPool
 
 _AZURE_TESTS = str(Path(__file__).resolve().parents[1] / "azureml")
 if _AZURE_TESTS not in sys.path:
@@ -155,7 +155,7 @@ def test_jobs_page_shows_serverless_preparing_and_not_started_jobs(
 ) -> None:
     from arm_server.scenarios import add_command_job
 
-    from mlops_desktop.ui.models.jobs_model import STATUS
+    from mlops_desktop.ui.jobs.jobs_table_model import STATUS
 
     add_command_job(azure_env, "mlw-churn-dev", "churn-serverless-01", "Preparing")
     add_command_job(
@@ -226,9 +226,9 @@ def test_jobs_page_names_an_unreachable_azure_workspace_and_lists_the_others(
 def test_models_page_lists_the_models_whose_versions_could_be_read(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from mlops_desktop.ui.notifications import NotificationCenter, NotificationLevel
-    from mlops_desktop.ui.pages.models_page import ModelsPage
-    from mlops_desktop.ui.workspace_loader import WorkspaceLoader
+    from mlops_desktop.ui.models_page.models_page import ModelsPage
+    from mlops_desktop.ui.shell.notifications import NotificationCenter, NotificationLevel
+    from mlops_desktop.ui.shell.workspace_loader import WorkspaceLoader
 
     # Dev has two models; listing fraud's versions fails (HTTP 500, retries included).
     azure_env.add_fault(r"/models/fraud/versions$", status=500, times=None)
@@ -257,7 +257,7 @@ def test_models_page_lists_the_models_whose_versions_could_be_read(
 def test_compute_page_shows_azure_clusters_quota_and_hints(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from mlops_desktop.ui.pages.compute_page import ComputePage
+    from mlops_desktop.ui.compute.compute_page import ComputePage
 
     sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")
     page = ComputePage(pool)
@@ -292,7 +292,7 @@ def test_compute_page_shows_azure_clusters_quota_and_hints(
 def test_compute_page_keeps_the_clusters_when_quota_and_nodes_fail(
     qtbot: Any, pool: WorkerPool, azure_env: ArmTestServer, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from mlops_desktop.ui.pages.compute_page import ComputePage
+    from mlops_desktop.ui.compute.compute_page import ComputePage
 
     # The CI principal may read prod but not the subscription's quota (403); listNodes of the
     # GPU cluster fails (500).
@@ -317,7 +317,7 @@ def test_compute_page_keeps_the_clusters_when_quota_and_nodes_fail(
 
 
 def _endpoints_page(qtbot: Any, pool: WorkerPool, config: AppConfig) -> Any:
-    from mlops_desktop.ui.pages.endpoints_page import EndpointsPage
+    from mlops_desktop.ui.endpoints.endpoints_page import EndpointsPage
 
     page = EndpointsPage(pool)
     qtbot.addWidget(page)
@@ -409,7 +409,7 @@ def test_endpoints_page_lists_an_endpoint_without_deployments_as_not_running(
 ) -> None:
     from arm_server.scenarios import add_endpoint_without_deployments
 
-    from mlops_desktop.ui.models.endpoints_model import SUMMARY_ROLE
+    from mlops_desktop.ui.endpoints.endpoints_tree_model import SUMMARY_ROLE
 
     add_endpoint_without_deployments(azure_env, "mlw-churn-dev", "churn-new-ep")
     sign_in_az(azure_env, tmp_path, monkeypatch, "ml-lead")

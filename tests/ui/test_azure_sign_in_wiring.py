@@ -15,8 +15,8 @@ from mlops_desktop.core.config import (
     save_config,
 )
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.dialogs.azure_sign_in import AzureSignInDialog
-from mlops_desktop.ui.models.navigator_model import Scope
+from mlops_desktop.ui.workspaces.azure_sign_in import AzureSignInDialog
+from mlops_desktop.ui.workspaces.navigator_tree_model import Scope
 
 
 class _InteractiveBackend(FakeBackend):

@@ -19,10 +19,10 @@ from mlops_desktop.retraining.compute_samples import SampleStore
 from mlops_desktop.retraining.compute_watch import SAMPLER_LOCK, BackgroundSampler, SamplingLoop
 from mlops_desktop.retraining.decisions import Decision, DecisionLog, Outcome, TriggerVerdict
 from mlops_desktop.retraining.jobs import Trigger
-from mlops_desktop.ui.event_watch import EventWatchService, PolicyCheckService
-from mlops_desktop.ui.notifications import NotificationCenter
-from mlops_desktop.ui.pages.compute_page import ComputePage
-from mlops_desktop.ui.workers import WorkerPool
+from mlops_desktop.ui.compute.compute_page import ComputePage
+from mlops_desktop.ui.shell.event_watch import EventWatchService, PolicyCheckService
+from mlops_desktop.ui.shell.notifications import NotificationCenter
+from mlops_desktop.ui.shell.workers import WorkerPool
 
 BUSY = "import time\nend = time.time() + 60\nwhile time.time() < end: sum(range(10000))"
 
@@ -236,7 +236,7 @@ def test_curves_break_where_samples_are_missing(qtbot, pool) -> None:
 
 
 def test_break_gaps_keeps_evenly_spaced_samples_whole() -> None:
-    from mlops_desktop.ui.tasks_compute import break_gaps, sampling_interval
+    from mlops_desktop.ui.compute.tasks_compute import break_gaps, sampling_interval
 
     times = [0.0, 5.0, 10.0, 15.0, 40.0, 45.0]
     interval = sampling_interval(times)

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from mlops_desktop.core.logs import log_file, setup_logging
-from mlops_desktop.ui.crash_dialog import CrashDialog, CrashHandler
-from mlops_desktop.ui.notifications import NotificationCenter
+from mlops_desktop.ui.shell.crash_dialog import CrashDialog, CrashHandler
+from mlops_desktop.ui.shell.notifications import NotificationCenter
 
 
 class BoomInWorker(RuntimeError):
@@ -119,7 +119,7 @@ def test_handled_errors_do_not_open_the_crash_dialog(qtbot) -> None:
 
 
 def test_crash_saves_the_window_state(qtbot, make_window, app_home: Path) -> None:
-    from mlops_desktop.ui.main_window import ui_state_path
+    from mlops_desktop.ui.shell.main_window import ui_state_path
 
     window = make_window(start=False)
     handler = CrashHandler(window.notifications, window, save_work=window.save_state)

@@ -16,9 +16,9 @@ from test_azure_pages import WAIT_MS, ArmTestServer, _config, save_png, sign_in_
 
 from mlops_desktop.core.config import load_config, save_config
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.dialogs.add_workspace_dialog import AddWorkspaceDialog
-from mlops_desktop.ui.workers import WorkerPool
-from mlops_desktop.ui.workspace_form import WorkspaceKind
+from mlops_desktop.ui.shell.workers import WorkerPool
+from mlops_desktop.ui.workspaces.add_workspace_dialog import AddWorkspaceDialog
+from mlops_desktop.ui.workspaces.workspace_form import WorkspaceKind
 
 arm_cert = pages.arm_cert
 arm_server = pages.arm_server

@@ -16,12 +16,12 @@ from test_azure_pages import WAIT_MS, ArmTestServer, _config, _endpoints_page, s
 from mlops_desktop.core.audit import AuditLog
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.tasks_azure_deploy import (
+from mlops_desktop.ui.endpoints.tasks_azure_deploy import (
     DeployRequest,
     check_deploy_request,
     suggested_deployment_name,
 )
-from mlops_desktop.ui.workers import WorkerPool
+from mlops_desktop.ui.shell.workers import WorkerPool
 
 arm_cert = pages.arm_cert
 arm_server = pages.arm_server

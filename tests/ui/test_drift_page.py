@@ -8,7 +8,7 @@ import pytest
 
 from mlops_desktop.core.config import load_config
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.tasks_drift import list_reference_choices
+from mlops_desktop.ui.drift.tasks_drift import list_reference_choices
 
 
 def test_reference_choices_are_champions_newest_stage_first(demo_home: Path) -> None:
@@ -22,8 +22,8 @@ def test_reference_choices_are_champions_newest_stage_first(demo_home: Path) -> 
 
 @pytest.fixture
 def drift_page(qtbot, demo_home: Path):
-    from mlops_desktop.ui.pages.drift_page import DriftPage
-    from mlops_desktop.ui.workers import WorkerPool
+    from mlops_desktop.ui.drift.drift_page import DriftPage
+    from mlops_desktop.ui.shell.workers import WorkerPool
 
     pool = WorkerPool()
     page = DriftPage(pool)
@@ -75,7 +75,7 @@ def test_cancel_keeps_the_page_usable(qtbot, drift_page) -> None:
     page = drift_page
     page._config = load_config()
     page.reference_combo.addItem("prod", "model:prod/diabetes-progression/champion")
-    from mlops_desktop.ui.pages.drift_page import demo_current_data
+    from mlops_desktop.ui.drift.drift_page import demo_current_data
 
     page.current_file.setText(str(demo_current_data()))
     page.compute()
@@ -106,8 +106,8 @@ def test_drift_task_removes_its_downloads_on_cancel_and_error(
 
     from mlops_desktop.core.errors import Cancelled
     from mlops_desktop.drift.errors import DriftError
-    from mlops_desktop.ui.pages.drift_page import demo_current_data
-    from mlops_desktop.ui.tasks_drift import DriftRequest, compute_drift_task
+    from mlops_desktop.ui.drift.drift_page import demo_current_data
+    from mlops_desktop.ui.drift.tasks_drift import DriftRequest, compute_drift_task
 
     root = tmp_path / "tmp"
     root.mkdir()
@@ -155,8 +155,8 @@ def test_a_50_mb_category_keeps_the_page_small(qtbot, app_home: Path) -> None:
     import pandas as pd
 
     from mlops_desktop.drift.engine import compute_drift
-    from mlops_desktop.ui.pages.drift_page import DriftPage
-    from mlops_desktop.ui.workers import WorkerPool
+    from mlops_desktop.ui.drift.drift_page import DriftPage
+    from mlops_desktop.ui.shell.workers import WorkerPool
 
     rng = np.random.default_rng(3)
     reference = pd.DataFrame({"x": rng.normal(size=200), "plan": rng.choice(["a", "b"], 200)})

@@ -38,8 +38,8 @@ from mlops_desktop.serving import processes
 from mlops_desktop.serving.entities import DeploymentStatus, EndpointStatus
 from mlops_desktop.serving.manager import HOST_DIR_ENV, EndpointManager
 from mlops_desktop.serving.state import load_record
-from mlops_desktop.ui import tasks_endpoints as tasks
-from mlops_desktop.ui.models.endpoints_model import (
+from mlops_desktop.ui.endpoints import tasks_endpoints as tasks
+from mlops_desktop.ui.endpoints.endpoints_tree_model import (
     KIND_ROLE,
     SUMMARY_ROLE,
     Column,
@@ -157,8 +157,8 @@ def manager(config: AppConfig) -> Iterator[EndpointManager]:
 
 
 def make_page(qtbot: Any) -> tuple[Any, Any]:
-    from mlops_desktop.ui.pages.endpoints_page import EndpointsPage
-    from mlops_desktop.ui.workers import WorkerPool
+    from mlops_desktop.ui.endpoints.endpoints_page import EndpointsPage
+    from mlops_desktop.ui.shell.workers import WorkerPool
 
     pool = WorkerPool()
     page = EndpointsPage(pool, opener=opener)
@@ -534,7 +534,7 @@ def test_stop_and_start(qtbot, page, manager) -> None:
 
 
 def test_create_endpoint_dialog(qtbot, page, manager) -> None:
-    from mlops_desktop.ui.dialogs.create_endpoint_dialog import suggested_name
+    from mlops_desktop.ui.endpoints.create_endpoint_dialog import suggested_name
 
     assert suggested_name("prod.Churn_Model") == "churn-model"
     assert suggested_name("prod.Churn_Model", {"churn-model", "churn-model-2"}) == "churn-model-3"
@@ -589,7 +589,7 @@ def test_empty_state_explains_how_to_create_one(qtbot, app_home: Path) -> None:
 
 def test_main_window_reattaches_endpoints_and_hosts_the_page(qtbot, config, make_window) -> None:
     from mlops_desktop.serving.layout import EndpointLayout
-    from mlops_desktop.ui.pages.endpoints_page import EndpointsPage
+    from mlops_desktop.ui.endpoints.endpoints_page import EndpointsPage
 
     endpoints_dir = EndpointManager(config.workspace(WORKSPACE)).root
     record = load_record(EndpointLayout(endpoints_dir / ENDPOINT))

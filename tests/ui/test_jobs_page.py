@@ -14,7 +14,7 @@ from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.retraining.job_manager import JobManager
 from mlops_desktop.retraining.jobs import Job, JobSpec, JobStatus, Trigger
-from mlops_desktop.ui.models.jobs_model import (
+from mlops_desktop.ui.jobs.jobs_table_model import (
     DURATION,
     EXIT,
     MODEL,
@@ -24,7 +24,7 @@ from mlops_desktop.ui.models.jobs_model import (
     TRIGGER,
     JobsModel,
 )
-from mlops_desktop.ui.tasks_jobs import format_duration, list_jobs_task, parse_params
+from mlops_desktop.ui.jobs.tasks_jobs import format_duration, list_jobs_task, parse_params
 
 
 @pytest.fixture
@@ -53,8 +53,8 @@ def script(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def jobs_page(qtbot, workspace: WorkspaceConfig):
-    from mlops_desktop.ui.pages.jobs_page import JobsPage
-    from mlops_desktop.ui.workers import WorkerPool
+    from mlops_desktop.ui.jobs.jobs_page import JobsPage
+    from mlops_desktop.ui.shell.workers import WorkerPool
 
     pool = WorkerPool()
     page = JobsPage(pool)
@@ -108,7 +108,7 @@ def test_format_duration() -> None:
 def test_dialog_choices_match_the_pipeline() -> None:
     from mlops_desktop.pipelines.datasets import BUNDLED
     from mlops_desktop.pipelines.train import MODEL_TYPES
-    from mlops_desktop.ui.dialogs import retrain_dialog
+    from mlops_desktop.ui.jobs import retrain_dialog
 
     assert retrain_dialog.BUNDLED_DATASETS == BUNDLED
     assert retrain_dialog.MODEL_TYPES == MODEL_TYPES

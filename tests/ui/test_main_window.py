@@ -23,12 +23,12 @@ from mlops_desktop.core.entities import ConnectionState
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.dialogs.add_workspace_dialog import AddWorkspaceDialog
-from mlops_desktop.ui.main_window import PAGES, PLACEHOLDER_SENTENCES, ui_state_path
-from mlops_desktop.ui.models.navigator_model import Scope
-from mlops_desktop.ui.notifications import NotificationLevel
-from mlops_desktop.ui.pages.placeholder_page import PlaceholderPage
-from mlops_desktop.ui.workspace_form import WorkspaceKind
+from mlops_desktop.ui.shell.main_window import PAGES, PLACEHOLDER_SENTENCES, ui_state_path
+from mlops_desktop.ui.shell.notifications import NotificationLevel
+from mlops_desktop.ui.shell.placeholder_page import PlaceholderPage
+from mlops_desktop.ui.workspaces.add_workspace_dialog import AddWorkspaceDialog
+from mlops_desktop.ui.workspaces.navigator_tree_model import Scope
+from mlops_desktop.ui.workspaces.workspace_form import WorkspaceKind
 
 
 def fake_workspace(name: str, stage: Stage = Stage.DEV) -> WorkspaceConfig:

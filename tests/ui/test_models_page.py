@@ -18,9 +18,9 @@ from mlops_desktop.core.config import (
 )
 from mlops_desktop.core.entities import ConnectionState, ModelVersion
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.models.model_versions_model import Column, format_metric
-from mlops_desktop.ui.models.navigator_model import COUNT_ROLE, Scope
-from mlops_desktop.ui.notifications import NotificationLevel
+from mlops_desktop.ui.models_page.versions_table_model import Column, format_metric
+from mlops_desktop.ui.shell.notifications import NotificationLevel
+from mlops_desktop.ui.workspaces.navigator_tree_model import COUNT_ROLE, Scope
 
 LOAD_TIMEOUT = 90_000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlops_desktop.ui.platform_check import (
+from mlops_desktop.ui.shell.platform_check import (
     missing_libraries_message,
     missing_xcb_packages,
     uses_xcb,

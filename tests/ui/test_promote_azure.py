@@ -31,7 +31,7 @@ from mlops_desktop.core.errors import PermissionDenied
 from mlops_desktop.core.policy import save_policy
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.promotion.entities import OperationState
-from mlops_desktop.ui.tasks_promotion import PROMOTION_STEPS, OutcomeKind
+from mlops_desktop.ui.models_page.tasks_promotion import PROMOTION_STEPS, OutcomeKind
 
 pytestmark = [
     pytest.mark.slow,
@@ -71,10 +71,10 @@ def azure_stages(
 @pytest.fixture
 def page_and_loader(qtbot: Any, azure_stages: AppConfig) -> Iterator[tuple[Any, Any]]:
     """The Models page over the three Azure workspaces, loaded; workers awaited at the end."""
-    from mlops_desktop.ui.notifications import NotificationCenter
-    from mlops_desktop.ui.pages.models_page import ModelsPage
-    from mlops_desktop.ui.workers import WorkerPool
-    from mlops_desktop.ui.workspace_loader import WorkspaceLoader
+    from mlops_desktop.ui.models_page.models_page import ModelsPage
+    from mlops_desktop.ui.shell.notifications import NotificationCenter
+    from mlops_desktop.ui.shell.workers import WorkerPool
+    from mlops_desktop.ui.shell.workspace_loader import WorkspaceLoader
 
     pool = WorkerPool()
     loader = WorkspaceLoader(pool, NotificationCenter())
@@ -260,7 +260,7 @@ def test_prod_awaits_approval_listed_for_a_second_identity(
 
     # The request lives in prod's registry (a model container tag); the reviewer approves it.
     from mlops_desktop.core.tasks import TaskContext
-    from mlops_desktop.ui.tasks_promotion import approve_and_execute, load_requests
+    from mlops_desktop.ui.models_page.tasks_promotion import approve_and_execute, load_requests
 
     # In Azure ML the person is the signed-in identity, whatever MLFLOW_TRACKING_USERNAME says.
     morgan = "morgan.lee@contoso.example"

@@ -24,7 +24,7 @@ from mlops_desktop.core.config import (
     local_mlflow_workspace,
 )
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.tasks_promotion import (
+from mlops_desktop.ui.models_page.tasks_promotion import (
     OutcomeKind,
     promote_action,
     rollback_action,
@@ -71,7 +71,7 @@ def _azure(name: str, stage: Stage) -> WorkspaceConfig:
 
 
 def test_promote_button_state_and_reasons(qtbot) -> None:
-    from mlops_desktop.ui.pages.model_detail_view import ModelVersionDetailView
+    from mlops_desktop.ui.models_page.model_detail_view import ModelVersionDetailView
 
     dev = local_mlflow_workspace("dev", Stage.DEV)
     staging = local_mlflow_workspace("staging", Stage.STAGING)
@@ -148,10 +148,10 @@ def test_promote_button_state_and_reasons(qtbot) -> None:
 @pytest.fixture
 def page_and_pool(qtbot, stages) -> Any:
     """A Models page over the test's real workspaces; workers awaited at the end."""
-    from mlops_desktop.ui.notifications import NotificationCenter
-    from mlops_desktop.ui.pages.models_page import ModelsPage
-    from mlops_desktop.ui.workers import WorkerPool
-    from mlops_desktop.ui.workspace_loader import WorkspaceLoader
+    from mlops_desktop.ui.models_page.models_page import ModelsPage
+    from mlops_desktop.ui.shell.notifications import NotificationCenter
+    from mlops_desktop.ui.shell.workers import WorkerPool
+    from mlops_desktop.ui.shell.workspace_loader import WorkspaceLoader
 
     pool = WorkerPool()
     loader = WorkspaceLoader(pool, NotificationCenter())

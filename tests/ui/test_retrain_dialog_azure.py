@@ -17,9 +17,9 @@ from test_azure_pages import WAIT_MS, ArmTestServer, _config, _jobs_page, save_p
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.dialogs.retrain_dialog import RetrainDialog
-from mlops_desktop.ui.tasks_jobs import azure_retrain_request
-from mlops_desktop.ui.workers import WorkerPool
+from mlops_desktop.ui.jobs.retrain_dialog import RetrainDialog
+from mlops_desktop.ui.jobs.tasks_jobs import azure_retrain_request
+from mlops_desktop.ui.shell.workers import WorkerPool
 
 # The loopback ARM server and the pool, as the Azure pages' tests have them.
 arm_cert = pages.arm_cert

@@ -22,8 +22,8 @@ from mlops_desktop.backends.azureml.schedule_times import next_run, validate_cro
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.pages.jobs_page import JobsPage
-from mlops_desktop.ui.pages.schedules_view import (
+from mlops_desktop.ui.jobs.jobs_page import JobsPage
+from mlops_desktop.ui.jobs.schedules_view import (
     CREATES,
     ENABLED,
     NEXT_RUN,
@@ -31,7 +31,7 @@ from mlops_desktop.ui.pages.schedules_view import (
     TRIGGER,
     AzureSchedulesView,
 )
-from mlops_desktop.ui.workers import WorkerPool
+from mlops_desktop.ui.shell.workers import WorkerPool
 
 # A loopback ARM server of each test's own (these tests write), and the pool.
 arm_cert = pages.arm_cert

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from mlops_desktop.core.settings import Settings, SignInMethod, Theme, load_settings, save_settings
-from mlops_desktop.ui.dialogs.settings_dialog import SettingsDialog
+from mlops_desktop.ui.shell.settings_dialog import SettingsDialog
 
 
 def _dialog(qtbot, settings: Settings | None = None, *, confirm=lambda _w, _t: True):

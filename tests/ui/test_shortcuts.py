@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QToolButton
 
-from mlops_desktop.ui.shortcuts_sheet import ShortcutsDialog, actions_with_shortcuts
+from mlops_desktop.ui.shell.shortcuts_sheet import ShortcutsDialog, actions_with_shortcuts
 
 
 def _native(text: str) -> str:

@@ -16,14 +16,14 @@ from mlops_desktop.core.entities import (
 from mlops_desktop.core.errors import AuthError, Cancelled, InvalidInput, Unavailable
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.tasks_models import (
+from mlops_desktop.ui.common.backend_tasks import (
     connection_state_for_error,
     describe_error,
     lineage_by_stage,
     load_workspace,
     version_sort_key,
 )
-from mlops_desktop.ui.workspace_form import (
+from mlops_desktop.ui.workspaces.workspace_form import (
     ALL_STAGES,
     WorkspaceForm,
     WorkspaceFormError,

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from mlops_desktop.core.settings import Theme
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui import style, theme
+from mlops_desktop.ui.shell import style, theme
 
 
 @pytest.fixture
@@ -123,10 +123,10 @@ def test_one_line_rules_are_translated_per_declaration() -> None:
 def test_status_colours_get_dark_counterparts(qtbot, restore_light: QApplication) -> None:
     """Jobs, promote-dialog and traffic status colours (light literals) read on dark too."""
     from mlops_desktop.retraining.jobs import JobStatus
-    from mlops_desktop.ui.dialogs import promote_dialog
-    from mlops_desktop.ui.models.jobs_model import STATUS_COLORS
-    from mlops_desktop.ui.pages.jobs_page import JobsPage
-    from mlops_desktop.ui.workers import WorkerPool
+    from mlops_desktop.ui.jobs.jobs_page import JobsPage
+    from mlops_desktop.ui.jobs.jobs_table_model import STATUS_COLORS
+    from mlops_desktop.ui.models_page import promote_dialog
+    from mlops_desktop.ui.shell.workers import WorkerPool
 
     used = {
         *STATUS_COLORS.values(),

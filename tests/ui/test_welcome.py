@@ -12,9 +12,9 @@ from mlops_desktop.core.config import AppConfig, load_config, local_mlflow_works
 from mlops_desktop.core.settings import Settings, load_settings
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.app import open_welcome, should_welcome
-from mlops_desktop.ui.dialogs.welcome_wizard import WelcomeWizard
-from mlops_desktop.ui.workers import WorkerPool
+from mlops_desktop.ui.shell.app import open_welcome, should_welcome
+from mlops_desktop.ui.shell.workers import WorkerPool
+from mlops_desktop.ui.workspaces.welcome_wizard import WelcomeWizard
 
 
 def test_only_on_first_run(app_home: Path) -> None:
@@ -144,7 +144,7 @@ def test_sign_in_asks_for_an_azure_workspace_first(qtbot, app_home: Path) -> Non
 def test_finish_restyles_safely(qtbot, make_window, qapp) -> None:
     """The flow stays open while the theme follows the system (QWizard crashed here)."""
     from mlops_desktop.core.settings import Theme
-    from mlops_desktop.ui import style
+    from mlops_desktop.ui.shell import style
 
     window = make_window(start=False)
     wizard = open_welcome(window)

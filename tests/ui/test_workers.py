@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication, QThread
 
 from mlops_desktop.core.errors import Cancelled, MlopsError
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.workers import LatestRequest, WorkerPool
+from mlops_desktop.ui.shell.workers import LatestRequest, WorkerPool
 
 
 @pytest.fixture

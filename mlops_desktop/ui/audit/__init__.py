@@ -1,0 +1,1 @@
+"""Audit: its page, views, dialogs, item models and tasks."""

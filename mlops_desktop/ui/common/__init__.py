@@ -1,0 +1,1 @@
+"""Common: its page, views, dialogs, item models and tasks."""

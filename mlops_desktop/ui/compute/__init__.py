@@ -1,0 +1,1 @@
+"""Compute: its page, views, dialogs, item models and tasks."""

@@ -1,0 +1,1 @@
+"""Drift: its page, views, dialogs, item models and tasks."""

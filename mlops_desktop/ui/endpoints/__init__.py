@@ -1,0 +1,1 @@
+"""Endpoints: its page, views, dialogs, item models and tasks."""

@@ -1,0 +1,1 @@
+"""Jobs: its page, views, dialogs, item models and tasks."""

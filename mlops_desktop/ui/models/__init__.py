@@ -1,1 +1,0 @@
-"""Qt item models (``QAbstractItemModel`` subclasses) the views show."""

@@ -1,0 +1,1 @@
+"""Models page: its page, views, dialogs, item models and tasks."""

@@ -1,0 +1,1 @@
+"""Shell: its page, views, dialogs, item models and tasks."""

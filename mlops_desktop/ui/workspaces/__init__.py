@@ -1,0 +1,1 @@
+"""Workspaces: its page, views, dialogs, item models and tasks."""
