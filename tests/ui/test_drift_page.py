@@ -129,7 +129,12 @@ def test_drift_task_removes_its_downloads_on_cancel_and_error(
     assert list(root.iterdir()) == []
 
 
-def test_every_column_and_both_axes_fit_a_1280x720_window(qtbot, drift_page) -> None:
+def test_every_column_and_both_axes_fit_a_1280x720_window(qtbot, qapp, drift_page) -> None:
+    from mlops_desktop.core.settings import Theme
+    from mlops_desktop.ui.shell import style
+
+    # As in the app: the style sheet's bold header text is wider than the bare style's.
+    style.apply_theme(qapp, Theme.LIGHT)
     page = drift_page
     page.resize(1048, 667)  # what the page gets in a 1280×720 window (navigator, menu, status)
     with qtbot.waitSignal(page.dataLoaded, timeout=120_000):
@@ -137,7 +142,8 @@ def test_every_column_and_both_axes_fit_a_1280x720_window(qtbot, drift_page) -> 
     assert page.result is not None, page.banner.text()
     qtbot.waitUntil(lambda: page.table.horizontalHeader().length() > 0)
     # No column is hidden behind a horizontal scroll bar (the quality rates were).
-    assert page.table.horizontalScrollBar().maximum() == 0
+    # (the widths settle once the event loop has laid the table out)
+    qtbot.waitUntil(lambda: page.table.horizontalScrollBar().maximum() == 0, timeout=5000)
     header = page.table.horizontalHeader()
     assert header.length() <= page.table.viewport().width()
     # Neither chart is squeezed under the next widget: both x axes are on screen.

@@ -39,6 +39,8 @@ HEADER_TIPS = (
     "Values of the wrong type, % of current rows",
     "Out of bounds: numbers outside the reference range or unseen categories, % of current rows",
 )
+#: The feature-name column (it elides first when the table is narrow).
+FEATURE_COLUMN = 0
 #: Columns holding numbers (right-aligned, sorted as numbers) and quality rates.
 VALUE_COLUMNS = (2, 3)
 RATE_COLUMNS = (5, 6, 7)

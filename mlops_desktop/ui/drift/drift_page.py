@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -34,7 +33,9 @@ from mlops_desktop.core import paths
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.drift.report_format import metric_label, severity, verdict_rule
+from mlops_desktop.ui.common.column_fit import ColumnFitter
 from mlops_desktop.ui.drift.drift_features_table_model import (
+    FEATURE_COLUMN,
     SHORT_METRICS,
     SORT_ROLE,
     VALUE_COLUMNS,
@@ -186,8 +187,9 @@ class DriftPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(False)
+        # The charts keep their minimum width, so a narrow window shortens feature names
+        # (full names in the tooltip) rather than pushing rate columns behind a scroll bar.
+        self.column_fitter = ColumnFitter(self.table, shrink=[FEATURE_COLUMN], grow=FEATURE_COLUMN)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
         splitter.addWidget(self.table)
 
@@ -385,18 +387,20 @@ class DriftPage(QWidget):
         self._mark_loaded()
 
     def _fit_table(self) -> None:
-        """Give the table the width of its columns (at most 70 %), the charts the rest."""
+        """Give the table the width of its columns (at most 70 %), the charts the rest; when
+        that is still too narrow the feature names elide instead of hiding the rates."""
         header = self.table.horizontalHeader()
-        header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
-        needed = (
-            header.length()
-            + self.table.verticalScrollBar().sizeHint().width()
-            + 2 * self.table.frameWidth()
+        wanted = sum(
+            max(header.sectionSizeHint(c), self.table.sizeHintForColumn(c))
+            for c in range(header.count())
         )
+        chrome = self.table.width() - self.table.maximumViewportSize().width()
+        needed = wanted + self.table.verticalScrollBar().sizeHint().width() + chrome
         total = sum(self.splitter.sizes())
         if total > 0:
             width = min(needed, int(total * 0.7))
             self.splitter.setSizes([width, total - width])
+        self.column_fitter.schedule()
 
     def _show_summary(self, result: Any) -> None:
         quality = len(result.quality_violations)
