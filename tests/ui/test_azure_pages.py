@@ -102,7 +102,9 @@ def _jobs_page(qtbot: Any, pool: WorkerPool, config: AppConfig) -> JobsPage:
     qtbot.addWidget(page)
     page.resize(1200, 700)
     page.set_config(config)
-    qtbot.waitUntil(lambda: any(kind_of(j) is AZURE_JOBS for j in page.jobs_model.jobs()), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: any(kind_of(j) is AZURE_JOBS for j in page.jobs_model.jobs()), timeout=WAIT_MS
+    )
     return page
 
 
