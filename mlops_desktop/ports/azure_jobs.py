@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -261,9 +261,16 @@ class AzureJobs:
     def rerun_choices(self, ctx: TaskContext, limit: int, describe: Any = str) -> RerunChoices:
         """The newest ``limit`` completed command jobs, the computes, the ``submit_job``
         permission; the compute list is optional (a problem line, not an error)."""
-        templates, _ = self.list_service_jobs(
-            JobQuery(statuses=(JobStatus.SUCCEEDED,), job_type="command", page_size=500)
-        )
+        # Pages of command jobs (the service filters them), newest first, until enough.
+        templates: list[AzureJob] = []
+        token: str | None = None
+        query = JobQuery(statuses=(JobStatus.SUCCEEDED,), job_type="command", page_size=limit)
+        while len(templates) < limit:
+            ctx.check()
+            found, token = self.list_service_jobs(replace(query, token=token))
+            templates += found
+            if token is None:
+                break
         ctx.check()
         problems: list[str] = []
         try:

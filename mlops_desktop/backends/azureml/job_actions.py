@@ -51,7 +51,7 @@ class AzureJobActions:
         self,
         *,
         token: str | None = None,
-        page_size: int = 50,
+        page_size: int | None = 50,
         job_type: str | None = None,
         tag: str | None = None,
         archived: bool = False,
@@ -64,6 +64,7 @@ class AzureJobActions:
         request) until ``page_size`` jobs were seen, and stops: the token says where the next
         page starts (the service page's link and how far into it). ``keep`` narrows what was
         seen (a filter the service lacks), so a page may hold fewer than ``page_size`` jobs.
+        ``page_size=None``: exactly one service page, whatever its size.
         """
         from azure.ai.ml.constants import ListViewType
 
@@ -80,7 +81,7 @@ class AzureJobActions:
             for page in pages:
                 items = [j for j in page if j is not None][skip:]  # None: an unreadable job
                 following = pages.continuation_token
-                take = items[: max(0, page_size - seen)]
+                take = items if page_size is None else items[: max(0, page_size - seen)]
                 seen += len(take)
                 found += [j for j in map(job_from_azure, take) if keep is None or keep(j)]
                 if len(take) < len(items):  # stopped inside this service page
@@ -88,7 +89,7 @@ class AzureJobActions:
                     break
                 link, skip = following, 0
                 next_token = _encode_token(link, 0) if link else None
-                if link is None or seen >= page_size:
+                if link is None or page_size is None or seen >= page_size:
                     break
         found.sort(key=_created_key, reverse=True)  # the service's order, kept if it slips
         return found, next_token
@@ -231,6 +232,7 @@ class AzureJobActions:
         while newest is None:
             found, token = self.list_job_page(
                 token=token,
+                page_size=None,  # a service page at a time: stop at the first that has one
                 job_type="Command",
                 keep=lambda j: (
                     j.status == "Completed" and (not experiment or j.experiment == experiment)
