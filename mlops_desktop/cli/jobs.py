@@ -358,7 +358,7 @@ def _submit_pipeline(port: Any, args: argparse.Namespace) -> int:
     return _exit_code(job)
 
 
-def _inputs(specs: list[str]) -> dict[str, str]:
+def parse_inputs(specs: list[str]) -> dict[str, str]:
     """``--input NAME=URI`` values as a dict."""
     inputs: dict[str, str] = {}
     for spec in specs:
@@ -376,7 +376,7 @@ def _submit_rerun(port: Any, args: argparse.Namespace) -> int:
         template=args.from_job,
         experiment=args.experiment,
         parameters=dict(args.param),
-        inputs=_inputs(args.input),
+        inputs=parse_inputs(args.input),
         compute=args.compute,
     )
     job = port.rerun(request)

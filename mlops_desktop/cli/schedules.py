@@ -11,9 +11,9 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from mlops_desktop.cli.jobs import parse_param
+from mlops_desktop.cli.jobs import parse_inputs, parse_param
 from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
-from mlops_desktop.core.errors import InvalidInput, MlopsError
+from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.ports.provider import open_schedules, schedule_workspaces
@@ -110,16 +110,6 @@ def list_schedules(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _inputs(specs: list[str]) -> dict[str, str]:
-    inputs: dict[str, str] = {}
-    for spec in specs:
-        name, sep, uri = spec.partition("=")
-        if not sep or not name.strip() or not uri.strip():
-            raise InvalidInput(f"cannot read --input {spec!r}", hint="write NAME=URI")
-        inputs[name.strip()] = uri.strip()
-    return inputs
-
-
 def _print_one(workspace: str, schedule: Any, as_json: bool, message: str) -> None:
     if as_json:
         print_json({"workspace": workspace, **to_jsonable(asdict(schedule))})
@@ -133,7 +123,7 @@ def _print_one(workspace: str, schedule: Any, as_json: bool, message: str) -> No
 
 def create_schedule(args: argparse.Namespace) -> int:
     """Create a recurring retraining schedule."""
-    inputs = _inputs(args.input)
+    inputs = parse_inputs(args.input)
     backend = _backend(args.workspace)
     try:
         schedule = backend.create_retraining(

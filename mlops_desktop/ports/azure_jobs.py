@@ -80,6 +80,9 @@ class AzureJobKind(JobKind):
     runs_on = "Azure ML"
     local_runner = False
     succeeded_status = "Completed"
+    #: Jobs - List filters by job type (and tags, archive state); no Azure job has a policy.
+    stored_filters = frozenset({"job_type"})
+    page_filters = frozenset({"experiment", "statuses"})
 
     def raw_status(self, job: Job) -> str:
         """Azure ML's state as Azure ML spells it (``NotStarted``, ``Completed``, …)."""

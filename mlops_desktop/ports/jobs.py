@@ -51,7 +51,7 @@ class JobQuery:
     experiment: str | None = None
     statuses: tuple[JobStatus, ...] = ()
     policy: str | None = None
-    #: e.g. ``command`` (jobs a re-run can start from).
+    #: e.g. ``command`` (jobs a re-run can start from); kinds without job types ignore it.
     job_type: str | None = None
     page_size: int = 50
     token: str | None = None
@@ -115,6 +115,11 @@ class JobKind:
     runs_on: str = ""
     #: The local job runner holds these records (else the workspace's service does).
     local_runner: bool = True
+    #: The query filters the store itself applies (SQLite for local jobs) ...
+    stored_filters: frozenset[str] = frozenset({"experiment", "statuses", "policy"})
+    #: ... and those applied to each page read (a page may then hold fewer jobs; its token
+    #: still goes on). Every kind orders newest first.
+    page_filters: frozenset[str] = frozenset()
     #: The raw status of a job that succeeded (what a followed log's last piece says).
     succeeded_status: str = JobStatus.SUCCEEDED.value
 
