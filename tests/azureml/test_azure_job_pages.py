@@ -13,7 +13,7 @@ from azure_helpers import azure_workspace, quick_settings
 from mlops_desktop.backends.azureml.backend import AzureMlBackend
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.ports.azure_jobs import AZURE_JOBS, AzureJobs
-from mlops_desktop.ports.jobs import JobQuery, kind_of
+from mlops_desktop.ports.jobs import JobQuery, LogSource, SubmitMode, kind_of
 from mlops_desktop.retraining.jobs import JobStatus
 
 #: dev's jobs, newest first (``systemData.createdAt``).
@@ -124,3 +124,25 @@ def test_the_template_job_is_found_on_the_first_pages_that_hold_one(
     assert source == "churn-train-20250616-06"
     assert len(_job_lists(arm_server)) == 2
     port.close()
+
+
+def test_an_azure_record_declares_how_it_differs_from_a_local_job(
+    arm_server: ArmTestServer, az: AzStandIn
+) -> None:
+    port = _port(arm_server)
+    (running,) = [
+        j
+        for j in port.list_jobs(JobQuery(page_size=20)).jobs
+        if kind_of(j).display_id(j) == "churn-train-20250702-07"
+    ]
+    port.close()
+    kind = kind_of(running)
+    assert kind is AZURE_JOBS and not kind.local_runner
+    assert kind.log_source is LogSource.FOLLOW and kind.submit_mode is SubmitMode.RERUN
+    assert running.id == "azure:dev:churn-train-20250702-07"
+    assert kind.status_text(running) == "running" and kind.raw_status(running) == "Running"
+    assert kind.trigger_text(running) == ""  # the job carries no mlops.trigger tag
+    assert kind.compute(running) == "cpu-cluster"
+    assert kind.template_name(running) == "churn-train-20250702-07"
+    assert kind.studio_url(running).startswith("https://127.0.0.1")
+    assert kind.service_record(running)["status"] == "Running"
