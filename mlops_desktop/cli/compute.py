@@ -66,7 +66,7 @@ def _summary(window: str, azure: bool) -> dict[str, Any]:
         ],
     }
     if azure:
-        from mlops_desktop.retraining.compute_azure import read_all_azure_compute
+        from mlops_desktop.ports.compute import read_service_compute
 
         data["azure"] = [
             {
@@ -78,7 +78,7 @@ def _summary(window: str, azure: bool) -> dict[str, Any]:
                 "quotas": [dataclasses.asdict(q) for q in w.quotas],
                 "hints": w.hints,
             }
-            for w in read_all_azure_compute(load_app_config())
+            for w in read_service_compute(load_app_config())
         ]
     return data
 

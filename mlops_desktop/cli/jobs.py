@@ -1,5 +1,12 @@
 """``mlops-desktop jobs list|submit|show|logs|cancel|wait``: training jobs of every workspace.
 
+Every command acts through the workspace's jobs port (:func:`~mlops_desktop.ports.provider.
+open_jobs`; without ``--workspace``, the local job runner). What a kind's jobs are like is data
+its port declares: local jobs run a pipeline spec, Azure ML jobs re-run a template command job
+(``--from-job``, default the newest completed one of ``--experiment``) with new ``--param``
+values and ``--input NAME=URI`` data; a service's log comes as files (``--file NAME``,
+``--all-files``) and ``--follow`` streams it until the job ends.
+
 Exit codes: 0 success; 1 a waited-for job failed or was cancelled; 2 an error (message on
 stderr, no traceback), including a wait that timed out.
 """
@@ -11,10 +18,12 @@ import ast
 import sys
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.cli import jobs_azure
-from mlops_desktop.cli.output import load_app_config, print_json, print_table
+from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
+from mlops_desktop.core.errors import InvalidInput
+from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
+    from mlops_desktop.ports.jobs import Jobs
     from mlops_desktop.retraining.jobs import Job
 
 EXIT_JOB_FAILED = 1
@@ -71,6 +80,39 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_rerun_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of workspaces whose jobs re-run a template job (``jobs submit``)."""
+    azure = parser.add_argument_group("Azure ML workspaces")
+    azure.add_argument(
+        "--from-job",
+        metavar="JOB",
+        help="re-run this command job (default: newest completed one of --experiment)",
+    )
+    azure.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=URI",
+        help="replace a data input, e.g. training_data=azureml:churn-training:4 (repeatable)",
+    )
+    azure.add_argument("--compute", help="compute target (default: the template job's)")
+
+
+def add_log_file_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of logs kept as several files by a service (``jobs logs``)."""
+    azure = parser.add_argument_group("Azure ML jobs")
+    which = azure.add_mutually_exclusive_group()
+    which.add_argument(
+        "--file",
+        metavar="NAME",
+        help="one log file, e.g. system_logs/lifecycler/lifecycler.log "
+        "(default: the user log, user_logs/std_log.txt)",
+    )
+    which.add_argument(
+        "--all-files", action="store_true", help="every log file, system logs included"
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``jobs`` command group."""
     group = sub.add_parser(
@@ -109,7 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     submit.add_argument("--wait", action="store_true", help="wait for the job, then exit")
     submit.add_argument("--timeout", type=float, help="seconds to wait at most (with --wait)")
     submit.add_argument("--json", action="store_true", help="print the job as JSON")
-    jobs_azure.add_azure_submit_arguments(submit)
+    add_rerun_arguments(submit)
     submit.set_defaults(handler=submit_job)
 
     show = commands.add_parser("show", help="one job in detail")
@@ -122,7 +164,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     logs.add_argument("--follow", "-f", action="store_true", help="stream until the job ends")
     logs.add_argument("--lines", "-n", type=int, default=100, help="last N lines (default 100)")
     logs.add_argument("--workspace", "-w", help="the job's Azure ML workspace (Azure jobs)")
-    jobs_azure.add_azure_logs_arguments(logs)
+    add_log_file_arguments(logs)
     logs.set_defaults(handler=job_logs)
 
     cancel = commands.add_parser("cancel", help="cancel a queued or running job")
@@ -159,10 +201,13 @@ def job_spec_from_args(args: argparse.Namespace, model: str | None) -> Any:
     )
 
 
-def _manager() -> Any:
-    from mlops_desktop.retraining.job_manager import JobManager
+def _port(workspace: str | None) -> Jobs:
+    """The jobs port of ``--workspace``, or the local job runner (every workspace)."""
+    from mlops_desktop.ports.provider import open_jobs, open_local_jobs
 
-    return JobManager()
+    if workspace:
+        return open_jobs(load_app_config().workspace(str(workspace)))
+    return open_local_jobs()
 
 
 def _version(job: Job) -> str:
@@ -195,22 +240,51 @@ def print_jobs(jobs: list[Job]) -> None:
     print_table(headers, rows)
 
 
+def print_service_jobs(jobs: list[Job]) -> None:
+    """A table of jobs as their service describes them (name, its status, compute, …)."""
+    from mlops_desktop.ports.jobs import kind_of
+
+    rows = []
+    for job in jobs:
+        j = kind_of(job).service_record(job)
+        created = str(j.get("created_at") or "")
+        duration = j.get("duration_seconds")
+        rows.append(
+            [
+                j["name"],
+                j["status"],
+                j["experiment"],
+                j["compute"],
+                created[:16].replace("T", " "),
+                "" if duration is None else f"{duration:.0f}s",
+                j["created_by"],
+            ]
+        )
+    print_table(["JOB", "STATUS", "EXPERIMENT", "COMPUTE", "CREATED (UTC)", "TIME", "BY"], rows)
+
+
 def list_jobs(args: argparse.Namespace) -> int:
-    """``jobs list``."""
-    if jobs_azure.wants_azure(args.workspace):
-        return jobs_azure.list_jobs(args)
+    """``jobs list``: one page of the newest ``--limit`` jobs."""
+    from mlops_desktop.ports.jobs import JobQuery
     from mlops_desktop.retraining.jobs import JobStatus
 
-    statuses = tuple(JobStatus(s) for s in args.status or ())
-    jobs = _manager().list_jobs(
-        workspace=args.workspace, policy=args.policy, statuses=statuses, limit=args.limit
+    query = JobQuery(
+        statuses=tuple(JobStatus(s) for s in args.status or ()),
+        policy=args.policy,
+        page_size=args.limit,
     )
+    port = _port(args.workspace)
+    try:
+        jobs = list(port.list_jobs(query).jobs)
+    finally:
+        port.close()
+    service = port.kind.service_listing
     if args.json:
-        print_json([j.to_json() for j in jobs])
+        print_json([port.kind.service_record(j) if service else j.to_json() for j in jobs])
     elif not jobs:
         print("no jobs")
     else:
-        print_jobs(jobs)
+        (print_service_jobs if service else print_jobs)(jobs)
     return 0
 
 
@@ -259,57 +333,156 @@ def _finish(job: Job, as_json: bool) -> None:
 
 
 def submit_job(args: argparse.Namespace) -> int:
-    """``jobs submit``."""
-    if jobs_azure.wants_azure(args.workspace):
-        return jobs_azure.submit(args)
-    config = load_app_config()
-    workspace = config.workspace(args.workspace)
-    manager = _manager()
-    job = manager.submit(workspace, job_spec_from_args(args, args.model))
+    """``jobs submit``: a pipeline run here, or a re-run of a service job (the kind says)."""
+    from mlops_desktop.ports.jobs import SubmitMode
+
+    port = _port(args.workspace)
+    try:
+        if port.kind.submit_mode is SubmitMode.RERUN:
+            return _submit_rerun(port, args)
+        return _submit_pipeline(port, args)
+    finally:
+        port.close()
+
+
+def _submit_pipeline(port: Any, args: argparse.Namespace) -> int:
+    job = port.submit(job_spec_from_args(args, args.model))
     if not args.json:
-        print(f"submitted job {job.id} ({job.status.value}); log: {manager.log_path(job.id)}")
+        print(f"submitted job {job.id} ({job.status.value}); log: {port.log_path(job.id)}")
     if not args.wait:
         if args.json:
             print_json(job.to_json())
         return 0
-    job = manager.wait(job.id, timeout=args.timeout)
+    job = port.wait(job.id, timeout=args.timeout)
     _finish(job, args.json)
     return _exit_code(job)
 
 
+def parse_inputs(specs: list[str]) -> dict[str, str]:
+    """``--input NAME=URI`` values as a dict."""
+    inputs: dict[str, str] = {}
+    for spec in specs:
+        name, sep, uri = str(spec).partition("=")
+        if not sep or not name.strip() or not uri.strip():
+            raise InvalidInput(f"cannot read --input {spec!r}", hint="write NAME=URI")
+        inputs[name.strip()] = uri.strip()
+    return inputs
+
+
+def _submit_rerun(port: Any, args: argparse.Namespace) -> int:
+    from mlops_desktop.ports.jobs import RerunRequest
+
+    request = RerunRequest(
+        template=args.from_job,
+        experiment=args.experiment,
+        parameters=dict(args.param),
+        inputs=parse_inputs(args.input),
+        compute=args.compute,
+    )
+    job = port.rerun(request)
+    kind = port.kind
+    record = kind.service_record(job)
+    if not args.json:
+        params = " ".join(f"{k}={v}" for k, v in sorted(record["parameters"].items()))
+        print(
+            f"submitted {kind.runs_on} job {record['name']} ({record['status']}) on "
+            f"{record['compute']}: {params}"
+        )
+        if record["studio_url"]:
+            print(f"studio: {record['studio_url']}")
+    if args.wait:
+        ctx = TaskContext(progress_printer(quiet=args.json))
+        job = port.wait(job.id, timeout=args.timeout, ctx=ctx)
+        record = kind.service_record(job)
+    if args.json:
+        print_json(record)
+    elif args.wait:
+        print(f"job {record['name']}: {record['status']}")
+    if not args.wait:
+        return 0
+    # As for local jobs: 1 when the waited-for job failed or was cancelled.
+    return 0 if record["status"] == kind.succeeded_status else 1
+
+
 def show_job(args: argparse.Namespace) -> int:
     """``jobs show``."""
-    job = _manager().get(args.job_id)
+    job = _port(None).get(args.job_id)
     _finish(job, args.json)
     return 0
 
 
 def job_logs(args: argparse.Namespace) -> int:
-    """``jobs logs [--follow]``."""
-    if jobs_azure.wants_azure(getattr(args, "workspace", None)):
-        return jobs_azure.logs(args)
-    manager = _manager()
-    if args.follow:
-        for line in manager.follow_log(args.job_id):
-            print(line, flush=True)
-        return _exit_code(manager.get(args.job_id))
-    for line in manager.tail_log(args.job_id, args.lines):
-        print(line)
+    """``jobs logs [--follow]``: the last ``--lines`` lines, or ``--follow`` it until it ends."""
+    port = _port(getattr(args, "workspace", None))
+    try:
+        if args.follow:
+            return _follow(port, args)
+        log = port.read_log(args.job_id, lines=args.lines, file=args.file, all_files=args.all_files)
+    finally:
+        port.close()
+    if not log.files:
+        print(f"job {log.job_id} ({log.status}) has no log yet", file=sys.stderr)
+        return 0
+    several = len(log.files) > 1
+    for n, (name, text) in enumerate(log.files.items()):
+        if several:
+            print(("\n" if n else "") + f"==> {name} <==")
+        lines = text.splitlines()
+        for line in lines[-args.lines :] if args.lines > 0 else []:
+            print(line)
     return 0
 
 
+def _follow(port: Any, args: argparse.Namespace) -> int:
+    """Print the log from its start and new text until the job ends (Ctrl-C stops following
+    a service's job, which keeps running there)."""
+
+    def status_changed(_done: int, _total: int, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    ctx = TaskContext(status_changed)
+    status, shown, at_line_start = "", "", True
+    try:
+        for piece in port.follow_log(
+            args.job_id, file=args.file, all_files=args.all_files, ctx=ctx
+        ):
+            status = piece.status
+            if not piece.text:
+                continue
+            if args.all_files and piece.file != shown:  # headers as `tail -f` writes them
+                sys.stdout.write(("" if at_line_start else "\n") + f"\n==> {piece.file} <==\n")
+                shown = piece.file
+            sys.stdout.write(piece.text)
+            sys.stdout.flush()
+            at_line_start = piece.text.endswith("\n")
+    except KeyboardInterrupt:
+        if port.kind.local_runner:
+            raise
+        sys.stdout.flush()
+        print(
+            f"\nstopped following job {args.job_id}; it keeps running in {port.kind.runs_on} "
+            f"(`mlops-desktop jobs cancel {args.job_id} -w {args.workspace}` cancels it)",
+            file=sys.stderr,
+        )
+        return 130
+    # 1 when the followed job failed or was cancelled.
+    return 0 if status == port.kind.succeeded_status else EXIT_JOB_FAILED
+
+
 def cancel_job(args: argparse.Namespace) -> int:
-    """``jobs cancel``."""
-    if jobs_azure.wants_azure(getattr(args, "workspace", None)):
-        return jobs_azure.cancel(args)
-    job = _manager().cancel(args.job_id, grace=args.grace)
+    """``jobs cancel``: a service's job once it confirmed, a local one once it ended."""
+    port = _port(getattr(args, "workspace", None))
+    try:
+        job = port.cancel(args.job_id, grace=args.grace, ctx=TaskContext(progress_printer()))
+    finally:
+        port.close()
     code = f" (exit code {job.exit_code})" if job.exit_code is not None else ""
-    print(f"job {job.id}: {job.status.value}{code}")
+    print(f"job {port.kind.display_id(job)}: {port.kind.raw_status(job)}{code}")
     return 0 if job.status.finished else EXIT_ERROR
 
 
 def wait_job(args: argparse.Namespace) -> int:
     """``jobs wait``."""
-    job = _manager().wait(args.job_id, timeout=args.timeout)
+    job = _port(None).wait(args.job_id, timeout=args.timeout)
     _finish(job, args.json)
     return _exit_code(job)

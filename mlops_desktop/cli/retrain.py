@@ -244,19 +244,21 @@ def policy_list(args: argparse.Namespace) -> int:
 
 
 def _trigger_label(rule: Any) -> str:
-    if rule.kind == "schedule":
-        return f"cron {rule.cron}" if rule.cron else f"every {rule.every_days:g}d"
-    if rule.kind == "feature_drift":
-        return f"drift({','.join(rule.features) or 'any'})"
-    if rule.kind == "quality":
-        return f"{rule.rate}>{rule.bound:g}"
-    if rule.kind == "performance":
-        bounds = [
-            f"<{rule.min:g}" if rule.min is not None else "",
-            f">{rule.max:g}" if rule.max is not None else "",
-        ]
-        return f"{rule.metric}{'|'.join(b for b in bounds if b)}"
-    return str(rule.kind)
+    match rule.kind:
+        case "schedule":
+            return f"cron {rule.cron}" if rule.cron else f"every {rule.every_days:g}d"
+        case "feature_drift":
+            return f"drift({','.join(rule.features) or 'any'})"
+        case "quality":
+            return f"{rule.rate}>{rule.bound:g}"
+        case "performance":
+            bounds = [
+                f"<{rule.min:g}" if rule.min is not None else "",
+                f">{rule.max:g}" if rule.max is not None else "",
+            ]
+            return f"{rule.metric}{'|'.join(b for b in bounds if b)}"
+        case _:
+            return str(rule.kind)
 
 
 def policy_show(args: argparse.Namespace) -> int:

@@ -11,14 +11,14 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from mlops_desktop.cli.azure_support import is_azure, open_azure_backend
-from mlops_desktop.cli.jobs import parse_param
+from mlops_desktop.cli.jobs import parse_inputs, parse_param
 from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
-from mlops_desktop.core.errors import InvalidInput, MlopsError
+from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.tasks import TaskContext
-
-_LOCAL_HINT = "local and MLflow workspaces schedule retraining with `retrain policy add --cron`"
+from mlops_desktop.ports.provider import open_schedules, schedule_workspaces
+from mlops_desktop.ports.schedules import POLICY_HINT as _LOCAL_HINT
+from mlops_desktop.ports.schedules import runs_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,20 +64,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _backend(workspace: str) -> Any:
-    ws = load_app_config().workspace(workspace)
-    if not is_azure(ws):
-        raise InvalidInput(
-            f"workspace {workspace!r} is not an Azure ML workspace", hint=_LOCAL_HINT
-        )
-    return open_azure_backend(ws)
+    """The workspace's schedules port (a workspace without service schedules: refused)."""
+    return open_schedules(load_app_config().workspace(workspace))
 
 
 def _row(workspace: str, s: Any) -> list[str]:
-    what = (
-        s.monitor_target.rsplit("/onlineEndpoints/", 1)[-1]
-        if s.kind == "monitor"
-        else (s.job_experiment or s.job_display_name)
-    )
+    what = runs_text(s)
     return [
         workspace,
         s.name,
@@ -92,9 +84,7 @@ def _row(workspace: str, s: Any) -> list[str]:
 def list_schedules(args: argparse.Namespace) -> int:
     """Schedules of every (or one) Azure ML workspace; an unreachable one is reported."""
     config = load_app_config()
-    names = (
-        [args.workspace] if args.workspace else [w.name for w in config.workspaces if is_azure(w)]
-    )
+    names = [args.workspace] if args.workspace else [w.name for w in schedule_workspaces(config)]
     found: list[tuple[str, Any]] = []
     failed = False
     for name in names:
@@ -120,16 +110,6 @@ def list_schedules(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _inputs(specs: list[str]) -> dict[str, str]:
-    inputs: dict[str, str] = {}
-    for spec in specs:
-        name, sep, uri = spec.partition("=")
-        if not sep or not name.strip() or not uri.strip():
-            raise InvalidInput(f"cannot read --input {spec!r}", hint="write NAME=URI")
-        inputs[name.strip()] = uri.strip()
-    return inputs
-
-
 def _print_one(workspace: str, schedule: Any, as_json: bool, message: str) -> None:
     if as_json:
         print_json({"workspace": workspace, **to_jsonable(asdict(schedule))})
@@ -143,11 +123,10 @@ def _print_one(workspace: str, schedule: Any, as_json: bool, message: str) -> No
 
 def create_schedule(args: argparse.Namespace) -> int:
     """Create a recurring retraining schedule."""
-    inputs = _inputs(args.input)
+    inputs = parse_inputs(args.input)
     backend = _backend(args.workspace)
     try:
-        backend.require_permission("write_schedule")
-        schedule = backend.create_retraining_schedule(
+        schedule = backend.create_retraining(
             args.name,
             cron=args.cron,
             every=args.every,
@@ -171,12 +150,8 @@ def switch_schedule(args: argparse.Namespace) -> int:
     """Enable or disable a schedule."""
     backend = _backend(args.workspace)
     try:
-        backend.require_permission("write_schedule")
         ctx = TaskContext(progress_printer(quiet=args.json))
-        if args.enable:
-            schedule = backend.enable_schedule(args.name, ctx)
-        else:
-            schedule = backend.disable_schedule(args.name, ctx)
+        schedule = backend.switch(args.name, args.enable, ctx)
     finally:
         backend.close()
     state = "enabled" if schedule.enabled else "disabled"

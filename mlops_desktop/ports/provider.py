@@ -10,9 +10,17 @@ with a reason, never a branch in a caller. Every SDK is imported lazily, on firs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mlops_desktop.core.config import BackendKind, WorkspaceConfig
+from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
+from mlops_desktop.core.entities import Capability
+
+if TYPE_CHECKING:
+    from mlops_desktop.ports.compute import Compute
+    from mlops_desktop.ports.jobs import JobKind, Jobs
+    from mlops_desktop.ports.schedules import Schedules
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +34,118 @@ class WorkspacePorts:
         """Whether the workspace lives on Azure ML (for the provider's own choices only)."""
         return self.workspace.backend is BackendKind.AZUREML
 
+    # -- jobs ---------------------------------------------------------------------------------
+
+    @property
+    def job_kind(self) -> JobKind:
+        """What the workspace's jobs are like (without opening anything)."""
+        if self.on_azure:
+            from mlops_desktop.ports.azure_jobs import AZURE_JOBS
+
+            return AZURE_JOBS
+        from mlops_desktop.ports.jobs import LOCAL_JOBS
+
+        return LOCAL_JOBS
+
+    @property
+    def service_jobs(self) -> Capability:
+        """Whether a service runs the workspace's jobs (read over the network)."""
+        if self.on_azure:
+            return Capability(True)
+        return Capability(False, "its jobs run on this machine (the local job runner)")
+
+    def jobs(self) -> Jobs:
+        """The workspace's jobs: Azure ML's, or the local runner's (of this workspace)."""
+        if self.on_azure:
+            from mlops_desktop.ports.azure_jobs import AzureJobs
+
+            return AzureJobs(self.workspace)
+        from mlops_desktop.ports.jobs import LocalJobs
+
+        return LocalJobs(self.workspace)
+
+    # -- schedules ----------------------------------------------------------------------------
+
+    @property
+    def service_schedules(self) -> Capability:
+        """Whether the service runs schedules here (else: retraining policies)."""
+        if self.on_azure:
+            return Capability(True)
+        from mlops_desktop.ports.schedules import POLICY_HINT
+
+        return Capability(False, POLICY_HINT)
+
+    def schedules(self) -> Schedules:
+        """The workspace's schedules (a local one's port declares it provides none)."""
+        if self.on_azure:
+            from mlops_desktop.ports.schedules import AzureSchedules
+
+            return AzureSchedules(self.workspace)
+        from mlops_desktop.ports.schedules import PolicySchedules
+
+        return PolicySchedules(self.workspace)
+
+    # -- compute ------------------------------------------------------------------------------
+
+    def compute(self) -> Compute:
+        """What the workspace runs on: Azure ML computes, or this (sampled) machine."""
+        if self.on_azure:
+            from mlops_desktop.ports.compute import ServiceCompute
+
+            return ServiceCompute(self.workspace)
+        from mlops_desktop.ports.compute import MachineCompute
+
+        return MachineCompute(self.workspace)
+
 
 def ports_of(workspace: WorkspaceConfig) -> WorkspacePorts:
     """The ports ``workspace`` provides."""
     return WorkspacePorts(workspace)
+
+
+def open_jobs(workspace: WorkspaceConfig) -> Jobs:
+    """The jobs port of ``workspace``."""
+    return ports_of(workspace).jobs()
+
+
+def open_local_jobs(workspace_name: str | None = None) -> Jobs:
+    """The local job runner across every workspace (or the named one): the Jobs page's and
+    ``jobs show|wait`` local part, where a record id is all there is."""
+    from mlops_desktop.ports.jobs import LocalJobs
+
+    return LocalJobs(workspace_name=workspace_name)
+
+
+def open_schedules(workspace: WorkspaceConfig) -> Schedules:
+    """The schedules port of ``workspace``."""
+    return ports_of(workspace).schedules()
+
+
+def open_compute(workspace: WorkspaceConfig) -> Compute:
+    """The compute port of ``workspace``."""
+    return ports_of(workspace).compute()
+
+
+def _having(
+    config: AppConfig, capability: Callable[[WorkspacePorts], Capability], only: str | None
+) -> list[WorkspaceConfig]:
+    return [
+        ws
+        for ws in config.workspaces
+        if (only is None or ws.name == only) and capability(ports_of(ws))
+    ]
+
+
+def service_job_workspaces(config: AppConfig, only: str | None = None) -> list[WorkspaceConfig]:
+    """The workspaces whose jobs a service runs (or just ``only``, when it is one)."""
+    return _having(config, lambda p: p.service_jobs, only)
+
+
+def schedule_workspaces(config: AppConfig, only: str | None = None) -> list[WorkspaceConfig]:
+    """The workspaces whose service runs schedules (or just ``only``, when it is one)."""
+    return _having(config, lambda p: p.service_schedules, only)
+
+
+def service_compute_workspaces(config: AppConfig) -> list[WorkspaceConfig]:
+    """The workspaces with service compute (clusters, quota)."""
+    return _having(config, lambda p: p.compute().service_compute, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
+from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import AuthError, Cancelled, MlopsError
 from mlops_desktop.core.tasks import TaskContext
 
@@ -98,11 +98,6 @@ def money_hints(workspace: str, computes: list[Any], quotas: list[Any]) -> list[
     return hints
 
 
-def azure_workspaces(config: AppConfig) -> list[WorkspaceConfig]:
-    """The configured Azure ML workspaces."""
-    return [ws for ws in config.workspaces if ws.backend is BackendKind.AZUREML]
-
-
 def read_azure_compute(
     workspace: WorkspaceConfig, ctx: TaskContext | None = None
 ) -> AzureWorkspaceCompute:
@@ -136,15 +131,3 @@ def read_azure_compute(
         hints=money_hints(workspace.name, computes, quotas),
         quota_error=quota_error,
     )
-
-
-def read_all_azure_compute(
-    config: AppConfig, ctx: TaskContext | None = None
-) -> list[AzureWorkspaceCompute]:
-    """:func:`read_azure_compute` for every Azure ML workspace."""
-    found = []
-    for workspace in azure_workspaces(config):
-        if ctx is not None:
-            ctx.check()
-        found.append(read_azure_compute(workspace, ctx))
-    return found

@@ -192,10 +192,19 @@ class JobManager:
         workspace: str | None = None,
         policy: str | None = None,
         statuses: tuple[JobStatus, ...] = (),
+        experiment: str | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[Job]:
         """Jobs, newest first; running ones reconciled with their processes."""
-        jobs = self.store.list(statuses=statuses, policy=policy, workspace=workspace, limit=limit)
+        jobs = self.store.list(
+            statuses=statuses,
+            policy=policy,
+            workspace=workspace,
+            experiment=experiment,
+            limit=limit,
+            offset=offset,
+        )
         reconciled = [self._reconciled(j) for j in jobs]
         if any(r.status is not j.status for r, j in zip(reconciled, jobs, strict=True)):
             self.dispatch()  # a lost job freed its slot

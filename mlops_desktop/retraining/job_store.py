@@ -152,9 +152,11 @@ class JobStore:
         statuses: tuple[JobStatus, ...] = (),
         policy: str | None = None,
         workspace: str | None = None,
+        experiment: str | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[Job]:
-        """Jobs, newest first, optionally filtered."""
+        """Jobs, newest first, optionally filtered; ``offset``/``limit`` page through them."""
         clauses: list[str] = []
         values: list[str] = []
         if statuses:
@@ -166,8 +168,12 @@ class JobStore:
         if workspace is not None:
             clauses.append("workspace = ?")
             values.append(workspace)
+        if experiment is not None:  # the record's JSON knows it (no column of its own)
+            clauses.append("json_extract(record, '$.spec.experiment') = ?")
+            values.append(experiment)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        tail = f" LIMIT {int(limit)}" if limit else ""
+        tail = f" LIMIT {int(limit)}" if limit else (" LIMIT -1" if offset else "")
+        tail += f" OFFSET {int(offset)}" if offset else ""
         with self._connect() as conn:
             rows = conn.execute(
                 f"SELECT record FROM jobs {where} ORDER BY created_at DESC, id DESC{tail}", values

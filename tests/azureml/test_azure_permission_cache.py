@@ -17,9 +17,9 @@ from mlops_desktop.core.errors import Unavailable
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.ui.endpoints.tasks_azure_endpoints import list_azure_endpoints
-from mlops_desktop.ui.jobs.tasks_azure_jobs import list_azure_jobs
 from mlops_desktop.ui.jobs.tasks_azure_schedules import list_azure_schedules
-from mlops_desktop.ui.jobs.tasks_jobs import azure_retrain_choices_task
+from mlops_desktop.ui.jobs.tasks_jobs import rerun_choices_task
+from mlops_desktop.ui.jobs.tasks_service_jobs import list_service_jobs
 
 
 def _start(workspaces: list[WorkspaceConfig]) -> None:
@@ -28,9 +28,9 @@ def _start(workspaces: list[WorkspaceConfig]) -> None:
     ctx = TaskContext()
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(list_azure_endpoints, ws) for ws in workspaces]
-        futures.append(pool.submit(list_azure_jobs, ctx, workspaces))
+        futures.append(pool.submit(list_service_jobs, ctx, workspaces))
         futures.append(pool.submit(list_azure_schedules, ctx, workspaces))
-        futures += [pool.submit(azure_retrain_choices_task, ctx, ws) for ws in workspaces]
+        futures += [pool.submit(rerun_choices_task, ctx, ws) for ws in workspaces]
         for future in futures:
             future.result()
 
@@ -51,7 +51,7 @@ def test_a_start_reads_permissions_once_per_workspace(
     # Another identity is asked about once, and answered with its own rights.
     data = server.dataset
     az.login(data.principal("auditor"), data.tenant_id, subscription=data.subscription_id)
-    (jobs,) = [list_azure_jobs(TaskContext(), workspaces[:1])]
+    (jobs,) = [list_service_jobs(TaskContext(), workspaces[:1])]
     assert permission_reads(server) == {"mlw-churn-dev": 1}
     assert all("jobs/cancel/action" in j.handle["cancel_blocked"] for j in jobs.jobs)
     _start(workspaces)

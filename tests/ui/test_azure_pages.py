@@ -18,10 +18,11 @@ from PySide6.QtCore import Qt
 
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig, save_config
 from mlops_desktop.core.stages import Stage
+from mlops_desktop.ports.azure_jobs import AZURE_JOBS
+from mlops_desktop.ports.jobs import kind_of
 from mlops_desktop.retraining.jobs import JobStatus
 from mlops_desktop.ui.jobs.jobs_page import JobsPage
 from mlops_desktop.ui.jobs.jobs_table_model import COMPUTE, STARTED, TRIGGER
-from mlops_desktop.ui.jobs.tasks_azure_jobs import is_azure_job
 from mlops_desktop.ui.shell.workers import WorkerPool
 
 _AZURE_TESTS = str(Path(__file__).resolve().parents[1] / "azureml")
@@ -101,7 +102,9 @@ def _jobs_page(qtbot: Any, pool: WorkerPool, config: AppConfig) -> JobsPage:
     qtbot.addWidget(page)
     page.resize(1200, 700)
     page.set_config(config)
-    qtbot.waitUntil(lambda: any(is_azure_job(j) for j in page.jobs_model.jobs()), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: any(kind_of(j) is AZURE_JOBS for j in page.jobs_model.jobs()), timeout=WAIT_MS
+    )
     return page
 
 

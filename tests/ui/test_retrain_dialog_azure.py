@@ -18,7 +18,7 @@ from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.ui.jobs.retrain_dialog import RetrainDialog
-from mlops_desktop.ui.jobs.tasks_jobs import azure_retrain_request
+from mlops_desktop.ui.jobs.tasks_jobs import rerun_request
 from mlops_desktop.ui.shell.workers import WorkerPool
 
 # The loopback ARM server and the pool, as the Azure pages' tests have them.
@@ -48,7 +48,7 @@ def test_submits_an_azure_retraining_job_with_a_changed_parameter(
     page = _jobs_page(qtbot, pool, _config(azure_env, Stage.DEV))
     dialog = page.open_retrain_dialog()
     qtbot.waitUntil(lambda: dialog.param_table.rowCount() > 0, timeout=WAIT_MS)
-    assert dialog.is_azure() and not dialog.model_edit.isVisibleTo(dialog)
+    assert dialog.reruns_service_job() and not dialog.model_edit.isVisibleTo(dialog)
     assert dialog.param_table.isVisibleTo(dialog)
     # Recent completed command jobs, newest first: the default is the backend's default.
     names = [dialog.template_combo.itemData(i) for i in range(dialog.template_combo.count())]
@@ -141,11 +141,11 @@ def test_request_keeps_types_and_sends_only_changes() -> None:
         inputs={"data": "azureml:d:1"},
     )
     values = {"lr": "1", "depth": "3", "flag": "false", "mode": "slow", "data": "azureml:d:2"}
-    request = azure_retrain_request(template, values, "cpu")
+    request = rerun_request(template, values, "cpu")
     assert request.parameters == {"lr": 1.0, "flag": False, "mode": "slow"}
     assert isinstance(request.parameters["lr"], float)
     assert request.inputs == {"data": "azureml:d:2"} and request.compute == "cpu"
     with pytest.raises(InvalidInput, match="depth needs a value"):
-        azure_retrain_request(template, {"depth": " "})
+        rerun_request(template, {"depth": " "})
     with pytest.raises(InvalidInput, match="must be a number"):
-        azure_retrain_request(template, {"lr": "fast"})
+        rerun_request(template, {"lr": "fast"})

@@ -9,8 +9,10 @@ compute are already assets in the workspace, so nothing is uploaded (Studio's *C
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +43,56 @@ class AzureJobActions:
         raise NotImplementedError
 
     def list_jobs(self, *, experiment: str | None = None, limit: int = 50) -> list[AzureJob]:
-        """Jobs, newest first (optionally of one experiment)."""
+        """The newest ``limit`` jobs (optionally of one experiment): one page, not every job."""
+        jobs, _ = self.list_job_page(page_size=limit, keep=_of_experiment(experiment))
+        return jobs
+
+    def list_job_page(
+        self,
+        *,
+        token: str | None = None,
+        page_size: int | None = 50,
+        job_type: str | None = None,
+        tag: str | None = None,
+        archived: bool = False,
+        keep: Callable[[AzureJob], bool] | None = None,
+    ) -> tuple[list[AzureJob], str | None]:
+        """One page of jobs, newest first, and the token of the next page (None: the last).
+
+        Azure ML filters by ``jobType``, ``tag`` and ``listViewType`` and sorts newest first;
+        it pages with ``nextLink`` at a size of its own. This reads service pages (each one
+        request) until ``page_size`` jobs were seen, and stops: the token says where the next
+        page starts (the service page's link and how far into it). ``keep`` narrows what was
+        seen (a filter the service lacks), so a page may hold fewer than ``page_size`` jobs.
+        ``page_size=None``: exactly one service page, whatever its size.
+        """
+        from azure.ai.ml.constants import ListViewType
+
+        link, skip = _decode_token(token)
+        view = ListViewType.ALL if archived else ListViewType.ACTIVE_ONLY
+        filters = {k: v for k, v in (("job_type", job_type), ("tag", tag)) if v}
+        found: list[AzureJob] = []
+        seen = 0
+        next_token: str | None = None
         with self._call("list jobs"):
-            jobs = [job_from_azure(j) for j in self.client.jobs.list()]
-        if experiment:
-            jobs = [j for j in jobs if j.experiment == experiment]
-        jobs.sort(key=lambda j: j.created_at.timestamp() if j.created_at else 0.0, reverse=True)
-        return jobs[:limit]
+            pages = self.client.jobs.list(list_view_type=view, **filters).by_page(
+                continuation_token=link
+            )
+            for page in pages:
+                items = [j for j in page if j is not None][skip:]  # None: an unreadable job
+                following = pages.continuation_token
+                take = items if page_size is None else items[: max(0, page_size - seen)]
+                seen += len(take)
+                found += [j for j in map(job_from_azure, take) if keep is None or keep(j)]
+                if len(take) < len(items):  # stopped inside this service page
+                    next_token = _encode_token(link, skip + len(take))
+                    break
+                link, skip = following, 0
+                next_token = _encode_token(link, 0) if link else None
+                if link is None or page_size is None or seen >= page_size:
+                    break
+        found.sort(key=_created_key, reverse=True)  # the service's order, kept if it slips
+        return found, next_token
 
     def get_job(self, name: str) -> AzureJob:
         """One job."""
@@ -181,21 +226,27 @@ class AzureJobActions:
                     hint="retraining re-runs a command job",
                 )
             return job
-        with self._call("list jobs"):
-            candidates = [
-                j
-                for j in self.client.jobs.list()
-                if text(getattr(j, "type", None)).lower() == "command"
-                and text(getattr(j, "status", None)) == "Completed"
-                and (not experiment or getattr(j, "experiment_name", None) == experiment)
-            ]
-        if not candidates:
+        # The service filters command jobs and sorts newest first: the first match is it.
+        newest: AzureJob | None = None
+        token: str | None = None
+        while newest is None:
+            found, token = self.list_job_page(
+                token=token,
+                page_size=None,  # a service page at a time: stop at the first that has one
+                job_type="Command",
+                keep=lambda j: (
+                    j.status == "Completed" and (not experiment or j.experiment == experiment)
+                ),
+            )
+            newest = max(found, key=_created_key) if found else None
+            if token is None:
+                break
+        if newest is None:
             where = f" of experiment {experiment!r}" if experiment else ""
             raise NotFound(
                 f"no completed command job{where} to retrain from in {self.workspace.name!r}",
                 hint="name one with --from-job, or run a training job in the workspace first",
             )
-        newest = max(candidates, key=lambda j: (created_at(j) or datetime.min).timestamp())
         with self._call(f"read job {newest.name}"):
             return self.client.jobs.get(newest.name)  # the list omits some details
 
@@ -237,6 +288,29 @@ class AzureJobActions:
                 poller = self.client.jobs.begin_cancel(name)
             wait_for(poller, ctx, f"cancel of {name}", self._call)
         return self.get_job(name)
+
+
+def _created_key(job: AzureJob) -> float:
+    return (job.created_at or datetime.min.replace(tzinfo=UTC)).timestamp()
+
+
+def _of_experiment(experiment: str | None) -> Callable[[AzureJob], bool] | None:
+    return (lambda j: j.experiment == experiment) if experiment else None
+
+
+def _encode_token(link: str | None, skip: int) -> str:
+    """A page token: the service page's link ("" for the first) and the jobs to skip in it."""
+    return json.dumps({"link": link or "", "skip": skip})
+
+
+def _decode_token(token: str | None) -> tuple[str | None, int]:
+    if not token:
+        return None, 0
+    try:
+        data = json.loads(token)
+        return (str(data["link"]) or None), int(data["skip"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"cannot read the page token {token!r}") from exc
 
 
 def _literal_value(value: Any) -> Any:

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from mlops_desktop.core.config import AppConfig
-from mlops_desktop.retraining.compute_azure import azure_workspaces, idle_nodes, is_cluster
+from mlops_desktop.ports.provider import service_compute_workspaces
+from mlops_desktop.retraining.compute_azure import idle_nodes, is_cluster
 
 COMPUTE_COLUMNS = (
     "Workspace",
@@ -85,7 +86,7 @@ class AzureComputeView(QWidget):
 
     def set_loading(self, config: AppConfig) -> None:
         """Say what is being read (or that no Azure ML workspace is configured)."""
-        names = [ws.name for ws in azure_workspaces(config)]
+        names = [ws.name for ws in service_compute_workspaces(config)]
         if names:
             self.status_label.setText(f"Reading {', '.join(names)}…")
         else:

@@ -12,11 +12,7 @@ from typing import Any
 
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.retraining.compute_azure import (
-    AzureWorkspaceCompute,
-    azure_workspaces,
-    read_all_azure_compute,
-)
+from mlops_desktop.ports.compute import AzureWorkspaceCompute, read_service_compute
 from mlops_desktop.retraining.compute_runs import RunSystemMetrics, run_system_metrics
 from mlops_desktop.retraining.compute_samples import (
     MACHINE_CPU,
@@ -115,9 +111,7 @@ def load_local_compute(
 def load_azure_compute(ctx: TaskContext, config: AppConfig) -> list[AzureWorkspaceCompute]:
     """Computes, quota and hints of every Azure ML workspace (none: an empty list)."""
     ctx.check()
-    if not azure_workspaces(config):
-        return []
-    return read_all_azure_compute(config, ctx)
+    return read_service_compute(config, ctx)
 
 
 def list_run_jobs(ctx: TaskContext, limit: int = 50) -> list[Job]:

@@ -4,9 +4,11 @@ Every read (the job list, a log tail) and every action (submit, cancel) runs in 
 latest request wins. While the page is visible the list refreshes every few seconds; while the
 selected job is active its log tail is polled every second.
 
-Azure ML workspaces' jobs are listed beside the local ones, read less often (each read is a few
-ARM calls). An Azure job's log is filled by one worker that follows it until the job ends; a
-new selection (or closing the window) cancels that worker.
+Jobs a service runs (Azure ML workspaces) are listed beside the local ones, read less often
+(each read is a few service calls, one page of jobs). What differs per job (status words, log
+source, cancel rights) is read from its kind (``kind_of(job)``). A log the service holds is
+filled by one worker that follows it until the job ends; a new selection (or closing the
+window) cancels that worker.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled, MlopsError
+from mlops_desktop.ports.jobs import LogSource, kind_of
+from mlops_desktop.ports.provider import service_job_workspaces
 from mlops_desktop.retraining.jobs import Job
 from mlops_desktop.ui.common.backend_tasks import describe_error
 from mlops_desktop.ui.jobs.jobs_table_model import (
@@ -44,24 +48,19 @@ from mlops_desktop.ui.jobs.jobs_table_model import (
 )
 from mlops_desktop.ui.jobs.retrain_dialog import RetrainDialog
 from mlops_desktop.ui.jobs.schedules_view import AzureSchedulesView
-from mlops_desktop.ui.jobs.tasks_azure_jobs import (
-    AzureJobsRead,
-    AzureLogText,
-    azure_workspaces,
-    cancel_azure_job_task,
-    cancel_blocked_reason,
-    follow_azure_log_task,
-    is_azure_job,
-    list_azure_jobs,
-    studio_url,
-)
 from mlops_desktop.ui.jobs.tasks_jobs import (
     LogTail,
-    cancel_job_task,
     format_duration,
     list_jobs_task,
     submit_job_task,
     tail_log_task,
+)
+from mlops_desktop.ui.jobs.tasks_service_jobs import (
+    LogText,
+    ServiceJobsRead,
+    cancel_job_task,
+    follow_log_task,
+    list_service_jobs,
 )
 from mlops_desktop.ui.shell import style, theme
 from mlops_desktop.ui.shell.workers import LatestRequest, WorkerPool
@@ -250,16 +249,18 @@ class JobsPage(QWidget):
     def refresh_azure(self) -> None:
         """Re-read the Azure ML workspaces' jobs in a worker (supersedes a running read)."""
         self._azure_request.begin()
-        workspaces = azure_workspaces(self._config, self.workspace_filter.currentData() or None)
+        workspaces = service_job_workspaces(
+            self._config, self.workspace_filter.currentData() or None
+        )
         if not workspaces:
-            self._on_azure_jobs(AzureJobsRead())
+            self._on_azure_jobs(ServiceJobsRead())
             return
-        worker = self._pool.submit(list_azure_jobs, workspaces, name="list Azure ML jobs")
+        worker = self._pool.submit(list_service_jobs, workspaces, name="list Azure ML jobs")
         self._azure_request.track(worker)
         self._azure_request.connect(worker.signals.result, self._on_azure_jobs)
         self._azure_request.connect(worker.signals.error, self._on_list_error)
 
-    def _on_azure_jobs(self, read: AzureJobsRead) -> None:
+    def _on_azure_jobs(self, read: ServiceJobsRead) -> None:
         self._azure_jobs = list(read.jobs)
         self.azure_problem_label.setVisible(bool(read.problems))
         self.azure_problem_label.setText(
@@ -362,14 +363,14 @@ class JobsPage(QWidget):
 
     def _update_detail(self, job: Job) -> None:
         color = style.themed(STATUS_COLORS[job.status])
-        azure = is_azure_job(job)
+        kind = kind_of(job)
         parts = [
             f"<b>{_escape(job_model_name(job))}</b> in <b>{job.workspace}</b>",
             f"<span style='color:{color}'>● {job_status_text(job)}</span>",
         ]
-        if azure:
-            parts.append(f"Azure ML on {_escape(str(job.handle.get('compute') or '?'))}")
-        if not azure or job.handle.get("trigger_known"):
+        if kind.runs_on:
+            parts.append(f"{kind.runs_on} on {_escape(kind.compute(job) or '?')}")
+        if kind.trigger_text(job):
             parts.append(f"trigger {job.trigger.value}")
         if job.duration_seconds is not None:
             parts.append(format_duration(job.duration_seconds))
@@ -378,7 +379,7 @@ class JobsPage(QWidget):
             parts.append(result)
         muted = style.themed("#656D76")
         parts.append(f"<span style='color:{muted}'>job {_escape(job.id)}</span>")
-        url = studio_url(job)
+        url = kind.studio_url(job)
         if url:
             parts.append(f"<a href='{_escape(url)}'>open in Azure ML Studio</a>")
         text = " · ".join(parts)
@@ -386,7 +387,7 @@ class JobsPage(QWidget):
             red = style.themed("#DC2626")
             text += f"<br><span style='color:{red}'>{_escape(job.error)}</span>"
         self.detail_label.setText(text)
-        blocked = cancel_blocked_reason(job) if azure else ""
+        blocked = kind.cancel_blocked(job)
         self.cancel_button.setEnabled(
             not job.status.finished and not job.cancel_requested and not blocked
         )
@@ -394,7 +395,8 @@ class JobsPage(QWidget):
         self.cancel_button.setToolTip(
             f"You may not cancel this Azure ML job: {blocked}" if blocked else ""
         )
-        if job.status.finished or azure:  # Azure jobs: the list refresh reads their status
+        # A followed log's worker reads the status on its own; only tailed logs are polled.
+        if job.status.finished or kind.log_source is not LogSource.TAIL:
             self.log_timer.stop()
         elif self.isVisible() and not self.log_timer.isActive():
             self.log_timer.start()
@@ -404,7 +406,7 @@ class JobsPage(QWidget):
             return
         self._log_busy = True
         job = self.selected_job()
-        if job is not None and is_azure_job(job):
+        if job is not None and kind_of(job).log_source is LogSource.FOLLOW:
             self._follow_azure_log(job)
             return
         worker = self._pool.submit(tail_log_task, self._selected_id, name="job log")
@@ -436,13 +438,13 @@ class JobsPage(QWidget):
         """One worker reads the log and follows it until the job ends (the view fills as it)."""
         self.log_view.clear()  # the worker starts from the log's beginning
         self.log_view.setPlaceholderText("Reading the log from Azure ML…")
-        worker = self._pool.submit(follow_azure_log_task, self._config, job, name="Azure job log")
+        worker = self._pool.submit(follow_log_task, self._config, job, name="Azure job log")
         self._log_request.track(worker)
         self._log_request.connect(worker.signals.partial, self._on_azure_log_text)
         self._log_request.connect(worker.signals.result, self._on_azure_log_end)
         self._log_request.connect(worker.signals.error, self._on_azure_log_error)
 
-    def _on_azure_log_text(self, piece: AzureLogText) -> None:
+    def _on_azure_log_text(self, piece: LogText) -> None:
         if piece.job_id != self._selected_id:
             return
         bar = self.log_view.verticalScrollBar()
@@ -482,12 +484,7 @@ class JobsPage(QWidget):
         if job is None or job.status.finished:
             return
         self.cancel_button.setEnabled(False)
-        if is_azure_job(job):
-            worker = self._pool.submit(
-                cancel_azure_job_task, self._config, job, name="cancel Azure ML job"
-            )
-        else:
-            worker = self._pool.submit(cancel_job_task, job.id, name="cancel job")
+        worker = self._pool.submit(cancel_job_task, self._config, job, name="cancel job")
         worker.signals.result.connect(self._on_cancelled)
         worker.signals.error.connect(self._on_action_error)
         self.infoPosted.emit(f"Cancelling job {job.id}…")
@@ -503,12 +500,8 @@ class JobsPage(QWidget):
     def open_retrain_dialog(self) -> RetrainDialog:
         """Open the *Retrain…* dialog (non-blocking); an accepted form is submitted."""
         selected = self.selected_job()
-        # An Azure job selected: offer it as the template (when it is a completed command job).
-        template = (
-            str(selected.handle.get("azure_name", ""))
-            if selected is not None and is_azure_job(selected)
-            else None
-        )
+        # A service job selected: offer it as the template (when it is a completed command job).
+        template = kind_of(selected).template_name(selected) if selected is not None else None
         dialog = RetrainDialog(
             self._config,
             self,
@@ -551,7 +544,7 @@ class JobsPage(QWidget):
         """Show the new Azure ML job at once (and select it), then re-read Azure's list."""
         self._azure_jobs = [job, *(j for j in self._azure_jobs if j.id != job.id)]
         self._pending_select = job.id
-        self.infoPosted.emit(f"Azure ML job {job.handle.get('azure_name', job.id)} submitted")
+        self.infoPosted.emit(f"Azure ML job {kind_of(job).display_id(job)} submitted")
         self.jobSubmitted.emit(job)
         self._show_jobs()
         self.refresh_azure()
@@ -574,8 +567,12 @@ class JobsPage(QWidget):
         if self._loaded:
             self.refresh_all()
         job = self.selected_job()
-        if job is not None and not job.status.finished and not is_azure_job(job):
-            self.log_timer.start()  # an Azure job's log worker follows it on its own
+        if (
+            job is not None
+            and not job.status.finished
+            and kind_of(job).log_source is LogSource.TAIL
+        ):
+            self.log_timer.start()  # a followed log's worker follows it on its own
 
     def hideEvent(self, event: QHideEvent) -> None:
         """Stop polling while hidden."""

@@ -8,9 +8,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from mlops_desktop.ports.jobs import kind_of
 from mlops_desktop.retraining.jobs import Job, JobStatus
 from mlops_desktop.ui.common.flat_table_model import FlatTableModel
-from mlops_desktop.ui.jobs.tasks_azure_jobs import azure_status_text, is_azure_job
 from mlops_desktop.ui.jobs.tasks_jobs import format_duration
 from mlops_desktop.ui.shell import style
 
@@ -54,8 +54,8 @@ def _local_time(text: str | None) -> str:
 
 
 def job_status_text(job: Job) -> str:
-    """The Status cell: the app's status, or Azure ML's own word for an Azure job."""
-    return azure_status_text(job) if is_azure_job(job) else job.status.value
+    """The Status cell: the app's status, or the service's own word (its kind says which)."""
+    return kind_of(job).status_text(job)
 
 
 def job_model_name(job: Job) -> str:
@@ -64,17 +64,13 @@ def job_model_name(job: Job) -> str:
 
 
 def job_compute(job: Job) -> str:
-    """Where the job runs: the Azure ML compute target, or this machine."""
-    if is_azure_job(job):
-        return str(job.handle.get("compute", ""))
-    return "local"
+    """Where the job runs: the service's compute target, or this machine (``local``)."""
+    return kind_of(job).compute(job)
 
 
 def job_trigger(job: Job) -> str:
-    """The trigger, "" for an Azure job that does not say (not every job has our tag)."""
-    if is_azure_job(job) and not job.handle.get("trigger_known"):
-        return ""
-    return job.trigger.value
+    """The trigger, "" for a service job that does not say (not every job has our tag)."""
+    return kind_of(job).trigger_text(job)
 
 
 def job_result(job: Job) -> str:
@@ -175,8 +171,8 @@ class JobsModel(FlatTableModel):
             return job_result(job)
         if column == COMPUTE:
             return job_compute(job)
-        # Azure ML jobs: the name Studio and `jobs cancel JOB -w W` use.
-        return str(job.handle.get("azure_name") or job.id) if is_azure_job(job) else job.id
+        # Service jobs: the name their web UI and `jobs cancel JOB -w W` use.
+        return kind_of(job).display_id(job)
 
     @staticmethod
     def _sort_key(job: Job, column: int) -> Any:
@@ -191,15 +187,13 @@ class JobsModel(FlatTableModel):
 
     @staticmethod
     def _tooltip(job: Job, column: int) -> str:
-        if column == TRIGGER and is_azure_job(job) and job.trigger_detail:
-            return f"re-run of Azure ML job {job.trigger_detail}"
-        if column == TRIGGER and (job.trigger_detail or job.policy):
-            policy = f"policy {job.policy}: " if job.policy else ""
-            return policy + job.trigger_detail
+        kind = kind_of(job)
+        if column == TRIGGER:
+            return kind.trigger_tooltip(job)
         if column == STATUS and job.error:
             return job.error
-        if column == STATUS and is_azure_job(job):
-            return f"Azure ML: {job.handle.get('azure_status', '')}"
+        if column == STATUS:
+            return kind.status_tooltip(job)
         if column == RESULT and job.run_id:
             return f"MLflow run {job.run_id}"
         return ""

@@ -32,24 +32,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
+from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled, InvalidInput
+from mlops_desktop.ports.jobs import RerunRequest, SubmitMode
+from mlops_desktop.ports.provider import ports_of
 from mlops_desktop.retraining.jobs import Job, JobSpec
 from mlops_desktop.ui.common.backend_tasks import describe_error
 from mlops_desktop.ui.jobs.tasks_jobs import (
-    AzureRetrainChoices,
-    AzureRetrainRequest,
-    azure_retrain_choices_task,
-    azure_retrain_request,
-    azure_template_task,
     parse_params,
-    submit_azure_retraining_task,
+    rerun_choices_task,
+    rerun_request,
+    submit_rerun_task,
+    template_task,
 )
 from mlops_desktop.ui.shell import style
 from mlops_desktop.ui.shell.workers import LatestRequest, WorkerPool
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.entities import AzureJob
+    from mlops_desktop.ports.azure_jobs import AzureJob, RerunChoices
 
 #: The sample pipeline's bundled datasets and their task (``pipelines.datasets.BUNDLED``; kept
 #: here so the dialog opens without pandas; a test checks they agree).
@@ -99,7 +99,7 @@ class RetrainDialog(QDialog):
         #: The Azure ML job's record once Azure ML took it (Azure workspaces only).
         self.submitted_job: Job | None = None
         self._wanted_template = template
-        self._choices: AzureRetrainChoices | None = None
+        self._choices: RerunChoices | None = None
         self._choices_for: str | None = None
         self._template: AzureJob | None = None
         #: Values typed over a template's, by name (kept across template changes and errors).
@@ -258,7 +258,7 @@ class RetrainDialog(QDialog):
             self.data_combo.setEditText(path)
 
     def _validate(self) -> bool:
-        if self.is_azure():
+        if self.reruns_service_job():
             return self._validate_azure()
         self.submit_button.setToolTip("")
         try:
@@ -273,15 +273,16 @@ class RetrainDialog(QDialog):
 
     # -- Azure ML workspaces --------------------------------------------------------------------
 
-    def is_azure(self) -> bool:
-        """True when the chosen workspace is an Azure ML one."""
+    def reruns_service_job(self) -> bool:
+        """True when the chosen workspace's jobs re-run a template job (Azure ML's do)."""
         try:
-            return self.workspace().backend == BackendKind.AZUREML
+            workspace = self.workspace()
         except InvalidInput:
             return False
+        return ports_of(workspace).job_kind.submit_mode is SubmitMode.RERUN
 
     def _workspace_changed(self) -> None:
-        azure = self.is_azure()
+        azure = self.reruns_service_job()
         for row in self._local_rows:
             self.form.setRowVisible(row, not azure)
         for row in self._azure_rows:
@@ -314,14 +315,12 @@ class RetrainDialog(QDialog):
         self.error_label.setText("")
         self._set_busy(f"Reading jobs, computes and your permissions in {workspace.name}…")
         self._choices_request.begin()
-        worker = self._pool.submit(
-            azure_retrain_choices_task, workspace, name="Azure ML retrain choices"
-        )
+        worker = self._pool.submit(rerun_choices_task, workspace, name="Azure ML retrain choices")
         self._choices_request.track(worker)
         self._choices_request.connect(worker.signals.result, self._on_choices)
         self._choices_request.connect(worker.signals.error, self._on_azure_error)
 
-    def _on_choices(self, choices: AzureRetrainChoices) -> None:
+    def _on_choices(self, choices: RerunChoices) -> None:
         self._choices = choices
         self._filling = True
         self.template_combo.clear()
@@ -363,7 +362,7 @@ class RetrainDialog(QDialog):
         self._validate()
         self._template_request.begin()
         worker = self._pool.submit(
-            azure_template_task, self.workspace(), str(name), name="Azure ML template job"
+            template_task, self.workspace(), str(name), name="Azure ML template job"
         )
         self._template_request.track(worker)
         self._template_request.connect(worker.signals.result, self._on_template)
@@ -423,12 +422,12 @@ class RetrainDialog(QDialog):
         """Why Submit is off for permission reasons ("" when it is not)."""
         return self._choices.submit_blocked if self._choices else ""
 
-    def azure_request(self) -> AzureRetrainRequest:
+    def azure_request(self) -> RerunRequest:
         """The Azure retraining the form describes (:class:`InvalidInput` if none yet)."""
         if self._template is None:
             raise InvalidInput("choose the template job to re-run")
         compute = self.compute_combo.currentData() or None
-        return azure_retrain_request(self._template, self.parameter_values(), compute)
+        return rerun_request(self._template, self.parameter_values(), compute)
 
     def _validate_azure(self) -> bool:
         blocked = self.submit_blocked_reason()
@@ -459,7 +458,7 @@ class RetrainDialog(QDialog):
         self.submit_button.setEnabled(False)
         self._submit_request.begin()
         worker = self._pool.submit(
-            submit_azure_retraining_task, workspace, request, name="submit Azure ML job"
+            submit_rerun_task, workspace, request, name="submit Azure ML job"
         )
         self._submit_request.track(worker)
         self._submit_request.connect(worker.signals.result, self._on_submitted)
@@ -516,7 +515,7 @@ class RetrainDialog(QDialog):
 
     def accept(self) -> None:
         """Close only when the form is valid (Azure: once Azure ML took the job)."""
-        if self.is_azure():
+        if self.reruns_service_job():
             self._submit_azure()
         elif self._validate():
             super().accept()

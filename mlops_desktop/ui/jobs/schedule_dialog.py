@@ -286,7 +286,7 @@ class NewScheduleDialog(QDialog):
         return ok
 
     def _show_preview(self, request: ScheduleRequest | None) -> None:
-        from mlops_desktop.backends.azureml.schedule_times import upcoming_cron_runs
+        from mlops_desktop.ports.schedules import upcoming_cron_runs
 
         if request is None:
             self.preview_label.setText("")

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled
+from mlops_desktop.ports.provider import schedule_workspaces
 from mlops_desktop.ui.common.backend_tasks import describe_error
-from mlops_desktop.ui.jobs.tasks_azure_jobs import azure_workspaces
 from mlops_desktop.ui.jobs.tasks_azure_schedules import (
     AzureSchedulesRead,
     ScheduleRow,
@@ -128,7 +128,7 @@ class AzureSchedulesView(QWidget):
 
     def workspaces(self) -> list[WorkspaceConfig]:
         """The Azure ML workspaces shown (all of them, or the page's filtered one)."""
-        return azure_workspaces(self._config, self._only)
+        return schedule_workspaces(self._config, self._only)
 
     def rows(self) -> list[ScheduleRow]:
         """The schedules as last read, in table order."""

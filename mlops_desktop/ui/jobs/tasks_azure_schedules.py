@@ -16,16 +16,20 @@ from typing import TYPE_CHECKING
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import InvalidInput, MlopsError
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.common.backend_tasks import describe_error
-from mlops_desktop.ui.jobs.tasks_azure_jobs import (
-    AzureOpener,
-    _open,
-    permission_reason,
-    template_choices,
-)
+from mlops_desktop.ports import schedules as schedule_port
+from mlops_desktop.ports.provider import open_schedules
+from mlops_desktop.ui.common.backend_tasks import _OPEN_LOCK, describe_error
+from mlops_desktop.ui.jobs.tasks_service_jobs import open_port
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.entities import AzureCompute, AzureJob, AzureSchedule
+    from mlops_desktop.ports.azure_jobs import AzureCompute, AzureJob
+    from mlops_desktop.ports.schedules import AzureSchedule, Schedules
+
+
+def _open(workspace: WorkspaceConfig) -> Schedules:
+    with _OPEN_LOCK:
+        return open_schedules(workspace)
+
 
 #: Time zones the *New schedule* dialog offers (Azure ML takes Windows names; others typed).
 TIME_ZONES: tuple[str, ...] = (
@@ -86,14 +90,7 @@ def trigger_text(schedule: AzureSchedule) -> str:
 
 def creates_text(schedule: AzureSchedule) -> str:
     """What the schedule creates: the job's experiment/name, or the monitored deployment."""
-    if schedule.kind == "monitor":
-        target = schedule.monitor_target.rsplit("/onlineEndpoints/", 1)[-1]
-        return f"monitor of {target.replace('/deployments/', '/')}"
-    job = schedule.job_display_name or schedule.job_experiment
-    experiment = schedule.job_experiment
-    if job and experiment and job != experiment:
-        return f"job {job} (experiment {experiment})"
-    return f"job {job}" if job else "a job"
+    return schedule_port.creates_text(schedule)
 
 
 def next_run_text(row: ScheduleRow) -> str:
@@ -106,16 +103,13 @@ def next_run_text(row: ScheduleRow) -> str:
 
 
 def _row(workspace: str, schedule: AzureSchedule, blocked: str, now: datetime) -> ScheduleRow:
-    from mlops_desktop.backends.azureml.schedule_times import next_run
-
-    return ScheduleRow(workspace, schedule, next_run(schedule, now), blocked)
+    return ScheduleRow(workspace, schedule, schedule_port.next_run(schedule, now), blocked)
 
 
 def list_azure_schedules(
     ctx: TaskContext,
     workspaces: Sequence[WorkspaceConfig],
     *,
-    opener: AzureOpener | None = None,
     now: datetime | None = None,
 ) -> AzureSchedulesRead:
     """Every schedule (enabled or not) of each workspace; an unreadable one is a problem line."""
@@ -126,12 +120,12 @@ def list_azure_schedules(
     for n, ws in enumerate(workspaces):
         ctx.progress(n, len(workspaces), f"{ws.name}: listing Azure ML schedules")
         try:
-            backend = _open(ws, opener)
+            port = _open(ws)
             try:
-                found = backend.list_schedules()
-                blocked[ws.name] = permission_reason(backend, "write_schedule")
+                found = port.list_schedules()
+                blocked[ws.name] = port.write_blocked()
             finally:
-                backend.close()
+                port.close()
         except MlopsError as exc:
             problems.append(f"{ws.name}: {describe_error(exc)}")
             continue
@@ -144,18 +138,14 @@ def switch_azure_schedule(
     workspace: WorkspaceConfig,
     name: str,
     enable: bool,
-    *,
-    opener: AzureOpener | None = None,
 ) -> ScheduleRow:
     """Enable or disable a schedule (permission checked first); waits for Azure ML."""
     ctx.progress(0, 2, f"{'enabling' if enable else 'disabling'} schedule {name}")
-    backend = _open(workspace, opener)
+    port = _open(workspace)
     try:
-        backend.require_permission("write_schedule")
-        switch = backend.enable_schedule if enable else backend.disable_schedule
-        schedule = switch(name, ctx)
+        schedule = port.switch(name, enable, ctx)
     finally:
-        backend.close()
+        port.close()
     return _row(workspace.name, schedule, "", datetime.now(UTC))
 
 
@@ -169,18 +159,20 @@ class ScheduleChoices:
     problems: tuple[str, ...] = ()
 
 
-def schedule_choices_task(
-    ctx: TaskContext, workspace: WorkspaceConfig, *, opener: AzureOpener | None = None
-) -> ScheduleChoices:
+def schedule_choices_task(ctx: TaskContext, workspace: WorkspaceConfig) -> ScheduleChoices:
     """Recent completed command jobs (what a schedule re-runs), computes, ``write_schedule``."""
     ctx.check()
-    backend = _open(workspace, opener)
+    jobs = open_port(workspace)
     try:
-        templates, computes, problems = template_choices(ctx, backend, TEMPLATE_LIMIT)
-        blocked = permission_reason(backend, "write_schedule")
+        choices = jobs.rerun_choices(ctx, TEMPLATE_LIMIT, describe_error)
     finally:
-        backend.close()
-    return ScheduleChoices(templates, computes, blocked, tuple(problems))
+        jobs.close()
+    port = _open(workspace)
+    try:
+        blocked = port.write_blocked()
+    finally:
+        port.close()
+    return ScheduleChoices(choices.templates, choices.computes, blocked, choices.problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +191,6 @@ class ScheduleRequest:
 
     def check(self) -> ScheduleRequest:
         """This request with a validated cron/recurrence, or InvalidInput (nothing sent)."""
-        from mlops_desktop.backends.azureml.schedule_actions import parse_every
-        from mlops_desktop.backends.azureml.schedule_times import validate_cron
-
         if not _SCHEDULE_NAME.match(self.name):
             raise InvalidInput(
                 f"schedule name {self.name!r} is not valid",
@@ -217,8 +206,8 @@ class ScheduleRequest:
                 hint="a Windows time zone name as Azure ML takes it, e.g. W. Europe Standard Time",
             )
         if self.cron is not None:
-            return replace(self, cron=validate_cron(self.cron))
-        parse_every(str(self.every))
+            return replace(self, cron=schedule_port.validate_cron(self.cron))
+        schedule_port.parse_every(str(self.every))
         return self
 
 
@@ -226,16 +215,13 @@ def create_azure_schedule_task(
     ctx: TaskContext,
     workspace: WorkspaceConfig,
     request: ScheduleRequest,
-    *,
-    opener: AzureOpener | None = None,
 ) -> ScheduleRow:
     """Create the schedule (permission checked first); waits for Azure ML to provision it."""
     request = request.check()
     ctx.progress(0, 2, f"creating schedule {request.name} in {workspace.name}")
-    backend = _open(workspace, opener)
+    port = _open(workspace)
     try:
-        backend.require_permission("write_schedule")
-        schedule = backend.create_retraining_schedule(
+        schedule = port.create_retraining(
             request.name,
             cron=request.cron,
             every=request.every,
@@ -247,5 +233,5 @@ def create_azure_schedule_task(
             ctx=ctx,
         )
     finally:
-        backend.close()
+        port.close()
     return _row(workspace.name, schedule, "", datetime.now(UTC))

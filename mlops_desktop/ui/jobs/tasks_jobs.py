@@ -1,32 +1,26 @@
 """Task bodies of the Jobs page: plain functions ``fn(ctx, ...)``, testable without Qt.
 
-They speak to :class:`~mlops_desktop.retraining.job_manager.JobManager` (SQLite records under
-the data dir, local supervised processes); nothing heavy is imported. The Azure ML part of the
-*Retrain…* dialog (templates, computes, permission, submit) calls the Azure backend in workers;
-its SDK is imported inside the backend only.
+Local jobs come from the local job runner's port (SQLite records under the data dir, local
+supervised processes); a re-run of a service job (the *Retrain…* dialog for a workspace whose
+jobs re-run a template, e.g. Azure ML) goes through that workspace's jobs port in workers.
+Nothing heavy is imported here.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.retraining.job_manager import JobManager
+from mlops_desktop.ports.azure_jobs import AzureJob, RerunChoices
+from mlops_desktop.ports.jobs import JobQuery, RerunRequest
+from mlops_desktop.ports.provider import open_jobs, open_local_jobs
 from mlops_desktop.retraining.jobs import Job, JobSpec
-from mlops_desktop.ui.jobs.tasks_azure_jobs import (
-    AzureOpener,
-    _open,
-    azure_job_record,
-    permission_reason,
-    template_choices,
-)
-
-if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.entities import AzureCompute, AzureJob
+from mlops_desktop.ui.common.backend_tasks import describe_error
+from mlops_desktop.ui.jobs.tasks_service_jobs import open_port
 
 #: How many jobs the page lists (newest first).
 DEFAULT_LIMIT = 500
@@ -45,114 +39,60 @@ class LogTail:
 def list_jobs_task(
     ctx: TaskContext, *, workspace: str | None = None, limit: int = DEFAULT_LIMIT
 ) -> list[Job]:
-    """Jobs of every workspace (or of ``workspace``), newest first, reconciled."""
+    """Local jobs of every workspace (or of ``workspace``), newest first, reconciled."""
     ctx.check()
-    return JobManager().list_jobs(workspace=workspace, limit=limit)
+    return list(open_local_jobs(workspace).list_jobs(JobQuery(page_size=limit), ctx).jobs)
 
 
 def tail_log_task(ctx: TaskContext, job_id: str, lines: int = DEFAULT_TAIL_LINES) -> LogTail:
     """The job (reconciled with its process) and the last ``lines`` lines of its log."""
     ctx.check()
-    manager = JobManager()
-    job = manager.get(job_id)
-    ctx.check()
-    return LogTail(job, manager.tail_log(job.id, lines))
-
-
-def cancel_job_task(ctx: TaskContext, job_id: str, grace: float = 10.0) -> Job:
-    """Cancel a job (SIGTERM, SIGKILL after ``grace``) and return it once it has ended."""
-    ctx.check()
-    return JobManager().cancel(job_id, grace=grace)
+    job, tail = open_local_jobs().tail(job_id, lines)  # type: ignore[attr-defined]
+    return LogTail(job, tail)
 
 
 def submit_job_task(ctx: TaskContext, workspace: WorkspaceConfig, spec: JobSpec) -> Job:
     """Submit a manual job in ``workspace``; returns its record (queued or running)."""
     ctx.check()
-    return JobManager().submit(workspace, spec)
+    return open_jobs(workspace).submit(spec)
 
 
-# -- Azure ML retraining (the dialog's Azure part) --------------------------------------------
+# -- re-running a service job (the dialog's part for Azure ML) -----------------------------
 
 #: How many recent completed command jobs the dialog offers as templates.
 TEMPLATE_LIMIT = 20
 
 
-@dataclass(frozen=True, slots=True)
-class AzureRetrainChoices:
-    """What the dialog offers for one Azure workspace, read in one worker."""
-
-    #: Recent completed command jobs, newest first (the first is the backend's default).
-    templates: tuple[AzureJob, ...] = ()
-    computes: tuple[AzureCompute, ...] = ()
-    #: Why the signed-in identity may not submit jobs ("" when it may, or when unreadable).
-    submit_blocked: str = ""
-    #: Parts that could not be read (e.g. the compute list), one line each.
-    problems: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AzureRetrainRequest:
-    """A retraining submission: the template job and what changes."""
-
-    template: str
-    parameters: dict[str, Any] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)
-    #: None: the template's compute.
-    compute: str | None = None
-
-
-def azure_retrain_choices_task(
-    ctx: TaskContext,
-    workspace: WorkspaceConfig,
-    *,
-    limit: int = TEMPLATE_LIMIT,
-    opener: AzureOpener | None = None,
-) -> AzureRetrainChoices:
+def rerun_choices_task(
+    ctx: TaskContext, workspace: WorkspaceConfig, *, limit: int = TEMPLATE_LIMIT
+) -> RerunChoices:
     """Recent completed command jobs, the computes and the ``submit_job`` permission."""
     ctx.check()
-    backend = _open(workspace, opener)
+    port = open_port(workspace)
     try:
-        templates, computes, problems = template_choices(ctx, backend, limit)
-        ctx.check()
-        # Unreadable permissions leave Submit on; the backend checks again before writing.
-        blocked = permission_reason(backend, "submit_job")
+        return port.rerun_choices(ctx, limit, describe_error)
     finally:
-        backend.close()
-    return AzureRetrainChoices(templates, computes, blocked, tuple(problems))
+        port.close()
 
 
-def azure_template_task(
-    ctx: TaskContext, workspace: WorkspaceConfig, name: str, *, opener: AzureOpener | None = None
-) -> AzureJob:
+def template_task(ctx: TaskContext, workspace: WorkspaceConfig, name: str) -> AzureJob:
     """One template job read in full (its parameters and data inputs prefill the dialog)."""
     ctx.check()
-    backend = _open(workspace, opener)
+    port = open_port(workspace)
     try:
-        return backend.get_job(name)
+        return port.template(name)
     finally:
-        backend.close()
+        port.close()
 
 
-def submit_azure_retraining_task(
-    ctx: TaskContext,
-    workspace: WorkspaceConfig,
-    request: AzureRetrainRequest,
-    *,
-    opener: AzureOpener | None = None,
-) -> Job:
-    """Submit the retraining job (permission checked first, as the CLI); its Jobs-page record."""
+def submit_rerun_task(ctx: TaskContext, workspace: WorkspaceConfig, request: RerunRequest) -> Job:
+    """Submit the re-run (permission checked first, as the CLI); its Jobs-page record."""
     ctx.check()
-    backend = _open(workspace, opener)
+    port = open_port(workspace)
     try:
-        job = backend.submit_manual_retraining(
-            template=request.template,
-            parameters=request.parameters,
-            inputs=request.inputs,
-            compute=request.compute,
-        )
+        return port.rerun(request)
     finally:
-        backend.close()
-    return azure_job_record(workspace.name, job)
+        port.close()
 
 
 def _typed_value(name: str, text: str, template_text: str) -> Any:
@@ -179,9 +119,9 @@ def _typed_value(name: str, text: str, template_text: str) -> Any:
     return text
 
 
-def azure_retrain_request(
+def rerun_request(
     template: AzureJob, values: dict[str, str], compute: str | None = None
-) -> AzureRetrainRequest:
+) -> RerunRequest:
     """The request for the values typed over ``template``'s parameters and data inputs.
 
     Only changed values are sent (the backend keeps the rest); a parameter keeps its type
@@ -203,7 +143,7 @@ def azure_retrain_request(
                 inputs[name] = text
         else:
             raise InvalidInput(f"job {template.name} has no parameter {name}")
-    return AzureRetrainRequest(template.name, parameters, inputs, compute or None)
+    return RerunRequest(template.name, None, parameters, inputs, compute or None)
 
 
 def parse_params(text: str) -> dict[str, Any]:

@@ -105,6 +105,8 @@ class Reader:
         elif view in _ENABLED_VIEWS:
             enabled = _ENABLED_VIEWS[view]
             items = [x for x in items if bool(x["properties"].get("isEnabled", True)) is enabled]
+        if path.lower() == "jobs":
+            items = filter_jobs(items, query)
         return self.page([self.present(ws, path, x) for x in items], route, query)
 
     def page(self, items: list[dict[str, Any]], route: Route, query: dict[str, str]) -> Response:
@@ -147,3 +149,30 @@ class Reader:
                     }
                 )
         return Response(200, {"nodes": nodes, "nextLink": None})
+
+
+def _created(item: dict[str, Any]) -> str:
+    return str((item.get("systemData") or {}).get("createdAt") or "")
+
+
+def _matches(wanted: str | None, found: dict[str, Any]) -> bool:
+    """The Jobs - List rule for ``tag``/``properties``: ``a,b=v`` needs key a, and b equal v."""
+    for part in filter(None, (wanted or "").split(",")):
+        key, sep, value = part.partition("=")
+        if key not in found or (sep and str(found[key]) != value):
+            return False
+    return True
+
+
+def filter_jobs(items: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
+    """Jobs - List as the service answers it: ``jobType``, ``tag`` and ``properties`` filter,
+    newest first (``$skipToken`` pages continue in that order)."""
+    job_type = query.get("jobType", "").lower()
+    kept = [
+        x
+        for x in items
+        if (not job_type or str(x["properties"].get("jobType", "")).lower() == job_type)
+        and _matches(query.get("tag"), x["properties"].get("tags") or {})
+        and _matches(query.get("properties"), x["properties"].get("properties") or {})
+    ]
+    return sorted(kept, key=_created, reverse=True)
