@@ -549,9 +549,9 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """F5: re-read the configuration and reload (a running load is superseded); Azure
         permissions are read afresh too (a role may have changed)."""
-        from mlops_desktop.backends.azureml import permission_cache
+        from mlops_desktop.ports.identity import forget_permissions
 
-        permission_cache.invalidate()
+        forget_permissions()
         self.reload_config()
 
     def sign_in_to_workspace(self, name: str) -> None:
