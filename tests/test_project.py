@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,24 @@ def test_import_layering_contracts() -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+#: Ways a caller tests a workspace's (or an entity's) backend kind; only the backends and the
+#: ports (the one place that chooses a kind's implementation) may do that. The pattern is
+#: literal, as issue #12 states it, so unrelated kinds are phrased with match or dispatch.
+KIND_TESTS = re.compile(r"is_azure|kind ==|isinstance\([^)]*Azure")
+KIND_AWARE = ("mlops_desktop/backends/", "mlops_desktop/ports/")
+
+
+def test_no_caller_tests_the_backend_kind() -> None:
+    found = [
+        f"{path.relative_to(ROOT).as_posix()}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "mlops_desktop").rglob("*.py"))
+        if not path.relative_to(ROOT).as_posix().startswith(KIND_AWARE)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if KIND_TESTS.search(line)
+    ]
+    assert not found, "ask the workspace's ports instead:\n" + "\n".join(found)
 
 
 def test_ruff_clean() -> None:

@@ -176,5 +176,8 @@ def _load(source: str, timestamp: str | None) -> tuple[object, str]:
     """A table for a file, ``model:…`` or ``endpoint:…`` source with an optional time slice."""
     from mlops_desktop.cli.output import load_app_config
     from mlops_desktop.monitoring.sources import load_source
+    from mlops_desktop.ports.collected_data import open_collected_data
 
-    return load_source(load_app_config(), source, timestamp=timestamp)
+    return load_source(
+        load_app_config(), source, timestamp=timestamp, open_collected=open_collected_data
+    )

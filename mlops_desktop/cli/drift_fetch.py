@@ -68,11 +68,11 @@ def fetch_command(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from mlops_desktop.cli.azure_support import open_azure_backend
     from mlops_desktop.cli.output import load_app_config
     from mlops_desktop.core.errors import InvalidInput
     from mlops_desktop.core.tasks import TaskContext
     from mlops_desktop.monitoring.sources import parse_moment
+    from mlops_desktop.ports.collected_data import open_collected_data
 
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
@@ -88,9 +88,10 @@ def _fetch(args: argparse.Namespace) -> int:
         if show:
             print(f"\r{message[:70]:<70}", end="", file=sys.stderr, flush=True)
 
-    backend = open_azure_backend(load_app_config().workspace(args.workspace))
+    collected = open_collected_data(load_app_config().workspace(args.workspace))
     try:
-        fetched = backend.download_collected_data(
+        # A kind without collector files (local endpoints) says so before anything is read.
+        fetched = collected.download(
             args.endpoint,
             out,
             deployment=args.deployment,
@@ -100,7 +101,6 @@ def _fetch(args: argparse.Namespace) -> int:
             ctx=TaskContext(progress),
         )
     finally:
-        backend.close()
         if show:
             print(file=sys.stderr)
     hours = sorted({"/".join(name.split("/")[4:8]) for name in fetched.blobs})

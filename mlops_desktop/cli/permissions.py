@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mlops_desktop.cli.azure_support import is_azure, read_azure
 from mlops_desktop.cli.output import load_app_config, print_json, print_table
+from mlops_desktop.core.errors import MlopsError
+from mlops_desktop.ports.provider import ports_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,15 +30,17 @@ def show_permissions(args: argparse.Namespace) -> int:
     if args.workspace:
         workspaces = [config.workspace(args.workspace)]
     else:
-        workspaces = [w for w in config.workspaces if is_azure(w)]
+        workspaces = [w for w in config.workspaces if ports_of(w).has_rbac]
     if not workspaces:
         print("no Azure ML workspaces configured", file=sys.stderr)
         return 0
     data = []
     failed = False
     for ws in workspaces:
-        perms = read_azure(ws, lambda backend: backend.permissions())
-        if perms is None:
+        try:
+            perms = ports_of(ws).identity().permissions()
+        except MlopsError as exc:  # one workspace of several: said, and the others go on
+            print(f"{ws.name}: {exc.message}", file=sys.stderr)
             failed = True
             continue
         data.append(

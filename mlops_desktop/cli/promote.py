@@ -232,8 +232,8 @@ def _report(result: OperationResult, as_json: bool) -> int:
 
 def promote_command(args: argparse.Namespace) -> int:
     """Plan, confirm, promote."""
-    from mlops_desktop.backends.identity import acting_identity
     from mlops_desktop.core.policy import load_policy
+    from mlops_desktop.ports.provider import ports_of
     from mlops_desktop.promotion.operations import Services, new_operation_id, run_operation
     from mlops_desktop.promotion.promote import plan_promotion
     from mlops_desktop.promotion.unchanged import unchanged_result
@@ -251,7 +251,7 @@ def promote_command(args: argparse.Namespace) -> int:
         canary=parse_canary(args.canary),
     )
     services = Services.default()
-    actor = acting_identity(config.workspace(plan.target_workspace))
+    actor = ports_of(config.workspace(plan.target_workspace)).acting_identity()
     unchanged = unchanged_result(
         plan, config, actor=actor, audit=services.audit, operation_id=new_operation_id()
     )
@@ -277,8 +277,8 @@ def promote_command(args: argparse.Namespace) -> int:
 
 def rollback_command(args: argparse.Namespace) -> int:
     """Plan, confirm, roll back."""
-    from mlops_desktop.backends.identity import acting_identity
     from mlops_desktop.core.policy import load_policy
+    from mlops_desktop.ports.provider import ports_of
     from mlops_desktop.promotion.operations import Services, run_operation
     from mlops_desktop.promotion.rollback import plan_rollback
     from mlops_desktop.promotion.workflows import rollback_workflow
@@ -296,7 +296,7 @@ def rollback_command(args: argparse.Namespace) -> int:
         plan,
         policy,
         config=config,
-        actor=acting_identity(config.workspace(plan.workspace)),
+        actor=ports_of(config.workspace(plan.workspace)).acting_identity(),
         task=TaskContext(progress_printer(args.quiet)),
         services=Services.default(),
     )

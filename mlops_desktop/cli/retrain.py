@@ -130,11 +130,14 @@ def _register_add(actions: argparse._SubParsersAction) -> None:
 
 def check_command(args: argparse.Namespace) -> int:
     """``retrain check``."""
+    from mlops_desktop.ports.collected_data import open_collected_data
     from mlops_desktop.retraining.check import check_policies
     from mlops_desktop.retraining.decisions import Outcome
 
     config = load_app_config()
-    decisions = check_policies(names=args.policy, submit=args.submit, config=config)
+    decisions = check_policies(
+        names=args.policy, submit=args.submit, config=config, open_collected=open_collected_data
+    )
     jobs = _wait_for_jobs(decisions, args.timeout) if args.wait else {}
     if args.json:
         print_json(

@@ -1,4 +1,4 @@
-"""``mlops-desktop workspaces list|add|remove|import-azure-config``."""
+"""``mlops-desktop workspaces list|add|remove|import-azure-config|create-azure``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mlops_desktop.cli.output import load_app_config, print_json, print_table
+from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
 from mlops_desktop.core.config import (
     AppConfig,
     AzureConnection,
@@ -21,6 +21,8 @@ from mlops_desktop.core.config import (
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.stages import Stage
+from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.ports.provider import ports_of
 
 
 def _stage(text: str) -> Stage:
@@ -100,9 +102,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--replace", action="store_true")
     imp.set_defaults(handler=import_azure_config)
 
-    from mlops_desktop.cli.workspaces_azure import register_create_azure
-
-    register_create_azure(commands)
+    _register_create_azure(commands)
 
 
 def list_workspaces(args: argparse.Namespace) -> int:
@@ -152,12 +152,11 @@ def _warn_shared_stores(config: AppConfig) -> None:
 def _check_all(workspaces: tuple[WorkspaceConfig, ...]) -> dict[str, str]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from mlops_desktop.backends.registry import open_backend
     from mlops_desktop.core.errors import MlopsError
 
     def check(ws: WorkspaceConfig) -> str:
         try:
-            info = open_backend(ws).check_connection()
+            info = ports_of(ws).registry().check_connection()
         except MlopsError as exc:
             return f"error: {exc.message}"
         return info.state.value + (f" ({info.detail})" if info.state.value != "online" else "")
@@ -242,5 +241,75 @@ def import_azure_config(args: argparse.Namespace) -> int:
     print(
         f"added Azure ML workspace {workspace.name!r} ({workspace.stage_label}, "
         f"{workspace.location})"
+    )
+    return 0
+
+
+# -- create-azure: create a missing stage workspace, then add it -----------------------------
+
+
+def _register_create_azure(commands: argparse._SubParsersAction) -> None:
+    """Add ``workspaces create-azure`` to the ``workspaces`` group."""
+    create = commands.add_parser(
+        "create-azure",
+        help="create a missing Azure ML workspace in a resource group, then add it",
+        description="Creates the Azure ML workspace (with its storage account, key vault and "
+        "Application Insights: an ARM template deployment, a few minutes on Azure) and adds it "
+        "to the configuration. Needs Contributor on the resource group.",
+    )
+    create.add_argument("name", help="workspace name in this app")
+    create.add_argument("--stage", type=Stage.parse, required=True)
+    create.add_argument(
+        "--azure",
+        nargs=3,
+        required=True,
+        metavar=("SUBSCRIPTION_ID", "RESOURCE_GROUP", "WORKSPACE"),
+        help="where to create it",
+    )
+    create.add_argument("--location", required=True, help="Azure region, e.g. westeurope")
+    create.add_argument("--display-name", default="")
+    create.add_argument("--description", default="")
+    create.add_argument(
+        "--cloud-from",
+        metavar="WORKSPACE",
+        help="use the cloud (and custom cloud metadata) of this configured Azure workspace",
+    )
+    create.set_defaults(handler=create_azure_workspace_command)
+
+
+def create_azure_workspace_command(args: argparse.Namespace) -> int:
+    """Create the workspace on Azure, then save it in the configuration."""
+    config = load_app_config()
+    if any(w.name == args.name for w in config.workspaces):
+        raise InvalidInput(f"a workspace named {args.name!r} is already configured")
+    cloud: dict[str, object] = {}
+    if args.cloud_from:
+        model = config.workspace(args.cloud_from).azure
+        if model is None:
+            raise InvalidInput(f"workspace {args.cloud_from!r} is not an Azure ML workspace")
+        cloud = {"cloud": model.cloud, "cloud_metadata": model.cloud_metadata}
+    subscription, group, name = args.azure
+    workspace = WorkspaceConfig(
+        name=args.name,
+        backend=BackendKind.AZUREML,
+        stage=args.stage,
+        azure=AzureConnection(
+            subscription_id=subscription, resource_group=group, workspace_name=name, **cloud
+        ),
+    )
+    info = (
+        ports_of(workspace)
+        .workspace_admin()
+        .create(
+            location=args.location,
+            display_name=args.display_name,
+            description=args.description,
+            ctx=TaskContext(progress_printer()),
+        )
+    )
+    save_config(config.with_workspace(workspace))
+    print(
+        f"created Azure ML workspace {info.name} in {group} ({info.location}) and added it as "
+        f"{workspace.name!r} ({workspace.stage_label})"
     )
     return 0

@@ -119,12 +119,13 @@ def _load_file(path: Path, columns: Sequence[str] | None) -> pd.DataFrame:
     try:
         if path.stat().st_size == 0:
             raise DriftInputError("the file is empty", source=str(path))
-        if kind == "csv":
-            frame = _read_csv(path)
-        elif kind == "parquet":
-            frame = read_parquet(path, columns)
-        else:
-            frame = _read_json(path)
+        match kind:
+            case "csv":
+                frame = _read_csv(path)
+            case "parquet":
+                frame = read_parquet(path, columns)
+            case _:
+                frame = _read_json(path)
     except OSError as exc:
         raise DriftInputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
     if columns is not None and kind != "parquet":

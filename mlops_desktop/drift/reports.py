@@ -25,15 +25,17 @@ def write_report(result: DriftResult, path: str | Path) -> Path:
     from mlops_desktop.core.files import hand_over
 
     path = Path(path)
-    kind = report_format(path)
-    if kind == "html":
-        from mlops_desktop.drift.report_html import write_html
+    # Each writer's libraries load only when its format is asked for.
+    match report_format(path):
+        case "html":
+            from mlops_desktop.drift.report_html import write_html
 
-        return hand_over(write_html(result, path))
-    if kind == "pdf":
-        from mlops_desktop.drift.report_pdf import write_pdf
+            return hand_over(write_html(result, path))
+        case "pdf":
+            from mlops_desktop.drift.report_pdf import write_pdf
 
-        return hand_over(write_pdf(result, path))
-    from mlops_desktop.drift.report_json import write_json
+            return hand_over(write_pdf(result, path))
+        case _:
+            from mlops_desktop.drift.report_json import write_json
 
-    return hand_over(write_json(result, path))
+            return hand_over(write_json(result, path))

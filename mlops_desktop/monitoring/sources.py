@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
-from mlops_desktop.core.config import AppConfig, BackendKind
+from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.errors import InvalidInput, NotFound
 from mlops_desktop.core.tasks import TaskContext
 
@@ -166,18 +167,40 @@ def training_data_of(config: AppConfig, reference: ModelReference, dest: Path) -
     return path
 
 
+class EndpointDataReader(Protocol):
+    """What an ``endpoint:`` source needs of a workspace: its endpoints' collected data.
+
+    The ports layer (:mod:`mlops_desktop.ports.collected_data`) chooses the reader of each
+    workspace; the workflows here never ask which kind of workspace they read."""
+
+    def load(
+        self,
+        endpoint: str,
+        time_slice: TimeSlice | None,
+        *,
+        workdir: Path | None = None,
+        ctx: TaskContext | None = None,
+    ) -> Any:
+        """What ``endpoint`` collected in the slice, as a DataFrame (NotFound when nothing)."""
+        ...
+
+
+#: Opens the collected-data reader of a workspace (``ports.collected_data.open_collected_data``).
+OpenCollectedData = Callable[[WorkspaceConfig], EndpointDataReader]
+
+
 def endpoint_data(
     config: AppConfig,
     text: str,
     time_slice: TimeSlice | None,
     *,
+    open_collected: OpenCollectedData,
     workdir: Path | None = None,
     ctx: TaskContext | None = None,
 ) -> Any:
-    """What an endpoint collected, as a DataFrame (inputs, prediction, timestamp): a local
-    endpoint's requests, or an Azure ML endpoint's data collector files (downloaded)."""
-    from mlops_desktop.serving.manager import EndpointManager
-
+    """What an endpoint collected, as a DataFrame (inputs, prediction, timestamp), read by the
+    workspace's reader (``open_collected``): a local endpoint's requests, or an Azure ML
+    endpoint's data collector files (downloaded)."""
     body = text.removeprefix(ENDPOINT_PREFIX)
     workspace, sep, name = body.partition("/")
     if not sep or not workspace or not name or "/" in name:
@@ -185,27 +208,8 @@ def endpoint_data(
             f"cannot read endpoint reference {text!r}",
             hint="write endpoint:WORKSPACE/ENDPOINT, e.g. endpoint:prod/churn",
         )
-    if config.workspace(workspace).backend is BackendKind.AZUREML:
-        from mlops_desktop.monitoring.azure_collected import azure_endpoint_data
-
-        return azure_endpoint_data(
-            config.workspace(workspace), name, time_slice, workdir=workdir, ctx=ctx
-        )
-    manager = EndpointManager(config.workspace(workspace))
-    manager.get_endpoint(name, probe=False)  # NotFound names the endpoint
-    since = time_slice.since if time_slice else None
-    until = time_slice.until if time_slice else None
-    frame = manager.collected_data(name, since, until)
-    deployment = time_slice.deployment if time_slice else None
-    if deployment is not None and not frame.empty:
-        frame = frame[frame["deployment"] == deployment]
-    if frame.empty:
-        which = f" by deployment {deployment!r}" if deployment else ""
-        raise NotFound(
-            f"endpoint {name!r} in {workspace!r} collected no requests{which} in that time",
-            hint="send it traffic, or widen the time slice",
-        )
-    return frame.drop(columns=["deployment", "request_id", "mirrored"], errors="ignore")
+    reader = open_collected(config.workspace(workspace))
+    return reader.load(name, time_slice, workdir=workdir, ctx=ctx)
 
 
 def resolve_source(config: AppConfig, text: str, workdir: Path | None = None) -> Path:
@@ -226,15 +230,22 @@ def load_source(
     timestamp: str | None = None,
     workdir: Path | None = None,
     ctx: TaskContext | None = None,
+    open_collected: OpenCollectedData | None = None,
 ) -> tuple[Any, str]:
     """A DataFrame for any source string, time slice applied, and the name to report it by.
 
+    ``open_collected`` reads ``endpoint:`` sources (the caller gets it from the ports layer);
     ``ctx`` reports the download of an Azure ML endpoint's collected data and cancels it."""
     from mlops_desktop.drift.io import load_table
 
     base, time_slice = split_slice(text)
     if is_endpoint_reference(base):
-        return endpoint_data(config, base, time_slice, workdir=workdir, ctx=ctx), text
+        if open_collected is None:
+            raise TypeError("load_source needs open_collected for an endpoint: source")
+        frame = endpoint_data(
+            config, base, time_slice, open_collected=open_collected, workdir=workdir, ctx=ctx
+        )
+        return frame, text
     if is_model_reference(base):
         # The downloaded copy lives only while it is read (in memory): gone after success,
         # an error, Ctrl+C or a cancel.

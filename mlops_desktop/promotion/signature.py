@@ -49,11 +49,11 @@ def read_signature(model_dir: Path) -> Signature | None:
 
 
 def _describe(column: dict[str, Any]) -> str:
-    kind = column.get("type", "?")
-    if kind == "tensor":
+    described = column.get("type", "?")
+    if described == "tensor":
         info = column.get("tensor-spec", {})
-        kind = f"tensor {info.get('dtype', '?')}{info.get('shape', '')}"
-    return kind + ("" if column.get("required", True) else " (optional)")
+        described = f"tensor {info.get('dtype', '?')}{info.get('shape', '')}"
+    return described + ("" if column.get("required", True) else " (optional)")
 
 
 def schema_differences(what: str, candidate: Schema | None, deployed: Schema | None) -> list[str]:

@@ -35,6 +35,7 @@ from mlops_desktop.retraining.schedule import schedule_verdict
 
 if TYPE_CHECKING:
     from mlops_desktop.drift.result import DriftResult
+    from mlops_desktop.monitoring.sources import OpenCollectedData
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,12 @@ def check_policies(
     log: DecisionLog | None = None,
     now: datetime | None = None,
     ctx: TaskContext | None = None,
+    open_collected: OpenCollectedData | None = None,
 ) -> list[Decision]:
-    """Evaluate the policies (all, or those in ``names``); returns and records the decisions."""
+    """Evaluate the policies (all, or those in ``names``); returns and records the decisions.
+
+    ``open_collected`` reads ``endpoint:`` data sources (the caller takes it from the ports
+    layer, which knows each workspace's kind)."""
     config = config or load_config()
     policies = policies or load_policies()
     manager = manager or JobManager()
@@ -69,7 +74,13 @@ def check_policies(
         if ctx is not None:
             ctx.progress(done, len(selected), f"checking {policy.name}")
         decision = check_policy(
-            policy, submit=submit, config=config, manager=manager, log=log, now=now
+            policy,
+            submit=submit,
+            config=config,
+            manager=manager,
+            log=log,
+            now=now,
+            open_collected=open_collected,
         )
         log.append(decision)
         decisions.append(decision)
@@ -84,6 +95,7 @@ def check_policy(
     manager: JobManager,
     log: DecisionLog,
     now: datetime | None = None,
+    open_collected: OpenCollectedData | None = None,
 ) -> Decision:
     """The decision for one policy (not yet recorded)."""
     now = now or datetime.now(UTC)
@@ -105,7 +117,7 @@ def check_policy(
         history = _history(policy, config, manager, log, now)
     except MlopsError as exc:
         return _with(base, Outcome.ERROR, str(exc))
-    verdicts, data = _verdicts(policy, config, history, now)
+    verdicts, data = _verdicts(policy, config, history, now, open_collected)
     base = _with(
         base,
         base.outcome,
@@ -204,13 +216,17 @@ def _remote_last_run(policy: RetrainingPolicy, config: AppConfig) -> datetime | 
 
 
 def _verdicts(
-    policy: RetrainingPolicy, config: AppConfig, history: _History, now: datetime
+    policy: RetrainingPolicy,
+    config: AppConfig,
+    history: _History,
+    now: datetime,
+    open_collected: OpenCollectedData | None,
 ) -> tuple[list[TriggerVerdict], dict[str, object]]:
     """Every trigger's verdict in the policy's order, and what the data comparison saw."""
     anchor, anchor_kind = history.last_fired, "last retraining"
     if anchor is None:
         anchor, anchor_kind = (history.first_seen or now), "first check of the policy"
-    data, result, problem = _compare(policy, config)
+    data, result, problem = _compare(policy, config, open_collected)
     verdicts = []
     for rule in policy.triggers:
         if isinstance(rule, ScheduleTrigger):
@@ -227,14 +243,14 @@ def _verdicts(
 
 
 def _compare(
-    policy: RetrainingPolicy, config: AppConfig
+    policy: RetrainingPolicy, config: AppConfig, open_collected: OpenCollectedData | None
 ) -> tuple[dict[str, object], DriftResult | None, str]:
     """The policy's data comparison: (what it saw, the result or None, why None)."""
     if policy.data is None or all(isinstance(r, ScheduleTrigger) for r in policy.triggers):
         return {}, None, ""
     data: dict[str, object] = {"reference": policy.reference_source, "current": policy.data.current}
     try:
-        result = compare_policy_data(config, policy)
+        result = compare_policy_data(config, policy, open_collected)
     except Exception as exc:  # one message per policy, never a traceback
         data["error"] = _describe_error(exc)
         return data, None, str(data["error"])

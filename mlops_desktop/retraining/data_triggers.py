@@ -27,6 +27,7 @@ from mlops_desktop.retraining.policies import (
 
 if TYPE_CHECKING:
     from mlops_desktop.drift.result import DriftResult
+    from mlops_desktop.monitoring.sources import OpenCollectedData
 
 CATEGORY = {
     "schedule": Trigger.SCHEDULE,
@@ -37,8 +38,11 @@ CATEGORY = {
 }
 
 
-def compare_policy_data(config: AppConfig, policy: RetrainingPolicy) -> DriftResult:
-    """Load the policy's reference and current data and compare them."""
+def compare_policy_data(
+    config: AppConfig, policy: RetrainingPolicy, open_collected: OpenCollectedData | None = None
+) -> DriftResult:
+    """Load the policy's reference and current data and compare them (``open_collected``
+    reads ``endpoint:`` sources)."""
     from mlops_desktop.drift.config import DriftConfig, load_drift_config
     from mlops_desktop.drift.engine import compute_drift
     from mlops_desktop.monitoring.sources import load_source
@@ -48,10 +52,18 @@ def compare_policy_data(config: AppConfig, policy: RetrainingPolicy) -> DriftRes
     drift_config = load_drift_config(data.drift_config) if data.drift_config else DriftConfig()
     with tempfile.TemporaryDirectory(prefix="mlops-retrain-") as workdir:
         reference, ref_name = load_source(
-            config, policy.reference_source, timestamp=data.timestamp, workdir=Path(workdir)
+            config,
+            policy.reference_source,
+            timestamp=data.timestamp,
+            workdir=Path(workdir),
+            open_collected=open_collected,
         )
         current, cur_name = load_source(
-            config, data.current, timestamp=data.timestamp, workdir=Path(workdir)
+            config,
+            data.current,
+            timestamp=data.timestamp,
+            workdir=Path(workdir),
+            open_collected=open_collected,
         )
         result = compute_drift(
             reference,

@@ -9,7 +9,7 @@ import pytest
 from arm_server import ArmTestServer, AzStandIn, CertificateFiles
 from arm_server.tls import STORAGE_SUFFIX
 
-from mlops_desktop.backends.azureml.settings import AzureSettings
+from mlops_desktop.core.azure_settings import AzureSettings
 from mlops_desktop.core.config import AzureConnection, BackendKind, WorkspaceConfig
 from mlops_desktop.core.stages import Stage
 

@@ -10,9 +10,9 @@ from arm_server import ArmTestServer, AzStandIn
 from azure_helpers import azure_workspace, closed_port_metadata, quick_settings
 
 from mlops_desktop.backends.azureml.backend import AzureMlBackend
-from mlops_desktop.backends.azureml.settings import CredentialKind
 from mlops_desktop.backends.base import Backend
 from mlops_desktop.backends.registry import open_backend
+from mlops_desktop.core.azure_settings import CredentialKind
 from mlops_desktop.core.entities import ConnectionState
 from mlops_desktop.core.errors import AuthError
 from mlops_desktop.core.stages import Stage

@@ -10,14 +10,14 @@ from arm_server import ArmTestServer
 from azure_helpers import azure_workspace, closed_port_metadata, quick_settings
 
 from mlops_desktop.backends.azureml.backend import AzureMlBackend
-from mlops_desktop.backends.azureml.cloud import resolve_cloud
 from mlops_desktop.backends.azureml.credentials import (
     authentication_record_path,
     load_authentication_record,
     save_authentication_record,
 )
 from mlops_desktop.backends.azureml.errors import translated_errors
-from mlops_desktop.backends.azureml.settings import CredentialKind
+from mlops_desktop.core.azure_clouds import resolve_cloud
+from mlops_desktop.core.azure_settings import CredentialKind
 from mlops_desktop.core.entities import ConnectionState
 from mlops_desktop.core.errors import AuthError, InvalidInput
 from mlops_desktop.core.stages import Stage

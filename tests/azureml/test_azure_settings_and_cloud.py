@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from mlops_desktop.backends.azureml.cloud import KNOWN_CLOUDS, resolve_cloud
 from mlops_desktop.backends.azureml.credentials import identity_from_claims, token_claims
-from mlops_desktop.backends.azureml.settings import AzureSettings, CredentialKind
+from mlops_desktop.core.azure_clouds import KNOWN_CLOUDS, resolve_cloud
+from mlops_desktop.core.azure_settings import AzureSettings, CredentialKind
 from mlops_desktop.core.config import AzureConnection
 from mlops_desktop.core.errors import InvalidInput
 

@@ -9,6 +9,7 @@ from endpoint_helpers import cleanup, wait_for
 from mlops_desktop.core.config import load_config
 from mlops_desktop.demo import DEMO_MODEL, create_demo
 from mlops_desktop.monitoring.sources import load_source
+from mlops_desktop.ports.collected_data import open_collected_data
 from mlops_desktop.serving.manager import EndpointManager
 
 
@@ -26,8 +27,12 @@ def test_demo_serves_champions_and_collects_drifting_traffic(app_home: Path) -> 
             assert (deployment.version, deployment.traffic) == ("1", 100)
         prod = managers[1]
         wait_for(lambda: len(prod.collected_data(DEMO_MODEL)) >= 2000)
-        frame, _ = load_source(config, f"endpoint:prod/{DEMO_MODEL}")
-        training, _ = load_source(config, f"model:prod/{DEMO_MODEL}/champion")
+        frame, _ = load_source(
+            config, f"endpoint:prod/{DEMO_MODEL}", open_collected=open_collected_data
+        )
+        training, _ = load_source(
+            config, f"model:prod/{DEMO_MODEL}/champion", open_collected=open_collected_data
+        )
         # The stream drifts: production bmi runs above the training data's.
         assert frame["bmi"].mean() > training["bmi"].mean() + 0.01
         assert frame["s3"].isna().any()  # the broken feed reached the endpoint as nulls

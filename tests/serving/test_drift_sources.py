@@ -16,6 +16,7 @@ from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.monitoring.sources import TimeSlice, load_source
 from mlops_desktop.pipelines.train import TrainConfig, train
+from mlops_desktop.ports.collected_data import open_collected_data
 from mlops_desktop.serving.manager import EndpointManager
 
 
@@ -55,21 +56,29 @@ def _wait_collected(manager: EndpointManager, rows: int) -> pd.DataFrame:
 def test_endpoint_source_slices_and_choices(served) -> None:
     config, manager = served
     collected = _wait_collected(manager, 12 * 5)  # the example has 5 rows
-    frame, name = load_source(config, "endpoint:prod/scorer#since=-1h")
+    frame, name = load_source(
+        config, "endpoint:prod/scorer#since=-1h", open_collected=open_collected_data
+    )
     assert name == "endpoint:prod/scorer#since=-1h"
     assert len(frame) == len(collected)
     assert {"age", "bmi", "timestamp"} <= set(frame.columns)
     assert any(c.startswith("prediction") for c in frame.columns)
     with pytest.raises(NotFound, match="collected no requests"):
-        load_source(config, "endpoint:prod/scorer#since=-48h&until=-24h")
-    blue, _ = load_source(config, "endpoint:prod/scorer#deployment=blue")
+        load_source(
+            config, "endpoint:prod/scorer#since=-48h&until=-24h", open_collected=open_collected_data
+        )
+    blue, _ = load_source(
+        config, "endpoint:prod/scorer#deployment=blue", open_collected=open_collected_data
+    )
     assert len(blue) == len(collected)
     with pytest.raises(NotFound, match="by deployment 'green'"):
-        load_source(config, "endpoint:prod/scorer#deployment=green")
+        load_source(
+            config, "endpoint:prod/scorer#deployment=green", open_collected=open_collected_data
+        )
     with pytest.raises(NotFound):
-        load_source(config, "endpoint:prod/nope")
+        load_source(config, "endpoint:prod/nope", open_collected=open_collected_data)
     with pytest.raises(InvalidInput, match="endpoint:WORKSPACE/ENDPOINT"):
-        load_source(config, "endpoint:prod")
+        load_source(config, "endpoint:prod", open_collected=open_collected_data)
 
     from mlops_desktop.ui.drift.tasks_drift import list_drift_sources
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
-from mlops_desktop.backends.azureml.settings import CredentialKind
+from mlops_desktop.core.azure_settings import CredentialKind
 from mlops_desktop.core.config import (
     AppConfig,
     AzureConnection,

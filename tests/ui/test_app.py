@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage
 
 from mlops_desktop.core.config import load_config
 from mlops_desktop.ui.shell.app import PAGE_KEYS, has_display
-from mlops_desktop.ui.shell.main_window import PAGES
+from mlops_desktop.ui.shell.window_pages import PAGES
 
 HEAVY = ("mlflow", "azure", "scipy", "sklearn", "pandas", "pyqtgraph")
 REPO = Path(__file__).resolve().parents[2]

@@ -119,7 +119,7 @@ def test_handled_errors_do_not_open_the_crash_dialog(qtbot) -> None:
 
 
 def test_crash_saves_the_window_state(qtbot, make_window, app_home: Path) -> None:
-    from mlops_desktop.ui.shell.main_window import ui_state_path
+    from mlops_desktop.ui.shell.window_state import ui_state_path
 
     window = make_window(start=False)
     handler = CrashHandler(window.notifications, window, save_work=window.save_state)

@@ -23,9 +23,10 @@ from mlops_desktop.core.entities import ConnectionState
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.shell.main_window import PAGES, PLACEHOLDER_SENTENCES, ui_state_path
 from mlops_desktop.ui.shell.notifications import NotificationLevel
 from mlops_desktop.ui.shell.placeholder_page import PlaceholderPage
+from mlops_desktop.ui.shell.window_pages import PAGES, PLACEHOLDER_SENTENCES
+from mlops_desktop.ui.shell.window_state import ui_state_path
 from mlops_desktop.ui.workspaces.add_workspace_dialog import AddWorkspaceDialog
 from mlops_desktop.ui.workspaces.navigator_tree_model import Scope
 from mlops_desktop.ui.workspaces.workspace_form import WorkspaceKind

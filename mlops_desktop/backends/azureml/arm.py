@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.cloud import CloudTarget
-    from mlops_desktop.backends.azureml.settings import AzureSettings
+    from mlops_desktop.core.azure_clouds import CloudTarget
+    from mlops_desktop.core.azure_settings import AzureSettings
 
 _MAX_PAGES = 50  # a permission list is a handful of entries; stop a nextLink loop regardless
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from mlops_desktop.backends.azureml import last_known, mapping, permission_cache
-from mlops_desktop.backends.azureml.cloud import resolve_cloud
 from mlops_desktop.backends.azureml.collected_data import AzureCollectedData
 from mlops_desktop.backends.azureml.credentials import (
     DeviceCodePrompt,
@@ -41,7 +40,8 @@ from mlops_desktop.backends.azureml.permissions import (
 from mlops_desktop.backends.azureml.reads import AzureResourceReads
 from mlops_desktop.backends.azureml.registry_writes import AzureRegistryWrites
 from mlops_desktop.backends.azureml.schedule_actions import AzureScheduleActions
-from mlops_desktop.backends.azureml.settings import AzureSettings
+from mlops_desktop.core.azure_clouds import resolve_cloud
+from mlops_desktop.core.azure_settings import AzureSettings
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.entities import (
     Capabilities,

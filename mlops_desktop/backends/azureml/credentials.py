@@ -25,9 +25,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mlops_desktop.backends.azureml.cloud import CloudTarget
-from mlops_desktop.backends.azureml.settings import AzureSettings, CredentialKind
 from mlops_desktop.core import paths
+from mlops_desktop.core.azure_clouds import CloudTarget
+from mlops_desktop.core.azure_settings import AzureSettings, CredentialKind
 from mlops_desktop.core.config import AzureConnection
 
 #: Name of the persistent token cache shared by the interactive credentials.

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from mlops_desktop.backends.azureml.cloud import resolve_cloud
 from mlops_desktop.backends.azureml.credentials import (
     build_credential,
     identity_from_claims,
     token_claims,
 )
 from mlops_desktop.backends.azureml.errors import SIGN_IN_HINT, translated_errors
-from mlops_desktop.backends.azureml.settings import AzureSettings
+from mlops_desktop.core.azure_clouds import resolve_cloud
+from mlops_desktop.core.azure_settings import AzureSettings
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import AuthError
 

@@ -23,7 +23,7 @@ from mlops_desktop.core.errors import InvalidInput, NotFound, Unavailable
 from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.settings import AzureSettings
+    from mlops_desktop.core.azure_settings import AzureSettings
     from mlops_desktop.core.config import WorkspaceConfig
 
 _LITERAL_TYPES = (str, int, float, bool)

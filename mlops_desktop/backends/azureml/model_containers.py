@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from mlops_desktop.core.errors import NotFound
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.cloud import CloudTarget
-    from mlops_desktop.backends.azureml.settings import AzureSettings
+    from mlops_desktop.core.azure_clouds import CloudTarget
+    from mlops_desktop.core.azure_settings import AzureSettings
     from mlops_desktop.core.config import WorkspaceConfig
 
 #: The stable api-version of Microsoft.MachineLearningServices model containers.

@@ -21,7 +21,7 @@ from mlops_desktop.core.errors import AuthError, Cancelled, InvalidInput, MlopsE
 from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.settings import AzureSettings
+    from mlops_desktop.core.azure_settings import AzureSettings
     from mlops_desktop.core.config import WorkspaceConfig
 
 _CLUSTER_TYPES = {"amlcompute"}

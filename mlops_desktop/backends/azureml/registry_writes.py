@@ -53,8 +53,8 @@ from mlops_desktop.core.errors import NotFound
 from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.cloud import CloudTarget
-    from mlops_desktop.backends.azureml.settings import AzureSettings
+    from mlops_desktop.core.azure_clouds import CloudTarget
+    from mlops_desktop.core.azure_settings import AzureSettings
     from mlops_desktop.core.config import WorkspaceConfig
 
 

@@ -12,12 +12,12 @@ import re
 from typing import Any
 
 from mlops_desktop.backends.azureml import resources
-from mlops_desktop.backends.azureml.cloud import resolve_cloud
 from mlops_desktop.backends.azureml.credentials import build_credential
 from mlops_desktop.backends.azureml.endpoint_actions import sdk_progress_dots_silenced, wait_for
 from mlops_desktop.backends.azureml.entities import AzureWorkspaceInfo
 from mlops_desktop.backends.azureml.errors import translated_errors
-from mlops_desktop.backends.azureml.settings import AzureSettings
+from mlops_desktop.core.azure_clouds import resolve_cloud
+from mlops_desktop.core.azure_settings import AzureSettings
 from mlops_desktop.core.config import AzureConnection, WorkspaceConfig
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.tasks import TaskContext

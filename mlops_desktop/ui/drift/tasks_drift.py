@@ -42,13 +42,13 @@ class DriftSources:
 
 def list_reference_choices(ctx: TaskContext, config: AppConfig) -> list[ReferenceChoice]:
     """Champion (or latest) versions of every model in every workspace, newest stage first."""
-    from mlops_desktop.backends.registry import open_backend
+    from mlops_desktop.ports.registry import open_registry
 
     choices: list[ReferenceChoice] = []
     for workspace in sorted(config.workspaces, key=lambda w: -w.hosted_stages[-1].rank):
         ctx.check()
         try:
-            versions = open_backend(workspace).list_model_versions(ctx, with_runs=False)
+            versions = open_registry(workspace).list_model_versions(ctx, with_runs=False)
         except MlopsError:
             continue  # an unreachable workspace offers no reference; the navigator says why
         by_name: dict[str, list[Any]] = {}
@@ -68,31 +68,21 @@ def list_endpoint_choices(ctx: TaskContext, config: AppConfig) -> DriftSources:
 
     Local endpoints of MLflow workspaces, and Azure ML online endpoints (their data
     collector's files, downloaded when the drift is computed)."""
-    from mlops_desktop.core.config import BackendKind
-    from mlops_desktop.serving.manager import EndpointManager
+    from mlops_desktop.ports.collected_data import open_collected_data
 
     reference: list[ReferenceChoice] = []
     current: list[ReferenceChoice] = []
     for workspace in sorted(config.workspaces, key=lambda w: -w.hosted_stages[-1].rank):
         ctx.check()
+        collected = open_collected_data(workspace)
         try:
-            if workspace.backend is BackendKind.AZUREML:
-                from mlops_desktop.ui.drift.tasks_drift_azure import azure_endpoints
-
-                endpoints = azure_endpoints(workspace)
-            elif workspace.backend is BackendKind.MLFLOW:
-                endpoints = [
-                    (e.name, [d.name for d in e.deployments])
-                    for e in EndpointManager(workspace).list_endpoints(probe=False)
-                ]
-            else:
-                continue
+            endpoints = collected.list_endpoints()
         except MlopsError:
             continue
-        # Azure ML data is fetched by the hour: "everything" would be unbounded.
-        everything = workspace.backend is BackendKind.MLFLOW
         for name, deployments in endpoints:
-            windows = endpoint_windows(workspace.name, name, deployments, everything=everything)
+            windows = endpoint_windows(
+                workspace.name, name, deployments, everything=collected.whole_history
+            )
             reference += windows.reference
             current += windows.current
     return DriftSources(reference, current)
@@ -141,6 +131,7 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
     from mlops_desktop.drift.config import default_drift_config
     from mlops_desktop.drift.engine import compute_drift
     from mlops_desktop.monitoring.sources import load_source
+    from mlops_desktop.ports.collected_data import open_collected_data
 
     ctx.progress(0, 100, "loading the reference")
     # Downloads (training data, Azure ML collected files) go here and are removed when the
@@ -153,6 +144,7 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
             timestamp=request.timestamp,
             workdir=workdir,
             ctx=_within(ctx, 0, 10),
+            open_collected=open_collected_data,
         )
         ctx.progress(10, 100, "loading the current data")
         current, current_name = load_source(
@@ -161,6 +153,7 @@ def compute_drift_task(ctx: TaskContext, config: AppConfig, request: DriftReques
             timestamp=request.timestamp,
             workdir=workdir,
             ctx=_within(ctx, 10, 30),
+            open_collected=open_collected_data,
         )
 
     def progress(done: int, total: int, message: str) -> None:

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
+from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.entities import Capability, ModelVersion
 from mlops_desktop.core.errors import MlopsError, NotFound
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.ports.provider import ports_of
 from mlops_desktop.promotion.approvals import ApprovalRequest, ApprovalStatus
 from mlops_desktop.promotion.entities import (
     CHAMPION_ALIAS,
@@ -44,11 +45,10 @@ def promotion_capability(source: WorkspaceConfig, target: WorkspaceConfig) -> Ca
     kinds, without opening a backend: it copies between registries of the same kind)."""
     if source.backend is target.backend:
         return Capability(True)
-    kinds = {BackendKind.MLFLOW: "MLflow", BackendKind.AZUREML: "Azure ML"}
     return Capability(
         False,
-        f"{source.name} ({kinds[source.backend]}) and {target.name} "
-        f"({kinds[target.backend]}) are different kinds of workspace",
+        f"{source.name} ({ports_of(source).kind_label}) and {target.name} "
+        f"({ports_of(target).kind_label}) are different kinds of workspace",
     )
 
 
@@ -312,7 +312,6 @@ def load_requests(
 ) -> list[RequestRow]:
     """Pending and approved (not yet executed) requests for ``model`` in the registries of
     ``workspaces`` (those online); a registry shared by several is listed once."""
-    from mlops_desktop.backends.identity import acting_identity
     from mlops_desktop.promotion.approvals import list_requests
 
     rows: list[RequestRow] = []
@@ -322,7 +321,7 @@ def load_requests(
     def viewer(ws: WorkspaceConfig) -> str:
         if ws.name not in viewers:
             try:
-                viewers[ws.name] = acting_identity(ws)
+                viewers[ws.name] = ports_of(ws).acting_identity()
             except MlopsError:
                 viewers[ws.name] = ""
         return viewers[ws.name]

@@ -54,12 +54,19 @@ def check_policies_task(
 ) -> tuple[list[Any], dict[str, str | None]]:
     """Evaluate the retraining policies (all, or ``names``); submit the fired ones' jobs only
     with ``submit``. Returns the recorded decisions and each policy's ``promote_to``."""
+    from mlops_desktop.ports.collected_data import open_collected_data
     from mlops_desktop.retraining.check import check_policies
     from mlops_desktop.retraining.policies import load_policies
 
     ctx.check()
     policies = load_policies()
-    decisions = check_policies(names=names, submit=submit, policies=policies, ctx=ctx)
+    decisions = check_policies(
+        names=names,
+        submit=submit,
+        policies=policies,
+        ctx=ctx,
+        open_collected=open_collected_data,
+    )
     return decisions, {p.name: p.promote_to for p in policies.policies}
 
 

@@ -35,14 +35,12 @@ from PySide6.QtWidgets import (
 from mlops_desktop.core.config import AppConfig, WorkspaceConfig, load_config, save_config
 from mlops_desktop.core.errors import Cancelled, MlopsError
 from mlops_desktop.core.stages import STAGE_ORDER, Stage
+from mlops_desktop.ports.workspace_admin import WorkspaceCreation
 from mlops_desktop.ui.common.backend_tasks import describe_error
 from mlops_desktop.ui.common.task_dialog_parts import heading
 from mlops_desktop.ui.shell.workers import Worker, WorkerPool
 from mlops_desktop.ui.workspaces.azure_create_fields import AzureCreateFields
-from mlops_desktop.ui.workspaces.tasks_azure_workspace import (
-    WorkspaceCreation,
-    ensure_azure_workspace_task,
-)
+from mlops_desktop.ui.workspaces.tasks_azure_workspace import ensure_azure_workspace_task
 from mlops_desktop.ui.workspaces.workspace_form import (
     ALL_STAGES,
     AzureCloudChoice,

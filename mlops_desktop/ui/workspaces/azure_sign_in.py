@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.backends.azureml.settings import AzureSettings, CredentialKind
+from mlops_desktop.core.azure_settings import AzureSettings, CredentialKind
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled, InvalidInput
 from mlops_desktop.core.tasks import TaskContext

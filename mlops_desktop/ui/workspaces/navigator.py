@@ -5,10 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, QMetaMethod, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView, QWidget
 
-from mlops_desktop.backends.azureml.settings import AzureSettings
-from mlops_desktop.core.config import AppConfig, BackendKind
+from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.entities import ConnectionInfo, ConnectionState
-from mlops_desktop.core.errors import InvalidInput
+from mlops_desktop.ports.provider import ports_of
 from mlops_desktop.ui.common.delegates import CountBadgeDelegate
 from mlops_desktop.ui.workspaces.navigator_tree_model import COUNT_ROLE, NavigatorModel, Scope
 
@@ -16,10 +15,10 @@ from mlops_desktop.ui.workspaces.navigator_tree_model import COUNT_ROLE, Navigat
 class NavigatorView(QTreeView):
     """Shows :class:`NavigatorModel`; choosing a node narrows the pages to that scope.
 
-    Emits ``scopeChanged(Scope)`` when the person (or :meth:`set_scope`) picks a node. An Azure
-    ML workspace whose credential signs in interactively (``browser``, ``device-code``) has a
-    *Sign in…* context-menu action emitting ``signInRequested(name)``; it is offered only while
-    something is connected to that signal.
+    Emits ``scopeChanged(Scope)`` when the person (or :meth:`set_scope`) picks a node. A
+    workspace whose ports offer sign-in (an Azure ML workspace whose credential signs in
+    interactively: ``browser``, ``device-code``) has a *Sign in…* context-menu action emitting
+    ``signInRequested(name)``; it is offered only while something is connected to that signal.
     """
 
     scopeChanged = Signal(object)
@@ -80,18 +79,16 @@ class NavigatorView(QTreeView):
     def can_sign_in(self, name: str) -> bool:
         """True when *Sign in…* is offered for workspace ``name``.
 
-        That is an Azure ML workspace, an interactive credential kind (the default chain and
-        the Azure CLI sign in outside the app: ``az login``) and a listener for the request.
+        That is a workspace whose ports declare sign-in supported (an Azure ML workspace with an
+        interactive credential kind: the default chain and the Azure CLI sign in outside the
+        app, ``az login``) and a listener for the request.
         """
         workspace = self.navigator_model.workspace(name)
-        if workspace is None or workspace.backend is not BackendKind.AZUREML:
+        if workspace is None:
             return False
         if not self.isSignalConnected(QMetaMethod.fromSignal(self.signInRequested)):
             return False
-        try:
-            return AzureSettings.from_env().credential.is_interactive
-        except InvalidInput:
-            return False
+        return bool(ports_of(workspace).sign_in)
 
     def context_menu(self, index: QModelIndex) -> QMenu | None:
         """The context menu of the node at ``index`` (None when it has no actions)."""

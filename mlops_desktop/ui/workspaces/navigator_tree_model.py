@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
-from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
+from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.entities import ConnectionInfo, ConnectionState
 from mlops_desktop.core.stages import Stage
+from mlops_desktop.ports.provider import ports_of
 from mlops_desktop.ui.shell import style
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -130,9 +131,7 @@ class NavigatorModel(QStandardItemModel):
         if ws.layout.value == "name-prefix":
             lines.append(f"hosts {ws.stage_label} (registered names prefixed by stage)")
         if info.identity:
-            # Azure names the token's holder; MLflow the tracking user or the OS account.
-            verb = "Signed in as" if ws.backend is BackendKind.AZUREML else "Acting as"
-            lines.append(f"{verb} {info.identity}")
+            lines.append(f"{ports_of(ws).identity_verb} {info.identity}")
         if info.detail and info.state is not ConnectionState.ONLINE:
             lines.append(info.detail)
         if info.server_version:

@@ -2,16 +2,16 @@
 
 The workspace is looked up first: one that exists is only added (azure-ai-ml's create would
 update its tags and description); a missing one is created in its resource group (an ARM
-template deployment: storage account, key vault, Application Insights), then added.
+template deployment: storage account, key vault, Application Insights), then added. The work
+is the ``WorkspaceAdmin`` port's (:mod:`mlops_desktop.ports.workspace_admin`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from mlops_desktop.backends.azureml.entities import AzureWorkspaceInfo
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.ports.provider import ports_of
+from mlops_desktop.ports.workspace_admin import WorkspaceCreation, ensure_workspace
 
 #: Azure regions offered in the *Location* list (any other region name may be typed).
 COMMON_LOCATIONS: tuple[str, ...] = (
@@ -36,14 +36,6 @@ COMMON_LOCATIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class WorkspaceCreation:
-    """What happened on Azure: the workspace, and whether this request created it."""
-
-    info: AzureWorkspaceInfo
-    created: bool
-
-
 def ensure_azure_workspace_task(
     ctx: TaskContext,
     workspace: WorkspaceConfig,
@@ -53,25 +45,10 @@ def ensure_azure_workspace_task(
     description: str = "",
 ) -> WorkspaceCreation:
     """Find the Azure ML workspace, or create it; cancelling stops waiting (Azure goes on)."""
-    from mlops_desktop.backends.azureml.workspace_admin import (
-        create_azure_workspace,
-        find_azure_workspace,
-    )
-
-    azure = workspace.azure
-    where = f"{azure.workspace_name} in {azure.resource_group}" if azure else workspace.name
-    ctx.progress(0, 3, f"looking for {where}")
-    found = find_azure_workspace(workspace)
-    if found is not None:
-        ctx.progress(3, 3, f"{found.name} exists already ({found.location}): adding it")
-        return WorkspaceCreation(found, created=False)
-    ctx.progress(1, 3, f"creating {where} in {location.strip() or '?'} (a few minutes on Azure)")
-    info = create_azure_workspace(
-        workspace,
+    return ensure_workspace(
+        ctx,
+        ports_of(workspace).workspace_admin(),
         location=location,
-        display_name=display_name.strip(),
-        description=description.strip(),
-        ctx=ctx,
+        display_name=display_name,
+        description=description,
     )
-    ctx.progress(3, 3, f"{info.name} created in {info.location}")
-    return WorkspaceCreation(info, created=True)

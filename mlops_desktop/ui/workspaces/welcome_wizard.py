@@ -236,10 +236,10 @@ class WelcomeWizard(QDialog):
 
     def sign_in(self) -> QWidget | None:
         """Sign in to the first Azure ML workspace (Azure's token cache serves the others)."""
-        from mlops_desktop.core.config import BackendKind
+        from mlops_desktop.ports.provider import ports_of
         from mlops_desktop.ui.workspaces.azure_sign_in import AzureSignInDialog
 
-        azure = [w for w in load_config().workspaces if w.backend is BackendKind.AZUREML]
+        azure = [w for w in load_config().workspaces if ports_of(w).has_sign_in]
         if not azure:
             self.azure_status.setText("Add an Azure ML workspace first.")
             return None

@@ -14,8 +14,8 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
-from mlops_desktop.backends.azureml.cloud import KNOWN_CLOUDS, resolve_cloud
-from mlops_desktop.backends.azureml.settings import AzureSettings, CredentialKind
+from mlops_desktop.core.azure_clouds import KNOWN_CLOUDS, resolve_cloud
+from mlops_desktop.core.azure_settings import AzureSettings, CredentialKind
 from mlops_desktop.core.config import (
     AppConfig,
     AzureConnection,

@@ -1,5 +1,8 @@
 """How the Azure ML backend signs in and how patient it is with the network.
 
+Plain configuration (no SDK): it lives in core because the workspace form and the sign-in
+dialog edit it as much as the backend reads it.
+
 Settings come from the constructor or, by default, from ``MLOPS_DESKTOP_AZURE_*`` environment
 variables (so the GUI, the CLI and CI runners share them without a secret in any file):
 
