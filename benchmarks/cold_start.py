@@ -55,6 +55,12 @@ def _wall(argv: list[str], env: dict[str, str]) -> float:
     return spent
 
 
+def _interpreter(env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
+    return time.perf_counter() - started
+
+
 def _import_profile(argv: list[str], env: dict[str, str]) -> tuple[dict[str, float], set[str]]:
     """Inclusive import seconds per top-level package, and the set of modules imported."""
     done = subprocess.run(
@@ -159,9 +165,10 @@ def main() -> int:
             f"cold start — {time.strftime('%Y-%m-%d')}, {platform.node()}, {os.cpu_count()} cores, "
             f"load {load[0]:.2f}, Python {platform.python_version()}, median of {args.runs} runs"
         )
-        print(
-            f"home: {home}{'' if args.home else f' (3 local workspaces × {args.versions} versions)'}"
-        )
+        built = "" if args.home else f" (3 local workspaces × {args.versions} versions)"
+        print(f"home: {home}{built}")
+        floor = statistics.median(_interpreter(env) for _ in range(args.runs))
+        print(f"floor: a bare `python -c pass` takes {floor:.3f} s on this machine now")
         print()
         for label, argv, goal, forbidden in commands:
             _wall(argv, env)  # warm the OS file cache: "cold" means a new interpreter
@@ -172,14 +179,14 @@ def main() -> int:
             wrongly = [h for h in forbidden if h in modules]
             verdict = ""
             if goal is not None:
-                verdict = f"  goal ≤ {goal:.1f} s  ratio {median / goal:.2f} {'OK' if median <= goal else 'OVER'}"
+                status = "OK" if median <= goal else "OVER"
+                verdict = f"  goal ≤ {goal:.1f} s  ratio {median / goal:.2f} {status}"
             print(f"{label}: {median:.3f} s (min {min(times):.3f}, max {max(times):.3f}){verdict}")
             top = sorted(totals.items(), key=lambda kv: kv[1], reverse=True)[:6]
             print("  top imports: " + ", ".join(f"{name} {sec:.3f}s" for name, sec in top))
             print(f"  heavy loaded: {', '.join(loaded) or 'none'}")
-            print(
-                f"  must not load {', '.join(forbidden)}: {'OK' if not wrongly else 'LOADED ' + ', '.join(wrongly)}"
-            )
+            status = "OK" if not wrongly else "LOADED " + ", ".join(wrongly)
+            print(f"  must not load {', '.join(forbidden)}: {status}")
         return 0
 
 
