@@ -83,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         child_exit = _run_frozen_child(argv)
         if child_exit is not None:
             return child_exit
+    if argv == ["--version"]:  # answered before the CLI (and its config model) is imported
+        from mlops_desktop import __version__
+
+        print(f"mlops-desktop {__version__}")
+        return 0
     from mlops_desktop.core import paths
     from mlops_desktop.core.files import keep_files_private
     from mlops_desktop.core.logs import setup_logging

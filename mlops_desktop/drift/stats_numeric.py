@@ -122,32 +122,22 @@ def ks_wasserstein(
 def ks_pvalue(statistic: float, ref: np.ndarray, cur: np.ndarray) -> tuple[float, float, str]:
     """``(statistic, p-value, method)`` with the semantics of ``ks_2samp(method="auto")``.
 
-    For samples of at most 10,000 values scipy's exact distribution is used (through
-    ``ks_2samp`` itself, which also rounds the statistic to the lattice ``h / lcm(n1, n2)``);
-    above that the asymptotic Smirnov distribution ``scipy.stats.distributions.kstwo`` at
-    ``round(n1·n2/(n1+n2))``, exactly as scipy does.
+    For samples of at most 10,000 values scipy's exact distribution is used (the statistic
+    rounded to the lattice ``h / lcm(n1, n2)``, as scipy does); above that the asymptotic Smirnov
+    distribution ``kstwo`` at ``round(n1·n2/(n1+n2))``. Computed by
+    :mod:`mlops_desktop.drift.fast_pvalues`, identical to scipy without importing ``scipy.stats``.
     """
-    n1, n2 = ref.shape[0], cur.shape[0]
-    if max(n1, n2) <= KS_EXACT_MAX_N:
-        import warnings
+    from mlops_desktop.drift.fast_pvalues import ks_2samp_pvalue
 
-        from scipy import stats
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result = stats.ks_2samp(ref, cur, method="auto")
-        return float(result.statistic), float(result.pvalue), "exact"
-    return statistic, ks_asymptotic_pvalue(statistic, n1, n2), "asymp"
+    statistic, pvalue, exact = ks_2samp_pvalue(statistic, ref.shape[0], cur.shape[0])
+    return statistic, pvalue, "exact" if exact else "asymp"
 
 
 def ks_asymptotic_pvalue(statistic: float, n1: int, n2: int) -> float:
     """Two-sided asymptotic KS p-value, as ``ks_2samp(method="asymp")`` computes it."""
-    from scipy.stats import distributions
+    from mlops_desktop.drift import fast_pvalues
 
-    m, n = sorted([float(n1), float(n2)], reverse=True)
-    en = m * n / (m + n)
-    prob = distributions.kstwo.sf(statistic, np.round(en))
-    return float(np.clip(prob, 0.0, 1.0))
+    return fast_pvalues.ks_asymptotic_pvalue(statistic, n1, n2)
 
 
 def normalized_wasserstein(

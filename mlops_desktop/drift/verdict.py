@@ -72,8 +72,6 @@ def _trending(
     config: VerdictConfig,
 ) -> tuple[tuple[str, float, float], ...]:
     """(feature, first value, last value) of features with a significant trend towards drift."""
-    from scipy.stats import kendalltau
-
     found = []
     level = config.trend_pvalue / max(len(features), 1)  # Bonferroni: one test per feature
     for feature in features:
@@ -92,6 +90,8 @@ def _trending(
         ys = [float(p[1]) for p in points]  # type: ignore[arg-type]
         lower_means_drift = feature.metric in LOWER_MEANS_DRIFT
         alternative = "less" if lower_means_drift else "greater"
+        from scipy.stats import kendalltau  # only with a trend to test: costs ~0.5 s cold
+
         test = kendalltau(xs, ys, alternative=alternative)
         if _finite(test.pvalue) and test.pvalue < level:
             found.append((feature.name, ys[0], ys[-1]))
