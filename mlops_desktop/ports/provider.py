@@ -10,9 +10,17 @@ with a reason, never a branch in a caller. Every SDK is imported lazily, on firs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.config import BackendKind, WorkspaceConfig
+
+if TYPE_CHECKING:
+    from mlops_desktop.ports.endpoints import Endpoints
+
+#: Opens a workspace's backend (the GUI passes its own, e.g. one that holds its open lock).
+BackendOpener = Callable[[WorkspaceConfig], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +34,24 @@ class WorkspacePorts:
         """Whether the workspace lives on Azure ML (for the provider's own choices only)."""
         return self.workspace.backend is BackendKind.AZUREML
 
+    def endpoints(self, opener: BackendOpener | None = None) -> Endpoints:
+        """The workspace's online endpoints: Azure ML managed online endpoints, or local
+        serving (for local stores and MLflow servers alike). ``opener`` opens the backend the
+        port asks (capabilities; everything, on Azure ML)."""
+        if self.on_azure:
+            from mlops_desktop.ports.endpoints_azure import AzureEndpoints
+
+            return AzureEndpoints(self.workspace, opener=opener)
+        from mlops_desktop.ports.endpoints_local import LocalEndpoints
+
+        return LocalEndpoints(self.workspace, opener=opener)
+
 
 def ports_of(workspace: WorkspaceConfig) -> WorkspacePorts:
     """The ports ``workspace`` provides."""
     return WorkspacePorts(workspace)
+
+
+def open_endpoints(workspace: WorkspaceConfig, opener: BackendOpener | None = None) -> Endpoints:
+    """The endpoints port of ``workspace`` (close it when done)."""
+    return ports_of(workspace).endpoints(opener)
