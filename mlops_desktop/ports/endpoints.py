@@ -43,6 +43,16 @@ MANAGED_DEPLOYMENT_NAME = NameRule(
     r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$",
     "3-32 letters, digits and '-', starting with a letter (e.g. green)",
 )
+#: VM sizes usually offered for deployments on managed instances, and the usual one.
+MANAGED_INSTANCE_TYPES: tuple[str, ...] = (
+    "Standard_DS2_v2",
+    "Standard_DS3_v2",
+    "Standard_DS4_v2",
+    "Standard_F4s_v2",
+    "Standard_E4s_v3",
+    "Standard_NC6s_v3",
+)
+MANAGED_DEFAULT_INSTANCE_TYPE = "Standard_DS3_v2"
 #: The deployment an endpoint starts with.
 DEFAULT_DEPLOYMENT = "blue"
 
@@ -198,7 +208,9 @@ class Endpoints(Protocol):
 __all__ = [
     "DEFAULT_DEPLOYMENT",
     "LOCAL_TRAITS",
+    "MANAGED_DEFAULT_INSTANCE_TYPE",
     "MANAGED_DEPLOYMENT_NAME",
+    "MANAGED_INSTANCE_TYPES",
     "EndpointTraits",
     "Endpoints",
     "NameRule",

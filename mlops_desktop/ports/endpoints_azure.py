@@ -26,7 +26,12 @@ from mlops_desktop.core.entities import Capability
 from mlops_desktop.core.errors import InvalidInput, MlopsError
 from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ports.endpoints import DEFAULT_DEPLOYMENT, MANAGED_DEPLOYMENT_NAME
+from mlops_desktop.ports.endpoints import (
+    DEFAULT_DEPLOYMENT,
+    MANAGED_DEFAULT_INSTANCE_TYPE,
+    MANAGED_DEPLOYMENT_NAME,
+    MANAGED_INSTANCE_TYPES,
+)
 from mlops_desktop.serving.entities import (
     Deployment,
     DeploymentStatus,
@@ -70,15 +75,8 @@ AZURE_TRAITS = EndpointTraits(
     telemetry_hint=AZURE_TELEMETRY_HINT,
     creates_endpoints=False,
     managed_instances=True,
-    instance_types=(
-        "Standard_DS2_v2",
-        "Standard_DS3_v2",
-        "Standard_DS4_v2",
-        "Standard_F4s_v2",
-        "Standard_E4s_v3",
-        "Standard_NC6s_v3",
-    ),
-    default_instance_type="Standard_DS3_v2",
+    instance_types=MANAGED_INSTANCE_TYPES,
+    default_instance_type=MANAGED_DEFAULT_INSTANCE_TYPE,
     # The example is in the model's files; downloading them to start a request takes long.
     reads_input_example=False,
     json_requests=True,
@@ -109,6 +107,11 @@ class AzureDeployment(Deployment):
     @property
     def state_text(self) -> str:
         """Azure ML's provisioning state."""
+        return self.provisioning_state
+
+    @property
+    def service_state(self) -> str:
+        """Azure ML's provisioning state (Succeeded, Updating, …)."""
         return self.provisioning_state
 
     @property
@@ -152,6 +155,11 @@ class AzureEndpoint(Endpoint):
     @property
     def state_text(self) -> str:
         """Azure ML's provisioning state."""
+        return self.provisioning_state
+
+    @property
+    def service_state(self) -> str:
+        """Azure ML's provisioning state (Succeeded, Updating, …)."""
         return self.provisioning_state
 
     @property

@@ -143,6 +143,12 @@ class Deployment:
         return self.status.value
 
     @property
+    def service_state(self) -> str:
+        """The state a managing service reports ("" here: a local deployment's state is its
+        health)."""
+        return ""
+
+    @property
     def model_text(self) -> str:
         """What it serves, e.g. ``churn v3``."""
         return f"{self.registered_model} v{self.version}"
@@ -178,6 +184,11 @@ class Endpoint:
     def state_text(self) -> str:
         """Its state in the service's own words (running, degraded, …)."""
         return self.status.value
+
+    @property
+    def service_state(self) -> str:
+        """The state a managing service reports ("" here: see :attr:`status`)."""
+        return ""
 
     @property
     def summary(self) -> str:
