@@ -72,10 +72,11 @@ def glyph_icon(kind: str, color: str = "#57606A", size: int = 16) -> QIcon:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(color))
-    if kind == "play":
-        painter.drawPolygon(QPolygonF([QPointF(4.5, 3), QPointF(13, 8), QPointF(4.5, 13)]))
-    elif kind == "stop":
-        painter.drawRoundedRect(QRectF(4, 4, 8, 8), 1.5, 1.5)
+    match kind:
+        case "play":
+            painter.drawPolygon(QPolygonF([QPointF(4.5, 3), QPointF(13, 8), QPointF(4.5, 13)]))
+        case "stop":
+            painter.drawRoundedRect(QRectF(4, 4, 8, 8), 1.5, 1.5)
     painter.end()
     return QIcon(pixmap)
 
@@ -85,8 +86,8 @@ class EndpointsTreeDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
         """Group rows and traffic cells drawn here; everything else as usual."""
-        kind = index.data(KIND_ROLE)
-        if kind == RowKind.WORKSPACE and index.column() == Column.NAME:
+        kind = _row_kind(index)
+        if kind is RowKind.WORKSPACE and index.column() == Column.NAME:
             _paint_workspace_row(painter, option, index)
         elif index.column() == Column.TRAFFIC and kind in (RowKind.ENDPOINT, RowKind.DEPLOYMENT):
             _paint_traffic(self, painter, option, index)
@@ -98,6 +99,12 @@ class EndpointsTreeDelegate(QStyledItemDelegate):
         size = super().sizeHint(option, index)
         group = index.data(KIND_ROLE) == RowKind.WORKSPACE
         return QSize(size.width(), GROUP_ROW_HEIGHT if group else ROW_HEIGHT)
+
+
+def _row_kind(index: AnyIndex) -> RowKind | None:
+    """What the row of ``index`` is (None for no row)."""
+    value = index.data(KIND_ROLE)
+    return None if value is None else RowKind(int(value))
 
 
 def _stage_of(value: object) -> Stage | None:
@@ -187,8 +194,8 @@ def _paint_traffic(
         painter.drawRect(QRectF(x, bar.top(), width, bar.height()))
         x += width
     painter.setClipping(False)
-    kind = index.data(KIND_ROLE)
-    if kind == RowKind.DEPLOYMENT:
+    kind = _row_kind(index)
+    if kind is RowKind.DEPLOYMENT:
         text = f"{segments[0][1]} %" if segments else ""
     else:
         live = [(n, p) for n, p, _ in segments if p > 0]
@@ -198,7 +205,7 @@ def _paint_traffic(
             else (f"{live[0][0]} 100 %" if live else "no live traffic")
         )
     painter.setFont(option.font)
-    painter.setPen(QColor(style.TEXT if kind == RowKind.DEPLOYMENT else style.TEXT_MUTED))
+    painter.setPen(QColor(style.TEXT if kind is RowKind.DEPLOYMENT else style.TEXT_MUTED))
     text_rect = QRectF(bar.right() + 10, rect.top(), rect.right() - bar.right() - 10, rect.height())
     painter.drawText(
         text_rect,
