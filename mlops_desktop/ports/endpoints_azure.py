@@ -105,11 +105,6 @@ class AzureDeployment(Deployment):
         return None
 
     @property
-    def state_text(self) -> str:
-        """Azure ML's provisioning state."""
-        return self.provisioning_state
-
-    @property
     def service_state(self) -> str:
         """Azure ML's provisioning state (Succeeded, Updating, …)."""
         return self.provisioning_state
@@ -151,11 +146,6 @@ class AzureEndpoint(Endpoint):
     def scoring_uri(self) -> str:
         """Where Azure ML scores requests."""
         return self.address
-
-    @property
-    def state_text(self) -> str:
-        """Azure ML's provisioning state."""
-        return self.provisioning_state
 
     @property
     def service_state(self) -> str:

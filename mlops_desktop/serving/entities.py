@@ -139,8 +139,8 @@ class Deployment:
 
     @property
     def state_text(self) -> str:
-        """Its state in the service's own words (health, here)."""
-        return self.status.value
+        """Its state in the words of the service that runs it (else its health)."""
+        return self.service_state or self.status.value
 
     @property
     def service_state(self) -> str:
@@ -182,8 +182,8 @@ class Endpoint:
 
     @property
     def state_text(self) -> str:
-        """Its state in the service's own words (running, degraded, …)."""
-        return self.status.value
+        """Its state in the words of the service that runs it (else running, degraded, …)."""
+        return self.service_state or self.status.value
 
     @property
     def service_state(self) -> str:
