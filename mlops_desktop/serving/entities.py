@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from mlops_desktop.core.errors import InvalidInput, NotFound
 from mlops_desktop.core.serialize import to_jsonable
+from mlops_desktop.serving.layout import DEPLOYMENT_NAME_PATTERN, ENDPOINT_NAME_PATTERN
 
 LOCALHOST = "127.0.0.1"
 
@@ -107,11 +108,10 @@ LOCAL_TRAITS = EndpointTraits(
     collects_requests=True,
     telemetry_source="collected requests",
     endpoint_name_rule=NameRule(
-        r"^[A-Za-z][A-Za-z0-9-]{1,31}$",
-        "2-32 characters: letters, digits or '-', starting with a letter",
+        ENDPOINT_NAME_PATTERN, "2-32 characters: letters, digits or '-', starting with a letter"
     ),
     deployment_name_rule=NameRule(
-        r"^[A-Za-z][A-Za-z0-9_-]{0,31}$",
+        DEPLOYMENT_NAME_PATTERN,
         "1-32 characters: letters, digits, '-' or '_', starting with a letter",
     ),
 )
