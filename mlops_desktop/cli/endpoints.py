@@ -1,27 +1,32 @@
-"""``mlops-desktop endpoints list|create|deploy|traffic|invoke|telemetry|stop|start|delete``.
+"""``mlops-desktop endpoints list|create|deploy|create-deployment|traffic|invoke|logs|…``.
 
-Local endpoints run detached: they keep serving after the command exits. Every change of what
-an endpoint serves (create, deploy, traffic, delete) is checked against the stage's policy
-first and audited (:mod:`mlops_desktop.promotion.serving_guard`).
+One module for every kind of workspace: each command asks the workspace's endpoints port
+(:func:`~mlops_desktop.ports.provider.open_endpoints`) and prints what it answers; what differs
+between local endpoints and Azure ML managed online endpoints comes from the port's declared
+traits. Local endpoints run detached: they keep serving after the command exits. Every change
+of what an endpoint serves (create, deploy, traffic, delete) is checked against the stage's
+policy first and audited (:mod:`mlops_desktop.promotion.serving_guard`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
-from mlops_desktop.core.errors import InvalidInput
+from mlops_desktop.core.errors import InvalidInput, MlopsError
 from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
-    from mlops_desktop.promotion.serving_guard import ServingChange, ServingPermit
-    from mlops_desktop.serving.entities import Endpoint
-    from mlops_desktop.serving.manager import EndpointManager
+    from mlops_desktop.ports.endpoints import Endpoints
+    from mlops_desktop.serving.entities import Deployment, Endpoint
 
 
 class _IntermixedParser(argparse.ArgumentParser):
@@ -112,7 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     invoke.add_argument("--timeout", type=float, default=30.0, help="seconds (30)")
     invoke.set_defaults(handler=invoke_endpoint)
 
-    _register_azure_commands(commands)
+    _register_managed_commands(commands)
 
     telemetry = commands.add_parser("telemetry", help="requests/min, latency, error rate")
     telemetry.add_argument("name")
@@ -147,10 +152,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     heal.set_defaults(handler=heal_endpoints)
 
 
-def _register_azure_commands(commands: argparse._SubParsersAction) -> None:
-    """``create-deployment`` and ``logs``: Azure ML managed online endpoints."""
-    from mlops_desktop.cli import endpoints_azure
-
+def _register_managed_commands(commands: argparse._SubParsersAction) -> None:
+    """``create-deployment`` and ``logs``: endpoints on managed instances (Azure ML)."""
     create = commands.add_parser(
         "create-deployment", help="Azure ML: deploy a model version behind an endpoint (0 %%)"
     )
@@ -161,7 +164,7 @@ def _register_azure_commands(commands: argparse._SubParsersAction) -> None:
     create.add_argument("--instance-type", default="Standard_DS3_v2")
     create.add_argument("--instance-count", type=int, default=1)
     create.add_argument("--json", action="store_true")
-    create.set_defaults(handler=endpoints_azure.create_deployment)
+    create.set_defaults(handler=create_deployment)
 
     logs = commands.add_parser("logs", help="Azure ML: the last lines of a deployment's log")
     logs.add_argument("name", help="endpoint name")
@@ -169,7 +172,7 @@ def _register_azure_commands(commands: argparse._SubParsersAction) -> None:
     logs.add_argument("--deployment", "-d", required=True)
     logs.add_argument("--lines", type=int, default=100, help="how many lines (100)")
     logs.add_argument("--container", choices=["inference-server", "storage-initializer"])
-    logs.set_defaults(handler=endpoints_azure.logs)
+    logs.set_defaults(handler=show_logs)
 
 
 def _workspace(parser: argparse.ArgumentParser) -> None:
@@ -183,73 +186,90 @@ def _model(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _manager(workspace: str) -> EndpointManager:
-    from mlops_desktop.serving.manager import EndpointManager
+@contextmanager
+def _endpoints(workspace: str) -> Iterator[Endpoints]:
+    """The endpoints port of the configured workspace ``workspace``, closed after."""
+    from mlops_desktop.ports.provider import open_endpoints
 
-    return EndpointManager(load_app_config().workspace(workspace))
-
-
-def _endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
-    data: dict[str, Any] = to_jsonable(endpoint)
-    data["url"] = endpoint.url
-    data["scoring_uri"] = endpoint.scoring_uri
-    data["directory"] = str(endpoint.directory)
-    for item, deployment in zip(data["deployments"], endpoint.deployments, strict=True):
-        item["model_dir"] = str(deployment.model_dir)
-        item["url"] = deployment.url
-    return data
+    port = open_endpoints(load_app_config().workspace(workspace))
+    try:
+        yield port
+    finally:
+        port.close()
 
 
-def _print_endpoints(
-    endpoints: list[Endpoint],
-    as_json: bool,
-    azure: tuple[list[dict[str, Any]], list[list[str]]] = ([], []),
-) -> None:
-    # ``azure``: JSON items and table rows of Azure ML endpoints (see endpoints_azure).
+def _deployment_row(endpoint: Endpoint, deployment: Deployment | None) -> list[str]:
+    head = [endpoint.name, endpoint.workspace, endpoint.url, endpoint.state_text]
+    if deployment is None:
+        return [*head, "-", "", "", "", ""]
+    d = deployment
+    mirror = f"{d.mirror}%" if d.mirror else ""
+    return [*head, d.name, d.model_text, f"{d.traffic}%", mirror, d.state_text]
+
+
+def _print_endpoints(endpoints: list[Endpoint], as_json: bool) -> None:
     if as_json:
-        print_json([_endpoint_json(e) for e in endpoints] + azure[0])
+        print_json([e.listing_json() for e in endpoints])
         return
-    if not endpoints and not azure[1]:
+    if not endpoints:
         print("no endpoints")
         return
-    rows = list(azure[1])
-    for e in endpoints:
-        for d in e.deployments or ():
-            rows.append(
-                [
-                    e.name,
-                    e.workspace,
-                    e.url,
-                    e.status.value,
-                    d.name,
-                    f"{d.registered_model} v{d.version}",
-                    f"{d.traffic}%",
-                    f"{d.mirror}%" if d.mirror else "",
-                    d.status.value,
-                ]
-            )
-        if not e.deployments:
-            rows.append([e.name, e.workspace, e.url, e.status.value, "-", "", "", "", ""])
+    rows = [_deployment_row(e, d) for e in endpoints for d in (e.deployments or (None,))]
     headers = ["ENDPOINT", "WORKSPACE", "URL", "STATUS", "DEPLOYMENT", "MODEL", "TRAFFIC"]
     print_table([*headers, "MIRROR", "HEALTH"], rows)
 
 
+def _print_instances(endpoint: Endpoint) -> None:
+    """The deployments of an endpoint on managed instances, with their VM size and count."""
+    rows = [
+        [
+            d.name,
+            d.state_text,
+            d.model_text,
+            f"{d.traffic}%",
+            f"{d.mirror}%" if d.mirror else "",
+            d.instances.replace(" × ", " x"),
+        ]
+        for d in endpoint.deployments
+    ]
+    print_table(["DEPLOYMENT", "STATE", "MODEL", "TRAFFIC", "MIRROR", "INSTANCES"], rows)
+
+
+def _report(endpoint: Endpoint, as_json: bool, message: str) -> None:
+    """An endpoint after a change: as JSON, or ``message`` and its deployments."""
+    if as_json:
+        print_json(endpoint.to_json())
+        return
+    print(message)
+    if endpoint.traits.managed_instances:
+        _print_instances(endpoint)
+    else:
+        _print_endpoints([endpoint], False)
+
+
 def list_endpoints(args: argparse.Namespace) -> int:
-    """List endpoints of one or every workspace, with deployments and health."""
-    from mlops_desktop.serving.manager import EndpointManager
+    """List endpoints of one or every workspace, with deployments and health.
+
+    A workspace that cannot be read is named on stderr and the others are still listed; the
+    exit status is then 2, in text and JSON alike.
+    """
+    from mlops_desktop.ports.provider import open_endpoints
 
     config = load_app_config()
     workspaces = [config.workspace(args.workspace)] if args.workspace else config.workspaces
-    from mlops_desktop.cli import endpoints_azure
-
     endpoints: list[Endpoint] = []
-    azure = [ws for ws in workspaces if endpoints_azure.is_azure(ws)]
+    failed: list[str] = []
     for ws in workspaces:
-        if ws not in azure:
-            endpoints.extend(EndpointManager(ws).list_endpoints())
-    items, rows, failed = endpoints_azure.azure_listing(azure)
-    _print_endpoints(endpoints, args.json, (items, rows))
-    # A workspace that could not be read is an error, in text and JSON alike (stderr names it).
+        try:
+            port = open_endpoints(ws)
+            try:
+                endpoints.extend(port.list_endpoints())
+            finally:
+                port.close()
+        except MlopsError as exc:
+            print(f"{ws.name}: {exc.message}", file=sys.stderr)
+            failed.append(ws.name)
+    _print_endpoints(endpoints, args.json)
     return 2 if failed else 0
 
 
@@ -257,64 +277,64 @@ def _context(args: argparse.Namespace) -> TaskContext:
     return TaskContext(progress_printer(quiet=getattr(args, "json", False)))
 
 
-def _guard(workspace: str, change: ServingChange) -> ServingPermit:
-    from mlops_desktop.promotion.serving_guard import guard_serving_change
-
-    return guard_serving_change(load_app_config().workspace(workspace), change)
-
-
 def create_endpoint(args: argparse.Namespace) -> int:
     """Create an endpoint with its first deployment (the stage's policy checked, audited)."""
-    from mlops_desktop.promotion.serving_guard import planned_create
-
-    change = planned_create(args.name, args.deployment, args.model, args.version, origin="CLI")
-    permit = _guard(args.workspace, change)
-    endpoint = _manager(args.workspace).create_endpoint(
-        args.name,
-        model=args.model,
-        version=args.version,
-        deployment=args.deployment,
-        port=args.port,
-        ctx=_context(args),
-    )
-    permit.record(endpoint)
+    with _endpoints(args.workspace) as port:
+        endpoint = port.create_endpoint(
+            args.name,
+            model=args.model,
+            version=args.version,
+            deployment=args.deployment,
+            port=args.port,
+            ctx=_context(args),
+            origin="CLI",
+        )
     _report(endpoint, args.json, f"endpoint {endpoint.name!r} serves at {endpoint.scoring_uri}")
     return 0
 
 
 def deploy_model(args: argparse.Namespace) -> int:
     """Add a deployment to an endpoint (the stage's policy checked, audited)."""
-    from mlops_desktop.promotion.serving_guard import planned_deploy
-
-    manager = _manager(args.workspace)
-    before = manager.get_endpoint(args.name, probe=False)
-    change = planned_deploy(
-        before, args.deployment, args.model, args.version, args.traffic, origin="CLI"
-    )
-    permit = _guard(args.workspace, change)
-    endpoint = manager.add_deployment(
-        args.name,
-        args.deployment,
-        model=args.model,
-        version=args.version,
-        traffic=args.traffic,
-        ctx=_context(args),
-    )
-    permit.record(endpoint)
+    with _endpoints(args.workspace) as port:
+        endpoint = port.deploy_version(
+            args.name,
+            args.deployment,
+            model=args.model,
+            version=args.version,
+            traffic=args.traffic,
+            ctx=_context(args),
+            origin="CLI",
+        )
     _report(endpoint, args.json, f"deployment {args.deployment!r} added to {endpoint.name!r}")
     return 0
 
 
-def _report(endpoint: Endpoint, as_json: bool, message: str) -> None:
-    if as_json:
-        print_json(_endpoint_json(endpoint))
-        return
-    print(message)
-    _print_endpoints([endpoint], False)
+def create_deployment(args: argparse.Namespace) -> int:
+    """Deploy a model version (or alias) on managed instances behind an endpoint at 0 %
+    traffic (permission and the stage's policy checked, audited)."""
+    with _endpoints(args.workspace) as port:
+        endpoint = port.deploy_version(
+            args.name,
+            args.deployment,
+            model=args.model,
+            version=args.version,
+            instance_type=args.instance_type,
+            instance_count=args.instance_count,
+            ctx=_context(args),
+            origin="CLI",
+        )
+    version = endpoint.deployment(args.deployment).version
+    _report(
+        endpoint,
+        args.json,
+        f"deployment {args.deployment!r} of {args.model} v{version} created in {args.name!r} "
+        "(0 % traffic; shift it with `endpoints traffic`)",
+    )
+    return 0
 
 
 def set_traffic(args: argparse.Namespace) -> int:
-    """Set the traffic split and/or the mirror."""
+    """Set the traffic split and/or the mirror (the stage's policy checked, audited)."""
     from mlops_desktop.serving.traffic import parse_weights
 
     if not args.weights and args.mirror is None:
@@ -326,23 +346,10 @@ def set_traffic(args: argparse.Namespace) -> int:
     if args.mirror is not None:
         text = args.mirror.strip()
         mirror = {} if text.lower() == "none" else parse_weights([text], what="mirror")
-    from mlops_desktop.cli import endpoints_azure
-
-    if endpoints_azure.is_azure_workspace(args.workspace):
-        return endpoints_azure.set_traffic(args, weights, mirror)
-    from mlops_desktop.core.audit import AuditLog
-    from mlops_desktop.promotion.serving_guard import planned_traffic
-
-    # A broken audit log refuses the change before the endpoint is even looked up.
-    AuditLog().ensure_appendable()
-    manager = _manager(args.workspace)
-    before = manager.get_endpoint(args.name, probe=False)
-    # Every traffic change is checked against the stage's policy and audited.
-    permit = _guard(args.workspace, planned_traffic(before, weights, origin="CLI"))
-    endpoint = manager.set_traffic(args.name, weights, mirror)
-    permit.record(endpoint)
-    split = " ".join(f"{k}={v}" for k, v in endpoint.traffic.items())
-    mirrored = " ".join(f"{k}={v}" for k, v in endpoint.mirror_traffic.items()) or "none"
+    with _endpoints(args.workspace) as port:
+        endpoint = port.set_traffic(args.name, weights, mirror, ctx=_context(args), origin="CLI")
+    split = " ".join(f"{k}={v}" for k, v in endpoint.stated_traffic.items())
+    mirrored = " ".join(f"{k}={v}" for k, v in endpoint.stated_mirror.items()) or "none"
     _report(endpoint, args.json, f"traffic of {endpoint.name!r}: {split}; mirror: {mirrored}")
     return 0
 
@@ -360,39 +367,55 @@ def _read_data(source: str | None) -> bytes | None:
 
 def invoke_endpoint(args: argparse.Namespace) -> int:
     """Send one scoring request; prints the answer (exit 2 for an error answer)."""
-    from mlops_desktop.cli import endpoints_azure
-
-    if endpoints_azure.is_azure_workspace(args.workspace):
-        return endpoints_azure.invoke(args)
-    result = _manager(args.workspace).invoke(
-        args.name,
-        _read_data(args.data),
-        deployment=args.deployment,
-        content_type=args.content_type,
-        timeout=args.timeout,
-    )
+    with _endpoints(args.workspace) as port:
+        traits = port.traits
+        if not args.data and not traits.reads_input_example:
+            raise InvalidInput(
+                f"{traits.label} endpoints need a request body",
+                hint=f"give --data request.json, e.g. {_TEMPLATE_HINT}",
+            )
+        body = _read_data(args.data)
+        if traits.json_requests and body is not None:
+            try:
+                json.loads(body)
+            except ValueError as exc:
+                raise InvalidInput(f"{args.data} is not JSON: {exc}") from None
+        result = port.invoke(
+            args.name,
+            body,
+            deployment=args.deployment,
+            content_type=args.content_type,
+            timeout=args.timeout,
+        )
     if not result.ok:
         where = f" from deployment {result.deployment!r}" if result.deployment else ""
         print(f"error: HTTP {result.status}{where}: {result.message}", file=sys.stderr)
         return 2
     sys.stdout.write(result.body.decode("utf-8", errors="replace").rstrip("\n") + "\n")
-    print(
-        f"deployment {result.deployment}, {result.latency_ms:.1f} ms, request {result.request_id}",
-        file=sys.stderr,
-    )
+    if traits.collects_requests:  # the request id finds it among the collected requests
+        print(
+            f"deployment {result.deployment}, {result.latency_ms:.1f} ms, "
+            f"request {result.request_id}",
+            file=sys.stderr,
+        )
     return 0
+
+
+#: The shape of a request to a service that takes JSON only (for the hint).
+_TEMPLATE_HINT = '{"input_data": {"columns": [...], "data": [[...]]}}'
 
 
 def show_telemetry(args: argparse.Namespace) -> int:
     """Print requests/min, error rate and latency per time bucket."""
     if args.window <= 0 or args.bucket <= 0:
         raise InvalidInput("--window and --bucket must be positive minutes")
-    frame = _manager(args.workspace).telemetry(
-        args.name,
-        timedelta(minutes=args.window),
-        bucket=timedelta(minutes=args.bucket),
-        by_deployment=args.by_deployment,
-    )
+    with _endpoints(args.workspace) as port:
+        frame = port.telemetry(
+            args.name,
+            timedelta(minutes=args.window),
+            bucket=timedelta(minutes=args.bucket),
+            by_deployment=args.by_deployment,
+        )
     frame = frame[frame["requests"] > 0]
     if args.json:
         records = frame.assign(time=frame["time"].map(lambda t: t.isoformat()))
@@ -418,38 +441,41 @@ def show_telemetry(args: argparse.Namespace) -> int:
     return 0
 
 
+def show_logs(args: argparse.Namespace) -> int:
+    """Print the last lines of a deployment's container log."""
+    with _endpoints(args.workspace) as port:
+        text = port.logs(
+            args.name, args.deployment, lines=args.lines, container=args.container or ""
+        )
+    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    return 0
+
+
 def stop(args: argparse.Namespace) -> int:
     """Stop an endpoint."""
-    endpoint = _manager(args.workspace).stop_endpoint(args.name)
+    with _endpoints(args.workspace) as port:
+        endpoint = port.stop_endpoint(args.name)
     print(f"endpoint {endpoint.name!r} stopped (port {endpoint.port} stays reserved)")
     return 0
 
 
 def start(args: argparse.Namespace) -> int:
     """Start an endpoint (or restart what died)."""
-    endpoint = _manager(args.workspace).start_endpoint(args.name, _context(args))
+    with _endpoints(args.workspace) as port:
+        endpoint = port.start_endpoint(args.name, _context(args))
     _report(endpoint, False, f"endpoint {endpoint.name!r} serves at {endpoint.scoring_uri}")
     return 0
 
 
 def delete_endpoint(args: argparse.Namespace) -> int:
-    """Delete an endpoint or one deployment."""
-    from mlops_desktop.cli import endpoints_azure
-
-    if endpoints_azure.is_azure_workspace(args.workspace):
-        return endpoints_azure.delete_deployment(args)
-    from mlops_desktop.promotion.serving_guard import planned_delete
-
-    manager = _manager(args.workspace)
-    before = manager.get_endpoint(args.name, probe=False)
-    permit = _guard(args.workspace, planned_delete(before, args.deployment, origin="CLI"))
-    if args.deployment:
-        endpoint = manager.delete_deployment(args.name, args.deployment)
-        permit.record(endpoint)
-        _report(endpoint, False, f"deployment {args.deployment!r} deleted")
-        return 0
-    manager.delete_endpoint(args.name, keep_data=args.keep_data)
-    permit.record(None)
+    """Delete an endpoint or one deployment (the stage's policy checked, audited)."""
+    with _endpoints(args.workspace) as port:
+        if args.deployment:
+            ctx = TaskContext(progress_printer())
+            endpoint = port.delete_deployment(args.name, args.deployment, ctx=ctx, origin="CLI")
+            _report(endpoint, False, f"deployment {args.deployment!r} deleted")
+            return 0
+        port.delete_endpoint(args.name, keep_data=args.keep_data, origin="CLI")
     kept = " (collected data kept)" if args.keep_data else ""
     print(f"endpoint {args.name!r} deleted{kept}")
     return 0

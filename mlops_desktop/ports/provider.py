@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
 from mlops_desktop.core.entities import Capability
@@ -21,6 +21,7 @@ from mlops_desktop.core.errors import InvalidInput
 if TYPE_CHECKING:
     from mlops_desktop.ports.collected_data import CollectedData
     from mlops_desktop.ports.compute import Compute
+    from mlops_desktop.ports.endpoints import Endpoints
     from mlops_desktop.ports.identity import Identity
     from mlops_desktop.ports.jobs import JobKind, Jobs
     from mlops_desktop.ports.registry import ModelRegistry
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 
 #: What the GUI and the CLI call each kind of workspace.
 _KIND_LABELS = {BackendKind.MLFLOW: "MLflow", BackendKind.AZUREML: "Azure ML"}
+
+#: Opens a workspace's backend (the GUI passes its own, e.g. one that holds its open lock).
+BackendOpener = Callable[[WorkspaceConfig], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +205,18 @@ class WorkspacePorts:
 
         return AzureWorkspaceAdmin(self.workspace)
 
+    def endpoints(self, opener: BackendOpener | None = None) -> Endpoints:
+        """The workspace's online endpoints: Azure ML managed online endpoints, or local
+        serving (for local stores and MLflow servers alike). ``opener`` opens the backend the
+        port asks (capabilities; everything, on Azure ML)."""
+        if self.on_azure:
+            from mlops_desktop.ports.endpoints_azure import AzureEndpoints
+
+            return AzureEndpoints(self.workspace, opener=opener)
+        from mlops_desktop.ports.endpoints_local import LocalEndpoints
+
+        return LocalEndpoints(self.workspace, opener=opener)
+
 
 def ports_of(workspace: WorkspaceConfig) -> WorkspacePorts:
     """The ports ``workspace`` provides."""
@@ -253,3 +269,8 @@ def schedule_workspaces(config: AppConfig, only: str | None = None) -> list[Work
 def service_compute_workspaces(config: AppConfig) -> list[WorkspaceConfig]:
     """The workspaces with service compute (clusters, quota)."""
     return _having(config, lambda p: p.compute().service_compute, None)
+
+
+def open_endpoints(workspace: WorkspaceConfig, opener: BackendOpener | None = None) -> Endpoints:
+    """The endpoints port of ``workspace`` (close it when done)."""
+    return ports_of(workspace).endpoints(opener)

@@ -25,8 +25,11 @@ from pathlib import Path
 from mlops_desktop.core.errors import InvalidInput
 
 STATE_FILE = "endpoint.json"
-_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,31}$")
-_DEPLOYMENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+#: Names of local endpoints and deployments (the endpoints port declares them as its rules).
+ENDPOINT_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9-]{1,31}$"
+DEPLOYMENT_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,31}$"
+_NAME_RE = re.compile(ENDPOINT_NAME_PATTERN)
+_DEPLOYMENT_RE = re.compile(DEPLOYMENT_NAME_PATTERN)
 
 
 def check_endpoint_name(name: str) -> str:

@@ -16,7 +16,7 @@ from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Unavailable
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.endpoints.tasks_azure_endpoints import list_azure_endpoints
+from mlops_desktop.ui.endpoints.tasks_endpoints import list_endpoints_of
 from mlops_desktop.ui.jobs.tasks_azure_schedules import list_azure_schedules
 from mlops_desktop.ui.jobs.tasks_jobs import rerun_choices_task
 from mlops_desktop.ui.jobs.tasks_service_jobs import list_service_jobs
@@ -27,7 +27,7 @@ def _start(workspaces: list[WorkspaceConfig]) -> None:
     schedules view and the Retrain dialog's choices, each in a worker with its own backend."""
     ctx = TaskContext()
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = [pool.submit(list_azure_endpoints, ws) for ws in workspaces]
+        futures = [pool.submit(list_endpoints_of, ws) for ws in workspaces]
         futures.append(pool.submit(list_service_jobs, ctx, workspaces))
         futures.append(pool.submit(list_azure_schedules, ctx, workspaces))
         futures += [pool.submit(rerun_choices_task, ctx, ws) for ws in workspaces]

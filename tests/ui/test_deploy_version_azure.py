@@ -16,7 +16,7 @@ from test_azure_pages import WAIT_MS, ArmTestServer, _config, _endpoints_page, s
 from mlops_desktop.core.audit import AuditLog
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.endpoints.tasks_azure_deploy import (
+from mlops_desktop.ui.endpoints.tasks_deploy import (
     DeployRequest,
     check_deploy_request,
     suggested_deployment_name,

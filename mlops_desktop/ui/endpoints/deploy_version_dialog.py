@@ -1,9 +1,11 @@
-"""The *Deploy version…* dialog of an Azure ML endpoint: a new deployment at 0 % traffic.
+"""The *Deploy version…* dialog of an endpoint on managed instances (Azure ML online
+endpoints): a new deployment at 0 % traffic.
 
 Model and version come from the workspace's registry (read in a worker); the deployment name
-(blue/green when free), instance type and count are checked inline. *Deploy* runs in a worker
-with progress; *Cancel* then stops waiting (Azure ML still finishes an accepted deployment).
-Where the signed-in identity may not create deployments, *Deploy* is off and says why.
+(blue/green when free, by the kind's name rule), instance type and count are checked inline.
+*Deploy* runs in a worker with progress; *Cancel* then stops waiting (the service still
+finishes an accepted deployment). Where the signed-in identity may not create deployments,
+*Deploy* is off and says why.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import Cancelled, InvalidInput
+from mlops_desktop.serving.entities import EndpointTraits
 from mlops_desktop.ui.common.backend_tasks import describe_error
 from mlops_desktop.ui.common.task_dialog_parts import (
     DialogTask,
@@ -30,21 +33,19 @@ from mlops_desktop.ui.common.task_dialog_parts import (
     stack,
 )
 from mlops_desktop.ui.endpoints import tasks_endpoints as tasks
-from mlops_desktop.ui.endpoints.tasks_azure_deploy import (
-    DEFAULT_INSTANCE_TYPE,
-    INSTANCE_TYPES,
+from mlops_desktop.ui.endpoints.tasks_deploy import (
     DeployRequest,
     check_deploy_request,
-    deploy_azure_version_task,
+    deploy_version_task,
     suggested_deployment_name,
 )
 from mlops_desktop.ui.shell.workers import LatestRequest, WorkerPool
 
 
 class DeployVersionDialog(QDialog):
-    """Deploys a registered model version behind an Azure ML endpoint; emits ``deployed``."""
+    """Deploys a registered model version behind an endpoint; emits ``deployed``."""
 
-    #: (workspace, endpoint, deployment) once Azure ML created it.
+    #: (workspace, endpoint, deployment) once the service created it.
     deployed = Signal(str, str, str)
 
     def __init__(
@@ -55,10 +56,17 @@ class DeployVersionDialog(QDialog):
         *,
         taken: tuple[str, ...] = (),
         blocked: str = "",
+        traits: EndpointTraits | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        """``taken``: the endpoint's deployments; ``blocked``: why deploying is not allowed."""
+        """``taken``: the endpoint's deployments; ``blocked``: why deploying is not allowed;
+        ``traits``: the endpoint's kind (default: the workspace's)."""
         super().__init__(parent)
+        if traits is None:
+            from mlops_desktop.ports.provider import ports_of
+
+            traits = ports_of(workspace).endpoints().traits
+        self._traits = traits
         self.setObjectName("DeployVersionDialog")
         self.setWindowTitle("Deploy version")
         self.setMinimumWidth(560)
@@ -73,7 +81,7 @@ class DeployVersionDialog(QDialog):
 
         title, intro = heading(
             f"Deploy a version to {endpoint}",
-            f"Adds a managed online deployment to {endpoint} in Azure ML workspace "
+            f"Adds a managed online deployment to {endpoint} in {traits.label} workspace "
             f"{workspace.name} at 0 % traffic. Shift traffic in the Traffic tab once it is "
             "healthy.",
         )
@@ -90,8 +98,8 @@ class DeployVersionDialog(QDialog):
         self.name_edit.textEdited.connect(self._name_edited)
         self.instance_combo = QComboBox()
         self.instance_combo.setEditable(True)
-        self.instance_combo.addItems(list(INSTANCE_TYPES))
-        self.instance_combo.setCurrentText(DEFAULT_INSTANCE_TYPE)
+        self.instance_combo.addItems(list(traits.instance_types))
+        self.instance_combo.setCurrentText(traits.default_instance_type)
         self.instance_combo.setAccessibleName("Instance type")
         self.count_spin = QSpinBox()
         self.count_spin.setRange(1, 50)
@@ -119,7 +127,7 @@ class DeployVersionDialog(QDialog):
         self.deploy_button = footer.ok_button
         stack(self, title, intro, form, *footer.widgets(), spacing=8)
 
-        # Azure ML finishes an accepted deployment even when the dialog stops waiting for it.
+        # The service finishes an accepted deployment even when the dialog stops waiting.
         self._deploy = DialogTask(
             self,
             footer,
@@ -133,7 +141,8 @@ class DeployVersionDialog(QDialog):
             ok_text="Deploy",
             busy_text="Deploying…",
             stopped_text=(
-                "Stopped waiting; Azure ML may still finish the deployment (Refresh shows it)."
+                f"Stopped waiting; {traits.label} may still finish the deployment "
+                "(Refresh shows it)."
             ),
             revalidate=lambda _running: self.validate(),
         )
@@ -151,7 +160,7 @@ class DeployVersionDialog(QDialog):
         self._models_request.begin()
         self.models_status.setText(f"Reading the models of {self._workspace.name}…")
         worker = self._pool.submit(
-            tasks.list_model_choices, self._workspace, name="Azure model choices"
+            tasks.list_model_choices, self._workspace, name="model choices to deploy"
         )
         self._models_request.track(worker)
         self._models_request.connect(worker.signals.result, self._on_models)
@@ -205,6 +214,7 @@ class DeployVersionDialog(QDialog):
                 instance_count=self.count_spin.value(),
             ),
             self._taken,
+            self._traits.deployment_name_rule,
         )
 
     def validate(self) -> bool:
@@ -231,16 +241,16 @@ class DeployVersionDialog(QDialog):
     # -- deploy -------------------------------------------------------------------------------
 
     def accept(self) -> None:
-        """Deploy in a worker; the dialog closes once Azure ML created the deployment."""
+        """Deploy in a worker; the dialog closes once the service created the deployment."""
         if self._deploy.running or not self.validate():
             return
         request = self.request()
         self._deploy.start(
             self._pool,
-            deploy_azure_version_task,
+            deploy_version_task,
             self._workspace,
             request,
-            name="deploy to Azure ML",
+            name=f"deploy to {self._traits.label}",
             status=f"Deploying {request.model} version {request.version} as {request.deployment}…",
             on_result=self._on_deployed,
             counted=True,

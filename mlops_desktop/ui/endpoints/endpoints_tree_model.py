@@ -21,11 +21,6 @@ from mlops_desktop.serving.entities import (
     Endpoint,
     EndpointStatus,
 )
-from mlops_desktop.ui.endpoints.tasks_azure_endpoints import (
-    azure_endpoint_summary,
-    instances_text,
-    is_azure_endpoint,
-)
 from mlops_desktop.ui.endpoints.tasks_endpoints import WorkspaceEndpoints
 from mlops_desktop.ui.shell import style
 
@@ -395,14 +390,14 @@ class EndpointsModel(QAbstractItemModel):
             models = sorted({d.registered_model for d in endpoint.deployments})
             versions = sorted({d.version for d in endpoint.deployments}, key=_version_key)
             mirror = endpoint.mirror_traffic
-            azure_state = getattr(endpoint, "provisioning_state", "")
+            service_state = endpoint.service_state
             values = {
                 Column.NAME: endpoint.name,
-                # Azure ML: its provisioning state (Succeeded, Updating, …) says more.
+                # A managed service's own state (Succeeded, Updating, …) says more.
                 Column.STATUS: (
-                    f"{azure_state} · no deployments"
-                    if azure_state and not endpoint.deployments
-                    else azure_state or status_text(status)
+                    f"{service_state} · no deployments"
+                    if service_state and not endpoint.deployments
+                    else service_state or status_text(status)
                 ),
                 Column.MODEL: models[0] if len(models) == 1 else f"{len(models)} models",
                 Column.VERSION: ", ".join(f"v{v}" for v in versions),
@@ -432,16 +427,16 @@ class EndpointsModel(QAbstractItemModel):
         if role == TRAFFIC_ROLE and column is Column.TRAFFIC:
             return [(deployment.name, deployment.traffic, color)]
         if role == Qt.ItemDataRole.DisplayRole:
-            azure_state = getattr(deployment, "provisioning_state", "")
+            service_state = deployment.service_state
             values = {
                 Column.NAME: deployment.name,
-                Column.STATUS: azure_state or status_text(status),
+                Column.STATUS: service_state or status_text(status),
                 Column.MODEL: deployment.registered_model,
                 Column.VERSION: f"v{deployment.version}",
                 Column.TRAFFIC: f"{deployment.traffic} %",
                 Column.MIRROR: f"{deployment.mirror} %" if deployment.mirror else "—",
                 Column.URL: deployment.url
-                or (instances_text(deployment) if azure_state else "not running"),
+                or (deployment.instances if service_state else "not running"),
             }
             return values[column]
         if role == Qt.ItemDataRole.DecorationRole:
@@ -469,12 +464,12 @@ def _status_icon(status: str) -> QIcon:
 
 
 def _endpoint_tooltip(endpoint: Endpoint) -> str:
-    if is_azure_endpoint(endpoint):
+    if not endpoint.traits.local_processes:  # a managed service: its state and summary
         return "<br>".join(
             [
-                f"<b>{endpoint.name}</b> — Azure ML, {getattr(endpoint, 'provisioning_state', '')}",
+                f"<b>{endpoint.name}</b> — {endpoint.traits.label}, {endpoint.service_state}",
                 f"Scoring URI: {endpoint.scoring_uri}",
-                azure_endpoint_summary(endpoint),  # type: ignore[arg-type]
+                endpoint.summary,
             ]
         )
     lines = [
@@ -489,13 +484,13 @@ def _endpoint_tooltip(endpoint: Endpoint) -> str:
 
 
 def _deployment_tooltip(deployment: Deployment) -> str:
-    if getattr(deployment, "provisioning_state", ""):
+    if deployment.service_state:
         return "<br>".join(
             [
-                f"<b>{deployment.name}</b> — {getattr(deployment, 'provisioning_state', '')}",
+                f"<b>{deployment.name}</b> — {deployment.service_state}",
                 f"{deployment.registered_model} version {deployment.version}",
                 f"Traffic {deployment.traffic} %, mirror {deployment.mirror} %",
-                f"Instances: {instances_text(deployment) or 'unknown'}",
+                f"Instances: {deployment.instances or 'unknown'}",
             ]
         )
     lines = [

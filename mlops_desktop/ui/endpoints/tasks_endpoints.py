@@ -1,41 +1,39 @@
 """Task bodies behind the Endpoints page: plain functions ``fn(ctx, ...)``, free of Qt.
 
 They run in :mod:`mlops_desktop.ui.shell.workers` threads in the app and are called directly in
-tests. Everything heavy (the serving package, pandas, the backend SDKs) is imported inside the
-functions, so importing this module costs nothing at start-up. Results are frozen dataclasses of
-plain Python values (no DataFrames), so the GUI thread never needs pandas.
+tests. Each opens the workspace's endpoints port
+(:func:`~mlops_desktop.ports.provider.open_endpoints`) for the call and closes it after, so
+local endpoints and Azure ML online endpoints take the same path; what differs between them
+rides on the port's traits. Everything heavy (the serving package, pandas, the backend SDKs)
+is imported inside the functions, so importing this module costs nothing at start-up.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.core.config import AppConfig, BackendKind, WorkspaceConfig
+from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 from mlops_desktop.core.entities import Capability
 from mlops_desktop.core.errors import InvalidInput, MlopsError
 from mlops_desktop.core.stages import Stage
 from mlops_desktop.core.tasks import TaskContext
+from mlops_desktop.serving.entities import LOCAL_TRAITS, EndpointTraits
 from mlops_desktop.ui.common.backend_tasks import _OPEN_LOCK, BackendOpener, describe_error
+from mlops_desktop.ui.endpoints.tasks_endpoint_telemetry import (
+    DEFAULT_WINDOW,
+    TELEMETRY_WINDOWS,
+    DeploymentLatency,
+    EndpointTelemetry,
+    endpoint_telemetry,
+)
 
 if TYPE_CHECKING:
+    from mlops_desktop.ports.endpoints import Endpoints
     from mlops_desktop.serving.entities import Endpoint, InvocationResult
-    from mlops_desktop.serving.manager import EndpointManager
-
-#: Builds the endpoint manager of a workspace (tests may pass their own).
-ManagerFactory = Callable[[WorkspaceConfig], "EndpointManager"]
-
-#: Telemetry windows the page offers: label -> (window, bucket).
-TELEMETRY_WINDOWS: dict[str, tuple[timedelta, timedelta]] = {
-    "1 h": (timedelta(hours=1), timedelta(minutes=1)),
-    "24 h": (timedelta(hours=24), timedelta(minutes=15)),
-    "7 d": (timedelta(days=7), timedelta(hours=1)),
-}
-DEFAULT_WINDOW = "1 h"
 
 CREATE_COMMAND = "mlops-desktop endpoints create NAME --workspace W --model M --version V"
 
@@ -55,71 +53,13 @@ class WorkspaceEndpoints:
     endpoints: tuple[Endpoint, ...] = ()
     #: Listing failed (the endpoints folder could not be read): the message.
     error: str = ""
-    #: An Azure ML workspace: its online endpoints, not local ones (nothing to create here).
-    azure: bool = False
+    #: What the workspace's kind of endpoint is like (e.g. whether the app creates them).
+    traits: EndpointTraits = LOCAL_TRAITS
 
     @property
     def key(self) -> tuple[str]:
         """Tree key of the workspace row."""
         return (self.workspace,)
-
-
-@dataclass(frozen=True, slots=True)
-class DeploymentLatency:
-    """Latency (and request rate) of one deployment per time bucket."""
-
-    requests_per_min: tuple[float, ...]
-    latency_p50_ms: tuple[float, ...]
-    latency_p95_ms: tuple[float, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EndpointTelemetry:
-    """An endpoint's collected requests over a window, bucketed for charts.
-
-    Times are POSIX seconds at the middle of each bucket; empty buckets hold ``nan`` latency
-    and error rate (charts show gaps) and 0 requests.
-    """
-
-    workspace: str
-    endpoint: str
-    window_label: str
-    start: float
-    end: float
-    bucket_seconds: float
-    times: tuple[float, ...]
-    requests_per_min: tuple[float, ...]
-    error_rate: tuple[float, ...]
-    latency_p50_ms: tuple[float, ...]
-    latency_p95_ms: tuple[float, ...]
-    #: Per deployment (mirrored copies included: a shadow deployment's latency shows too).
-    by_deployment: dict[str, DeploymentLatency] = field(default_factory=dict)
-    total_requests: int = 0
-    total_errors: int = 0
-    p50_ms: float | None = None
-    p95_ms: float | None = None
-    last_request: float | None = None
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """(workspace, endpoint)."""
-        return (self.workspace, self.endpoint)
-
-    @property
-    def error_fraction(self) -> float | None:
-        """Errors / requests over the window (None without requests)."""
-        return self.total_errors / self.total_requests if self.total_requests else None
-
-    @property
-    def mean_requests_per_min(self) -> float:
-        """Requests per minute averaged over the whole window."""
-        minutes = max((self.end - self.start) / 60.0, 1e-9)
-        return self.total_requests / minutes
-
-    @property
-    def peak_requests_per_min(self) -> float:
-        """The busiest bucket's rate."""
-        return max(self.requests_per_min, default=0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,33 +94,43 @@ class ReattachSummary:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def default_manager(workspace: WorkspaceConfig) -> EndpointManager:
-    """:class:`~mlops_desktop.serving.manager.EndpointManager` of ``workspace`` (lazy import)."""
-    from mlops_desktop.serving.manager import EndpointManager
+def _locked(opener: BackendOpener | None) -> Callable[[WorkspaceConfig], Any]:
+    """``opener`` (default: the app's) taking the lock every backend is opened under."""
+    from mlops_desktop.ui.common.backend_tasks import default_backend_opener
 
-    return EndpointManager(workspace)
+    def open_locked(workspace: WorkspaceConfig) -> Any:
+        with _OPEN_LOCK:
+            return (opener or default_backend_opener)(workspace)
+
+    return open_locked
+
+
+@contextmanager
+def endpoints_port(
+    workspace: WorkspaceConfig, opener: BackendOpener | None = None
+) -> Iterator[Endpoints]:
+    """The workspace's endpoints port for one task, closed after."""
+    from mlops_desktop.ports.provider import open_endpoints
+
+    port = open_endpoints(workspace, _locked(opener))
+    try:
+        yield port
+    finally:
+        port.close()
 
 
 def endpoint_capability(
     workspace: WorkspaceConfig, opener: BackendOpener | None = None
 ) -> Capability:
-    """Whether ``workspace``'s backend offers endpoints, asked through its ``capabilities()``.
+    """Whether ``workspace`` offers endpoints, as its endpoints port declares.
 
     A backend that cannot be opened offers none; the reason is its error.
     """
-    from mlops_desktop.ui.common.backend_tasks import default_backend_opener
-
     try:
-        with _OPEN_LOCK:
-            backend = (opener or default_backend_opener)(workspace)
+        with endpoints_port(workspace, opener) as port:
+            return port.capability()
     except MlopsError as exc:
         return Capability(False, describe_error(exc))
-    try:
-        return backend.capabilities().endpoints
-    finally:
-        close = getattr(backend, "close", None)
-        if callable(close):
-            close()
 
 
 def _workspace_stage(workspace: WorkspaceConfig) -> Stage | None:
@@ -238,10 +188,6 @@ def parse_request_body(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _floats(values: Any) -> tuple[float, ...]:
-    return tuple(float(v) for v in values)
-
-
 # -- listing and re-attaching -----------------------------------------------------------------
 
 
@@ -251,69 +197,59 @@ def list_workspace_endpoints(
     *,
     probe: bool = True,
     opener: BackendOpener | None = None,
-    manager_factory: ManagerFactory | None = None,
     known: Mapping[str, Capability] | None = None,
 ) -> list[WorkspaceEndpoints]:
     """Every workspace (newest stage first) with its endpoints and their deployments' health.
 
     ``probe`` pings each deployment; without it health comes from process liveness only.
     ``known``: capabilities already asked (by workspace name); the others are asked of the
-    workspace's backend.
+    workspace's endpoints port.
     """
-    factory = manager_factory or default_manager
     found: list[WorkspaceEndpoints] = []
     workspaces = _sorted_workspaces(config)
     for n, workspace in enumerate(workspaces):
         ctx.progress(n, len(workspaces), f"{workspace.name}: listing endpoints")
-        stage = _workspace_stage(workspace)
-        if _is_azure(workspace):
-            found.append(_azure_workspace_endpoints(workspace, stage, opener))
-            continue
-        capability = (known or {}).get(workspace.name) or endpoint_capability(workspace, opener)
-        if not capability:
-            found.append(WorkspaceEndpoints(workspace.name, stage, False, capability.reason or ""))
-            continue
-        try:
-            endpoints = tuple(factory(workspace).list_endpoints(probe=probe))
-        except MlopsError as exc:
-            found.append(WorkspaceEndpoints(workspace.name, stage, True, error=describe_error(exc)))
-            continue
-        except OSError as exc:
-            found.append(WorkspaceEndpoints(workspace.name, stage, True, error=str(exc)))
-            continue
-        found.append(WorkspaceEndpoints(workspace.name, stage, True, endpoints=endpoints))
+        found.append(_workspace_endpoints(workspace, probe, opener, known or {}))
     ctx.progress(len(workspaces), len(workspaces), "endpoints listed")
     return found
 
 
-def _is_azure(workspace: WorkspaceConfig) -> bool:
-    return workspace.backend == BackendKind.AZUREML
-
-
-def _azure_workspace_endpoints(
-    workspace: WorkspaceConfig, stage: Stage | None, opener: BackendOpener | None
+def _workspace_endpoints(
+    workspace: WorkspaceConfig,
+    probe: bool,
+    opener: BackendOpener | None,
+    known: Mapping[str, Capability],
 ) -> WorkspaceEndpoints:
-    """An Azure ML workspace's online endpoints (an unreachable one is an ``error`` row).
+    stage = _workspace_stage(workspace)
+    with endpoints_port(workspace, opener) as port:
+        traits = port.traits
+        try:
+            capability = known.get(workspace.name) or port.capability()
+        except MlopsError as exc:
+            capability = Capability(False, describe_error(exc))
+        if not capability:
+            return WorkspaceEndpoints(
+                workspace.name, stage, False, capability.reason or "", traits=traits
+            )
+        try:
+            endpoints = tuple(port.list_endpoints(probe=probe))
+        except MlopsError as exc:
+            error = describe_error(exc)
+        except OSError as exc:
+            error = str(exc)
+        else:
+            return WorkspaceEndpoints(
+                workspace.name, stage, True, endpoints=endpoints, traits=traits
+            )
+    return WorkspaceEndpoints(workspace.name, stage, True, error=error, traits=traits)
 
-    A backend without online endpoints (``list_online_endpoints``) is listed as unsupported,
-    with the reason its capabilities give.
-    """
-    from mlops_desktop.ui.common.backend_tasks import default_backend_opener
-    from mlops_desktop.ui.endpoints.tasks_azure_endpoints import list_azure_endpoints
 
-    try:
-        with _OPEN_LOCK:
-            backend: Any = (opener or default_backend_opener)(workspace)
-        if not hasattr(backend, "list_online_endpoints"):
-            reason = backend.capabilities().endpoints.reason or ""
-            getattr(backend, "close", lambda: None)()
-            return WorkspaceEndpoints(workspace.name, stage, False, reason)
-        endpoints = list_azure_endpoints(workspace, opener=lambda _ws: backend)
-    except MlopsError as exc:
-        return WorkspaceEndpoints(
-            workspace.name, stage, True, error=describe_error(exc), azure=True
-        )
-    return WorkspaceEndpoints(workspace.name, stage, True, endpoints=endpoints, azure=True)
+def list_endpoints_of(
+    workspace: WorkspaceConfig, *, opener: BackendOpener | None = None
+) -> tuple[Endpoint, ...]:
+    """One workspace's endpoints (with the signed-in identity's rights, where they matter)."""
+    with endpoints_port(workspace, opener) as port:
+        return tuple(port.list_endpoints())
 
 
 def workspaces_with_endpoints(config: AppConfig) -> list[WorkspaceConfig]:
@@ -331,10 +267,8 @@ def reattach_endpoints(
     config: AppConfig,
     *,
     opener: BackendOpener | None = None,
-    manager_factory: ManagerFactory | None = None,
 ) -> ReattachSummary:
     """At start: restart what died of every workspace's running endpoints."""
-    factory = manager_factory or default_manager
     count = 0
     restarted: list[str] = []
     failures: list[str] = []
@@ -343,7 +277,8 @@ def reattach_endpoints(
         if not endpoint_capability(workspace, opener):
             continue
         try:
-            report = factory(workspace).reattach(ctx)
+            with endpoints_port(workspace, opener) as port:
+                report = port.reattach(ctx)
         except MlopsError as exc:
             failures.append(f"{workspace.name}: {describe_error(exc)}")
             continue
@@ -360,88 +295,22 @@ def reattach_endpoints(
 # -- one endpoint -----------------------------------------------------------------------------
 
 
-def endpoint_telemetry(
-    ctx: TaskContext,
-    workspace: WorkspaceConfig,
-    name: str,
-    window_label: str = DEFAULT_WINDOW,
-    *,
-    now: datetime | None = None,
-    manager_factory: ManagerFactory | None = None,
-) -> EndpointTelemetry:
-    """Requests/min, error rate and latency p50/p95 of ``name`` over one of
-    :data:`TELEMETRY_WINDOWS`, overall and per deployment, read once from the collected data."""
-    from mlops_desktop.serving.collected import read_requests
-    from mlops_desktop.serving.layout import EndpointLayout, check_endpoint_name
-    from mlops_desktop.serving.telemetry import NEEDED_COLUMNS, compute_telemetry
-
-    if window_label not in TELEMETRY_WINDOWS:
-        raise InvalidInput(
-            f"unknown window {window_label!r}; choose {', '.join(TELEMETRY_WINDOWS)}"
-        )
-    window, bucket = TELEMETRY_WINDOWS[window_label]
-    manager = (manager_factory or default_manager)(workspace)
-    layout = EndpointLayout(manager.root / check_endpoint_name(name))
-    end = now or datetime.now(UTC)
-    start = end - window
-    ctx.check()
-    requests = read_requests(layout.collected_dir, start, end, columns=NEEDED_COLUMNS)
-    ctx.check()
-    overall = compute_telemetry(requests, bucket=bucket, start=start, end=end)
-    by_deployment: dict[str, DeploymentLatency] = {}
-    per_deployment = compute_telemetry(
-        requests, bucket=bucket, start=start, end=end, by_deployment=True, include_mirrored=True
-    )
-    ctx.check()
-    half = bucket.total_seconds() / 2
-    times = tuple(t.timestamp() + half for t in overall["time"])
-    for deployment, rows in per_deployment.groupby("deployment", sort=True):
-        by_deployment[str(deployment)] = DeploymentLatency(
-            _floats(rows["requests_per_min"]),
-            _floats(rows["latency_p50_ms"]),
-            _floats(rows["latency_p95_ms"]),
-        )
-    live = requests[~requests["mirrored"].astype(bool)] if not requests.empty else requests
-    total = len(live)
-    errors = int((live["status"] >= 400).sum()) if total else 0
-    p50 = float(live["latency_ms"].quantile(0.5)) if total else None
-    p95 = float(live["latency_ms"].quantile(0.95)) if total else None
-    last = float(live["timestamp"].max().timestamp()) if total else None
-    return EndpointTelemetry(
-        workspace=workspace.name,
-        endpoint=name,
-        window_label=window_label,
-        start=start.timestamp(),
-        end=end.timestamp(),
-        bucket_seconds=bucket.total_seconds(),
-        times=times,
-        requests_per_min=_floats(overall["requests_per_min"]),
-        error_rate=_floats(overall["error_rate"]),
-        latency_p50_ms=_floats(overall["latency_p50_ms"]),
-        latency_p95_ms=_floats(overall["latency_p95_ms"]),
-        by_deployment=by_deployment,
-        total_requests=total,
-        total_errors=errors,
-        p50_ms=None if p50 is None or math.isnan(p50) else p50,
-        p95_ms=None if p95 is None or math.isnan(p95) else p95,
-        last_request=last,
-    )
-
-
 def load_input_example(
     ctx: TaskContext,
     workspace: WorkspaceConfig,
     name: str,
     deployment: str | None = None,
     *,
-    manager_factory: ManagerFactory | None = None,
+    opener: BackendOpener | None = None,
 ) -> str:
-    """The model's logged input example, formatted for the Test panel's editor."""
+    """The model's logged input example, formatted for the Test panel's editor (or the
+    request's shape, where the kind keeps no example the app reads quickly)."""
     ctx.check()
-    if _is_azure(workspace):
-        # Azure ML keeps no input example the app can read: start from the request shape.
-        return format_request_json({"input_data": {"columns": [], "data": [[]]}})
-    raw = (manager_factory or default_manager)(workspace).input_example(name, deployment)
+    with endpoints_port(workspace, opener) as port:
+        traits = port.traits
+        if not traits.reads_input_example:
+            return format_request_json(json.loads(traits.request_template))
+        raw = port.input_example(name, deployment)
     try:
         return format_request_json(json.loads(raw))
     except ValueError:
@@ -456,16 +325,12 @@ def invoke_endpoint(
     deployment: str | None = None,
     *,
     timeout: float = 30.0,
-    manager_factory: ManagerFactory | None = None,
+    opener: BackendOpener | None = None,
 ) -> InvocationResult:
-    """Send ``body`` through the endpoint's router (or to one deployment by header)."""
+    """Send ``body`` through the endpoint (or to one deployment)."""
     ctx.check()
-    if _is_azure(workspace):
-        from mlops_desktop.ui.endpoints.tasks_azure_endpoints import invoke_azure_endpoint
-
-        return invoke_azure_endpoint(ctx, workspace, name, body, deployment)
-    manager = (manager_factory or default_manager)(workspace)
-    return manager.invoke(name, body, deployment=deployment or None, timeout=timeout)
+    with endpoints_port(workspace, opener) as port:
+        return port.invoke(name, body, deployment=deployment or None, timeout=timeout)
 
 
 def apply_traffic(
@@ -475,24 +340,17 @@ def apply_traffic(
     traffic: Mapping[str, int],
     mirror: Mapping[str, int],
     *,
-    manager_factory: ManagerFactory | None = None,
+    opener: BackendOpener | None = None,
 ) -> Endpoint:
     """Set the live split and the mirror (the stage's policy checked, audited); returns once
-    the router routes by them."""
-    if _is_azure(workspace):
-        from mlops_desktop.ui.endpoints.tasks_azure_endpoints import apply_azure_traffic
-
-        return apply_azure_traffic(ctx, workspace, name, traffic, mirror)
-    from mlops_desktop.promotion.serving_guard import guard_serving_change, planned_traffic
-
-    ctx.progress(0, 2, f"applying the traffic split of {name}")
-    manager = (manager_factory or default_manager)(workspace)
-    before = manager.get_endpoint(name, probe=False)
-    change = planned_traffic(before, traffic, origin="Endpoints page")
-    permit = guard_serving_change(workspace, change)
-    permit.record(manager.set_traffic(name, dict(traffic), dict(mirror)))
-    ctx.progress(1, 2, "checking deployments")
-    endpoint = manager.get_endpoint(name, probe=True)
+    the endpoint routes by them, with its deployments' health checked."""
+    with endpoints_port(workspace, opener) as port:
+        label = port.traits.label
+        where = "" if port.traits.local_processes else f" in {label}"
+        ctx.progress(0, 2, f"applying the traffic split of {name}{where}")
+        port.set_traffic(name, dict(traffic), dict(mirror), ctx=ctx, origin="Endpoints page")
+        ctx.progress(1, 2, "checking deployments")
+        endpoint = port.get_endpoint(name, probe=True)
     ctx.progress(2, 2, "traffic applied")
     return endpoint
 
@@ -502,12 +360,12 @@ def start_endpoint(
     workspace: WorkspaceConfig,
     name: str,
     *,
-    manager_factory: ManagerFactory | None = None,
+    opener: BackendOpener | None = None,
 ) -> Endpoint:
     """Start a stopped endpoint, or restart whatever died in a running one."""
-    manager = (manager_factory or default_manager)(workspace)
-    manager.start_endpoint(name, ctx)
-    return manager.get_endpoint(name, probe=True)
+    with endpoints_port(workspace, opener) as port:
+        port.start_endpoint(name, ctx)
+        return port.get_endpoint(name, probe=True)
 
 
 def stop_endpoint(
@@ -515,11 +373,12 @@ def stop_endpoint(
     workspace: WorkspaceConfig,
     name: str,
     *,
-    manager_factory: ManagerFactory | None = None,
+    opener: BackendOpener | None = None,
 ) -> Endpoint:
     """Stop an endpoint's processes (it keeps its port, deployments and collected data)."""
     ctx.check()
-    return (manager_factory or default_manager)(workspace).stop_endpoint(name)
+    with endpoints_port(workspace, opener) as port:
+        return port.stop_endpoint(name)
 
 
 def list_model_choices(
@@ -554,19 +413,14 @@ def create_endpoint(
     version: str,
     port: int | None = None,
     *,
-    manager_factory: ManagerFactory | None = None,
+    opener: BackendOpener | None = None,
 ) -> Endpoint:
     """Create an endpoint serving ``model`` ``version`` (or alias) at 100 % (the stage's
     policy checked, audited)."""
-    from mlops_desktop.promotion.serving_guard import guard_serving_change, planned_create
-    from mlops_desktop.serving.manager import DEFAULT_DEPLOYMENT
-
-    change = planned_create(name, DEFAULT_DEPLOYMENT, model, version, origin="Endpoints page")
-    permit = guard_serving_change(workspace, change)
-    manager = (manager_factory or default_manager)(workspace)
-    endpoint = manager.create_endpoint(name, model=model, version=version, port=port, ctx=ctx)
-    permit.record(endpoint)
-    return endpoint
+    with endpoints_port(workspace, opener) as endpoints:
+        return endpoints.create_endpoint(
+            name, model=model, version=version, port=port, ctx=ctx, origin="Endpoints page"
+        )
 
 
 __all__ = [
@@ -582,8 +436,10 @@ __all__ = [
     "create_endpoint",
     "endpoint_capability",
     "endpoint_telemetry",
+    "endpoints_port",
     "format_request_json",
     "invoke_endpoint",
+    "list_endpoints_of",
     "list_model_choices",
     "list_workspace_endpoints",
     "load_input_example",

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from mlops_desktop.core.config import BackendKind
 from mlops_desktop.core.stages import Stage
-from mlops_desktop.ui.endpoints.tasks_azure_endpoints import is_azure_endpoint
 from mlops_desktop.ui.workspaces.workspace_form import WorkspaceKind
 
 #: ``--screenshot-dialog`` names of the dialogs here.
@@ -80,10 +79,11 @@ def _new_schedule(window: Any) -> QDialog:
 def _deploy_version(window: Any) -> QDialog:
     window.show_page("endpoints")
     page = window.endpoints_page
-    azure = [e for e in page.model.endpoints() if is_azure_endpoint(e)]
-    if not azure:
+    # Deploy version… is for endpoints on managed instances (Azure ML's).
+    managed = [e for e in page.model.endpoints() if e.traits.managed_instances]
+    if not managed:
         raise SystemExit("mlops-desktop: no Azure ML endpoint to deploy to is configured")
-    page.select((azure[0].workspace, azure[0].name))
+    page.select((managed[0].workspace, managed[0].name))
     dialog = page.open_deploy_dialog()
     _wait(lambda: dialog.version_combo.count() > 0)
     return dialog

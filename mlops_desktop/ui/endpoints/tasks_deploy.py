@@ -1,7 +1,9 @@
-"""Task bodies of the Endpoints page's *Deploy version…* for Azure ML endpoints. Free of Qt.
+"""Task bodies of the Endpoints page's *Deploy version…*: a new deployment on managed
+instances. Free of Qt.
 
-A new managed online deployment of a registered model version, behind an existing endpoint,
-at 0 % traffic (the traffic editor shifts it later). Each call opens its own backend.
+A new deployment of a registered model version, behind an existing endpoint, at 0 % traffic
+(the traffic editor shifts it later), through the workspace's endpoints port. The VM sizes and
+the deployment name rule come from the port's traits.
 """
 
 from __future__ import annotations
@@ -14,23 +16,16 @@ from typing import TYPE_CHECKING
 from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ui.endpoints.tasks_azure_endpoints import AzureOpener, _open
+from mlops_desktop.ports.endpoints import (
+    MANAGED_DEFAULT_INSTANCE_TYPE,
+    MANAGED_DEPLOYMENT_NAME,
+    NameRule,
+)
+from mlops_desktop.ui.common.backend_tasks import BackendOpener
+from mlops_desktop.ui.endpoints.tasks_endpoints import endpoints_port
 
 if TYPE_CHECKING:
-    from mlops_desktop.backends.azureml.entities import AzureOnlineDeployment
-
-#: VM sizes offered for managed online deployments (any other size may be typed).
-INSTANCE_TYPES: tuple[str, ...] = (
-    "Standard_DS2_v2",
-    "Standard_DS3_v2",
-    "Standard_DS4_v2",
-    "Standard_F4s_v2",
-    "Standard_E4s_v3",
-    "Standard_NC6s_v3",
-)
-DEFAULT_INSTANCE_TYPE = "Standard_DS3_v2"
-#: Azure ML's rule for deployment names: 3-32 letters, digits and '-', starting with a letter.
-_DEPLOYMENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,30}[A-Za-z0-9]$")
+    from mlops_desktop.serving.entities import Deployment
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +36,18 @@ class DeployRequest:
     deployment: str
     model: str
     version: str
-    instance_type: str = DEFAULT_INSTANCE_TYPE
+    instance_type: str = MANAGED_DEFAULT_INSTANCE_TYPE
     instance_count: int = 1
 
 
-def check_deploy_request(request: DeployRequest, taken: Collection[str] = ()) -> DeployRequest:
-    """``request`` when Azure ML would take it; InvalidInput naming what is wrong otherwise."""
-    if not _DEPLOYMENT_NAME.match(request.deployment):
-        raise InvalidInput(
-            f"deployment name {request.deployment!r} is not valid",
-            hint="3-32 letters, digits and '-', starting with a letter (e.g. green)",
-        )
+def check_deploy_request(
+    request: DeployRequest,
+    taken: Collection[str] = (),
+    rule: NameRule = MANAGED_DEPLOYMENT_NAME,
+) -> DeployRequest:
+    """``request`` when the service would take it (deployment names by ``rule``, the kind's
+    ``traits.deployment_name_rule``); InvalidInput naming what is wrong otherwise."""
+    rule.check(request.deployment, "deployment")
     if request.deployment.lower() in {t.lower() for t in taken}:
         raise InvalidInput(
             f"endpoint {request.endpoint!r} already has a deployment named {request.deployment!r}"
@@ -80,35 +76,28 @@ def suggested_deployment_name(taken: Collection[str], model: str = "", version: 
     return name
 
 
-def deploy_azure_version_task(
+def deploy_version_task(
     ctx: TaskContext,
     workspace: WorkspaceConfig,
     request: DeployRequest,
     *,
-    opener: AzureOpener | None = None,
-) -> AzureOnlineDeployment:
-    """Create the deployment at 0 % (permission and the stage's policy checked first, audited);
-    polls Azure ML to the end.
+    opener: BackendOpener | None = None,
+) -> Deployment:
+    """Create the deployment at 0 % (permission and the stage's policy checked first,
+    audited); waits for the service to the end.
 
-    Cancelling stops waiting; Azure ML still finishes an accepted deployment.
+    Cancelling stops waiting; a managed service still finishes an accepted deployment.
     """
-    from mlops_desktop.promotion.azure_serving import create_azure_deployment
-
     ctx.progress(0, 2, f"deploying {request.model} v{request.version} as {request.deployment}")
-    backend = _open(workspace, opener)
-    try:
-        created, _endpoint = create_azure_deployment(
-            workspace,
-            backend,
+    with endpoints_port(workspace, opener) as port:
+        endpoint = port.deploy_version(
             request.endpoint,
             request.deployment,
-            request.model,
-            request.version,
+            model=request.model,
+            version=request.version,
             instance_type=request.instance_type.strip(),
             instance_count=request.instance_count,
             ctx=ctx,
-            origin="Endpoints page, Azure ML",
+            origin="Endpoints page",
         )
-    finally:
-        backend.close()
-    return created
+    return endpoint.deployment(request.deployment)
