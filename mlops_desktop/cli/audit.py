@@ -13,7 +13,6 @@ import json
 import sys
 
 from mlops_desktop.cli.output import print_json, print_table
-from mlops_desktop.core.audit import AuditLog
 
 EXIT_BROKEN = 1
 
@@ -58,6 +57,8 @@ def _summary(details: dict[str, object]) -> str:
 
 def list_records(args: argparse.Namespace) -> int:
     """Print the records."""
+    from mlops_desktop.core.audit import AuditLog  # the log's machinery: not for --help
+
     records = AuditLog().records()
     if args.action:
         records = [r for r in records if r.action == args.action]
@@ -79,6 +80,8 @@ def list_records(args: argparse.Namespace) -> int:
 
 def verify_log(args: argparse.Namespace) -> int:
     """Verify the chain and its anchors; 0 intact, 1 broken."""
+    from mlops_desktop.core.audit import AuditLog
+
     log = AuditLog()
     result = log.verify()
     if args.json:
@@ -113,6 +116,7 @@ def verify_log(args: argparse.Namespace) -> int:
 def reanchor_log(args: argparse.Namespace) -> int:
     """Accept the log as it is; print what was recorded."""
     from mlops_desktop.cli.promote import _confirm
+    from mlops_desktop.core.audit import AuditLog
 
     log = AuditLog()
     result = log.verify()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from mlops_desktop.cli.output import format_metric, load_app_config, print_json, print_table
-from mlops_desktop.core.config import WorkspaceConfig
-from mlops_desktop.core.entities import ModelVersion
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.lineage import copy_chain, lineage_by_stage
 from mlops_desktop.core.serialize import model_version_detail, model_version_summary
 from mlops_desktop.core.stages import Stage
+
+if TYPE_CHECKING:  # the config model is pydantic: not loaded to build the parser (--help)
+    from mlops_desktop.core.config import WorkspaceConfig
+    from mlops_desktop.core.entities import ModelVersion
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,12 +7,14 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlops_desktop.core.config import AppConfig, load_config
-from mlops_desktop.core.environment import prepare_process_environment
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.redact import redact_text
+
+if TYPE_CHECKING:  # the config model is pydantic: loaded by the commands that read it, so
+    # building the parser (``--help``) stays cheap
+    from mlops_desktop.core.config import AppConfig
 
 
 def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
@@ -37,8 +39,24 @@ def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
         return 0
 
 
+def describe_when_shown(parser: argparse.ArgumentParser, describe: Callable[[], str]) -> None:
+    """Give ``parser`` the description ``describe()`` returns, computed only when its help is
+    formatted: a description read from the settings model would otherwise load pydantic for
+    every command, ``--help`` included."""
+    format_help = parser.format_help
+
+    def described() -> str:
+        parser.description = describe()
+        return format_help()
+
+    parser.format_help = described  # type: ignore[method-assign]
+
+
 def load_app_config() -> AppConfig:
     """The configuration, with process settings (telemetry off by default) applied."""
+    from mlops_desktop.core.config import load_config
+    from mlops_desktop.core.environment import prepare_process_environment
+
     config = load_config()
     prepare_process_environment(config)
     return config

@@ -7,7 +7,6 @@ import sys
 
 from mlops_desktop.cli.output import load_app_config, print_json, print_table
 from mlops_desktop.core.errors import MlopsError
-from mlops_desktop.ports.provider import ports_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def show_permissions(args: argparse.Namespace) -> int:
     """Print the permission report of every (or one) Azure ML workspace."""
+    from mlops_desktop.ports.provider import ports_of  # the config model: not for --help
+
     config = load_app_config()
     if args.workspace:
         workspaces = [config.workspace(args.workspace)]

@@ -16,7 +16,6 @@ from mlops_desktop.cli.output import load_app_config, print_json, print_table, p
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.serialize import to_jsonable
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ports.provider import open_schedules, schedule_workspaces
 from mlops_desktop.ports.schedules import POLICY_HINT as _LOCAL_HINT
 from mlops_desktop.ports.schedules import runs_text
 
@@ -65,6 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _backend(workspace: str) -> Any:
     """The workspace's schedules port (a workspace without service schedules: refused)."""
+    from mlops_desktop.ports.provider import open_schedules  # pydantic config: not for --help
+
     return open_schedules(load_app_config().workspace(workspace))
 
 
@@ -84,6 +85,8 @@ def _row(workspace: str, s: Any) -> list[str]:
 def list_schedules(args: argparse.Namespace) -> int:
     """Schedules of every (or one) Azure ML workspace; an unreachable one is reported."""
     config = load_app_config()
+    from mlops_desktop.ports.provider import schedule_workspaces
+
     names = [args.workspace] if args.workspace else [w.name for w in schedule_workspaces(config)]
     found: list[tuple[str, Any]] = []
     failed = False

@@ -5,24 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_desktop.cli.output import load_app_config, print_json, print_table, progress_printer
-from mlops_desktop.core.config import (
-    AppConfig,
-    AzureConnection,
-    BackendKind,
-    MlflowConnection,
-    StageLayout,
-    WorkspaceConfig,
-    local_mlflow_workspace,
-    save_config,
-    workspace_from_azure_config,
-)
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.serialize import to_jsonable
-from mlops_desktop.core.stages import Stage
+from mlops_desktop.core.stages import Stage, StageLayout
 from mlops_desktop.core.tasks import TaskContext
-from mlops_desktop.ports.provider import ports_of
+
+if TYPE_CHECKING:  # the config model is pydantic: the handlers load it, building the parser
+    # (--help) does not
+    from mlops_desktop.core.config import AppConfig, WorkspaceConfig
 
 
 def _stage(text: str) -> Stage:
@@ -153,6 +146,7 @@ def _check_all(workspaces: tuple[WorkspaceConfig, ...]) -> dict[str, str]:
     from concurrent.futures import ThreadPoolExecutor
 
     from mlops_desktop.core.errors import MlopsError
+    from mlops_desktop.ports.provider import ports_of
 
     def check(ws: WorkspaceConfig) -> str:
         try:
@@ -167,6 +161,15 @@ def _check_all(workspaces: tuple[WorkspaceConfig, ...]) -> dict[str, str]:
 
 def add_workspace(args: argparse.Namespace) -> int:
     """Add one workspace entry."""
+    from mlops_desktop.core.config import (
+        AzureConnection,
+        BackendKind,
+        MlflowConnection,
+        WorkspaceConfig,
+        local_mlflow_workspace,
+        save_config,
+    )
+
     config = load_app_config()
     layout = StageLayout(args.layout)
     if layout is StageLayout.WORKSPACE and args.stage is None:
@@ -227,6 +230,8 @@ def _first_error(exc: ValueError) -> str:
 
 def remove_workspace(args: argparse.Namespace) -> int:
     """Remove a workspace entry (its data stays where it is)."""
+    from mlops_desktop.core.config import save_config
+
     config = load_app_config()
     save_config(config.without_workspace(args.name))
     print(f"removed workspace {args.name!r} from the configuration (its data was not deleted)")
@@ -235,6 +240,8 @@ def remove_workspace(args: argparse.Namespace) -> int:
 
 def import_azure_config(args: argparse.Namespace) -> int:
     """Add an Azure ML workspace from a downloaded config.json."""
+    from mlops_desktop.core.config import save_config, workspace_from_azure_config
+
     config = load_app_config()
     workspace = workspace_from_azure_config(args.config_json, name=args.name, stage=args.stage)
     save_config(config.with_workspace(workspace, replace=args.replace))
@@ -279,6 +286,14 @@ def _register_create_azure(commands: argparse._SubParsersAction) -> None:
 
 def create_azure_workspace_command(args: argparse.Namespace) -> int:
     """Create the workspace on Azure, then save it in the configuration."""
+    from mlops_desktop.core.config import (
+        AzureConnection,
+        BackendKind,
+        WorkspaceConfig,
+        save_config,
+    )
+    from mlops_desktop.ports.provider import ports_of
+
     config = load_app_config()
     if any(w.name == args.name for w in config.workspaces):
         raise InvalidInput(f"a workspace named {args.name!r} is already configured")

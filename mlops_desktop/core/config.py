@@ -21,7 +21,7 @@ from mlops_desktop.core.errors import Conflict, InvalidInput, NotFound
 from mlops_desktop.core.files import atomic_write_bytes
 from mlops_desktop.core.locations import azure_workspace_key, store_key_of_uri
 from mlops_desktop.core.redact import redact_uri, uri_has_password
-from mlops_desktop.core.stages import STAGE_ORDER, Stage
+from mlops_desktop.core.stages import STAGE_ORDER, Stage, StageLayout
 
 SCHEMA_VERSION = 1
 
@@ -33,18 +33,6 @@ class BackendKind(StrEnum):
 
     MLFLOW = "mlflow"
     AZUREML = "azureml"
-
-
-class StageLayout(StrEnum):
-    """How stages map onto a workspace.
-
-    ``workspace``: the workspace is one stage (Azure's one-workspace-per-environment practice).
-    ``name-prefix``: the workspace holds several stages, told apart by a registered model name
-    prefix such as ``dev.churn`` / ``prod.churn`` (MLflow's documented single-registry pattern).
-    """
-
-    WORKSPACE = "workspace"
-    NAME_PREFIX = "name-prefix"
 
 
 class _Model(BaseModel):

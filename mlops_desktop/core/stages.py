@@ -48,3 +48,15 @@ _ALIASES = {
     "production": "prod",
     "prd": "prod",
 }
+
+
+class StageLayout(StrEnum):
+    """How stages map onto a workspace.
+
+    ``workspace``: the workspace is one stage (Azure's one-workspace-per-environment practice).
+    ``name-prefix``: the workspace holds several stages, told apart by a registered model name
+    prefix such as ``dev.churn`` / ``prod.churn`` (MLflow's documented single-registry pattern).
+    """
+
+    WORKSPACE = "workspace"
+    NAME_PREFIX = "name-prefix"

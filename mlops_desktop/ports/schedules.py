@@ -17,13 +17,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mlops_desktop.backends.azureml.entities import AzureSchedule
-from mlops_desktop.core.config import WorkspaceConfig
 from mlops_desktop.core.entities import Capability
 from mlops_desktop.core.errors import InvalidInput, MlopsError
 from mlops_desktop.core.tasks import TaskContext
 
 if TYPE_CHECKING:
     from mlops_desktop.backends.azureml.backend import AzureMlBackend
+    from mlops_desktop.core.config import WorkspaceConfig
 
 __all__ = ["AzureSchedule", "AzureSchedules", "PolicySchedules", "Schedules"]
 

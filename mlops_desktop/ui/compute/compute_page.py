@@ -33,6 +33,7 @@ from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled, MlopsError
 from mlops_desktop.retraining.compute_runs import RunSystemMetrics
 from mlops_desktop.retraining.jobs import Job
+from mlops_desktop.ui.common.chart_library import with_charts
 from mlops_desktop.ui.compute.compute_azure_view import AzureComputeView
 from mlops_desktop.ui.compute.tasks_compute import (
     WINDOWS,
@@ -106,6 +107,9 @@ class ComputePage(QWidget):
         self._local_loaded = False
         self._azure_loaded = False
         self._charts_built = False
+        #: Chart-building steps still to run, and what waits for the charts (see _when_charts).
+        self._chart_steps: list[Any] = []
+        self._chart_waiters: list[Any] = []
         self._curves: dict[str, Any] = {}
         self.local: LocalCompute | None = None
         self.run_metrics: RunSystemMetrics | None = None
@@ -217,8 +221,34 @@ class ComputePage(QWidget):
         layout.addWidget(self.azure_view)
 
     def _build_charts(self) -> None:
+        """Create every chart now (what is not built yet)."""
         if self._charts_built:
             return
+        if not self._chart_steps:
+            self._chart_steps = self._chart_build_steps()
+        while self._chart_steps:
+            self._chart_steps.pop(0)()
+
+    def _when_charts(self, apply: Any) -> None:
+        """Run ``apply`` once the charts exist, building them one plot per event-loop turn:
+        a pyqtgraph plot costs tens of ms to create, four at once would freeze the window."""
+        if self._charts_built:
+            apply()
+            return
+        self._chart_waiters.append(apply)
+        if not self._chart_steps:
+            self._chart_steps = self._chart_build_steps()
+            QTimer.singleShot(0, self, self._next_chart_step)
+
+    def _next_chart_step(self) -> None:
+        if self._chart_steps:
+            self._chart_steps.pop(0)()
+        if self._chart_steps:
+            QTimer.singleShot(0, self, self._next_chart_step)
+
+    def _chart_build_steps(self) -> list[Any]:
+        # pyqtgraph is already imported here: the tasks feeding the charts load it in their
+        # worker (chart_library.with_charts), so this import is a lookup on the GUI thread.
         import pyqtgraph as pg
 
         def make_plot(y_max: float | None, *, clock: bool = True) -> Any:
@@ -242,15 +272,26 @@ class ComputePage(QWidget):
             style.style_plot(plot)
             return plot
 
-        self.cpu_plot = make_plot(None)
-        self.memory_plot = make_plot(100)
-        self.rss_plot = make_plot(None)
-        self.run_plot = make_plot(100, clock=False)
-        self.run_plot.setMinimumHeight(120)
-        # The page's preferred height is what the scroll area shows: keep it within 1400x860.
-        self.run_plot.setMaximumHeight(185)
-        self.run_plot.getAxis("bottom").enableAutoSIPrefix(False)
-        self.run_plot.setLabel("bottom", "seconds since the run started")
+        def cpu() -> None:
+            self.cpu_plot = make_plot(None)
+
+        def memory() -> None:
+            self.memory_plot = make_plot(100)
+
+        def rss() -> None:
+            self.rss_plot = make_plot(None)
+
+        def run() -> None:
+            self.run_plot = make_plot(100, clock=False)
+            self.run_plot.setMinimumHeight(120)
+            # The page's preferred height is what the scroll area shows: keep it within 1400x860.
+            self.run_plot.setMaximumHeight(185)
+            self.run_plot.getAxis("bottom").enableAutoSIPrefix(False)
+            self.run_plot.setLabel("bottom", "seconds since the run started")
+
+        return [cpu, memory, rss, run, lambda: self._finish_charts(pg)]
+
+    def _finish_charts(self, pg: Any) -> None:
         self.memory_plot.setXLink(self.cpu_plot)
         self.rss_plot.setXLink(self.cpu_plot)
         self.cpu_legend = _legend_label()
@@ -281,6 +322,9 @@ class ComputePage(QWidget):
         self.run_chart_box.addWidget(self.run_legend)
         self.run_chart_box.addWidget(self.run_plot, 1)
         self._charts_built = True
+        waiters, self._chart_waiters = self._chart_waiters, []
+        for apply in waiters:
+            apply()
 
     # -- state --------------------------------------------------------------------------------
 
@@ -318,14 +362,17 @@ class ComputePage(QWidget):
         """Re-read the samples of the selected window."""
         self._local_request.begin()
         worker = self._pool.submit(
-            load_local_compute, self.window_seconds(), name="load compute samples"
+            with_charts(load_local_compute), self.window_seconds(), name="load compute samples"
         )
         self._local_request.track(worker)
         self._local_request.connect(worker.signals.result, self._on_local)
         self._local_request.connect(worker.signals.error, self._on_local_error)
 
     def _on_local(self, local: LocalCompute) -> None:
-        import pyqtgraph as pg
+        self._when_charts(lambda: self._show_local(local))
+
+    def _show_local(self, local: LocalCompute) -> None:
+        import pyqtgraph as pg  # loaded by the worker (with_charts): a lookup here
 
         self._build_charts()
         self.local = local
@@ -445,9 +492,14 @@ class ComputePage(QWidget):
         job_id = self.run_combo.currentData()
         if not job_id:
             return
-        worker = self._pool.submit(load_run_metrics, job_id, name="load run system metrics")
+        worker = self._pool.submit(
+            with_charts(load_run_metrics), job_id, name="load run system metrics"
+        )
         self._runs_request.track(worker)
-        self._runs_request.connect(worker.signals.result, self._on_run_metrics)
+        self._runs_request.connect(
+            worker.signals.result,
+            lambda metrics: self._when_charts(lambda: self._on_run_metrics(metrics)),
+        )
         self._runs_request.connect(worker.signals.error, self._on_run_error)
 
     def _on_run_metrics(self, metrics: RunSystemMetrics) -> None:

@@ -33,6 +33,7 @@ from mlops_desktop.core import paths
 from mlops_desktop.core.config import AppConfig
 from mlops_desktop.core.errors import Cancelled
 from mlops_desktop.drift.report_format import metric_label, severity, verdict_rule
+from mlops_desktop.ui.common.chart_library import with_charts
 from mlops_desktop.ui.common.column_fit import ColumnFitter
 from mlops_desktop.ui.drift.drift_features_table_model import (
     FEATURE_COLUMN,
@@ -329,7 +330,10 @@ class DriftPage(QWidget):
             self._mark_loaded()
             return
         self._compute_request.begin()
-        worker = self._pool.submit(compute_drift_task, self._config, request, name="drift")
+        # The result is charted: the worker loads pyqtgraph too, never the GUI thread.
+        worker = self._pool.submit(
+            with_charts(compute_drift_task), self._config, request, name="drift"
+        )
         self._compute_request.track(worker)
         self._compute_request.connect(worker.signals.progress, self._on_progress)
         self._compute_request.connect(worker.signals.result, self._on_result)

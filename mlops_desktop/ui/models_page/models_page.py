@@ -304,10 +304,7 @@ class ModelsPage(QWidget):
     # -- loader events ------------------------------------------------------------------------
 
     def _config_changed(self, config: AppConfig) -> None:
-        names = {ws.name for ws in config.workspaces}
-        for version in self.versions_model.versions():
-            if version.workspace not in names:
-                self.versions_model.remove_workspace(version.workspace)
+        self.versions_model.remove_workspaces_not_in({ws.name for ws in config.workspaces})
         self.stack.setCurrentIndex(0 if config.workspaces else 1)
         self._update_labels()
 

@@ -8,6 +8,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -120,16 +121,50 @@ def search_text(version: ModelVersion) -> str:
     return "\n".join(parts).lower()
 
 
+class _Row:
+    """A version and what sorting and searching need of it, computed once per row (lazily)."""
+
+    __slots__ = ("haystack", "keys", "version")
+
+    def __init__(self, version: ModelVersion) -> None:
+        self.version = version
+        #: Sort key per column (with the tie-break), filled the first time a column sorts.
+        self.keys: list[Any] = [None] * len(Column)
+        #: :func:`search_text`, filled the first time a search runs.
+        self.haystack: str | None = None
+
+    def sort_key(self, column: Column) -> Any:
+        key = self.keys[column]
+        if key is None:
+            key = self.keys[column] = (
+                ModelVersionsModel._sort_key(self.version, column),
+                _tie_break(self.version),
+            )
+        return key
+
+    def search_text(self) -> str:
+        if self.haystack is None:
+            self.haystack = search_text(self.version)
+        return self.haystack
+
+
 class ModelVersionsModel(QAbstractTableModel):
-    """Model versions of every loaded workspace, one row each.
+    """Model versions of every loaded workspace, one row each, kept in the sorted order.
 
     Each workspace's rows are replaced as a whole when it (re)loads, with row removals and
     insertions (not a reset), so the selection of other rows survives.
+
+    The model sorts itself (:meth:`sort`), in Python over keys computed once per row: a
+    ``QSortFilterProxyModel`` sort calls ``data()`` (Python) twice per comparison, which for
+    a few thousand rows freezes the GUI thread for tenths of a second; one ``list.sort`` over
+    cached keys takes a millisecond. The proxy only filters.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[ModelVersion] = []
+        self._rows: list[_Row] = []
+        self._sort_column = -1
+        self._sort_order = Qt.SortOrder.AscendingOrder
 
     # -- Qt model API -------------------------------------------------------------------------
 
@@ -163,7 +198,7 @@ class ModelVersionsModel(QAbstractTableModel):
         """Cell contents for the display, tooltip, sort and custom roles."""
         if not index.isValid() or index.row() >= len(self._rows):
             return None
-        version = self._rows[index.row()]
+        version = self._rows[index.row()].version
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(version, column)
@@ -185,6 +220,22 @@ class ModelVersionsModel(QAbstractTableModel):
             return QColor(style.TEXT_MUTED)
         return None
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by ``column``'s :data:`SORT_ROLE` key, ties broken by model, stage,
+        workspace and version (-1: keep the order rows arrived in). Rows added later are
+        placed in this order too."""
+        self._sort_column = column if 0 <= column < len(Column) else -1
+        self._sort_order = order
+        self._apply_sort()
+
+    def sort_column(self) -> int:
+        """The column the rows are sorted by (-1: none)."""
+        return self._sort_column
+
+    def sort_order(self) -> Qt.SortOrder:
+        """The order of :meth:`sort_column`."""
+        return self._sort_order
+
     # -- content ------------------------------------------------------------------------------
 
     def set_workspace_versions(self, workspace: str, versions: Sequence[ModelVersion]) -> None:
@@ -194,23 +245,29 @@ class ModelVersionsModel(QAbstractTableModel):
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(versions) - 1)
-        self._rows.extend(versions)
+        self._rows.extend(_Row(version) for version in versions)
         self.endInsertRows()
+        self._apply_sort()
 
     def remove_workspace(self, workspace: str) -> None:
         """Drop every row of ``workspace``."""
-        index = len(self._rows) - 1
-        while index >= 0:
-            if self._rows[index].workspace != workspace:
-                index -= 1
-                continue
-            last = index
-            while index >= 0 and self._rows[index].workspace == workspace:
-                index -= 1
-            first = index + 1
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first : last + 1]
-            self.endRemoveRows()
+        doomed = [row for row, r in enumerate(self._rows) if r.version.workspace == workspace]
+        if not doomed:
+            return
+        first = len(self._rows) - len(doomed)
+        if doomed[0] != first:
+            # Sorted rows interleave workspaces: move them to the end in one layout change,
+            # then remove one range, instead of one removal per run of rows.
+            kept = [row for row, r in enumerate(self._rows) if r.version.workspace != workspace]
+            self._reorder(kept + doomed)
+        self.beginRemoveRows(QModelIndex(), first, len(self._rows) - 1)
+        del self._rows[first:]
+        self.endRemoveRows()
+
+    def remove_workspaces_not_in(self, names: set[str]) -> None:
+        """Drop the rows of every workspace whose name is not in ``names``."""
+        for workspace in {r.version.workspace for r in self._rows} - names:
+            self.remove_workspace(workspace)
 
     def clear(self) -> None:
         """Remove all rows."""
@@ -221,19 +278,52 @@ class ModelVersionsModel(QAbstractTableModel):
         self.endResetModel()
 
     def versions(self) -> list[ModelVersion]:
-        """Every version in the table."""
-        return list(self._rows)
+        """Every version in the table, in row order."""
+        return [r.version for r in self._rows]
 
     def version_at(self, row: int) -> ModelVersion:
         """The version in ``row``."""
-        return self._rows[row]
+        return self._rows[row].version
 
     def row_of(self, key: tuple[str, str, str]) -> int:
         """Row of the version with :attr:`ModelVersion.key` ``key``, or -1."""
-        for row, version in enumerate(self._rows):
-            if version.key == key:
+        for row, r in enumerate(self._rows):
+            if r.version.key == key:
                 return row
         return -1
+
+    def filter_fields(self, row: int) -> tuple[ModelVersion, str]:
+        """The version in ``row`` and its lower-cased search text (computed once)."""
+        r = self._rows[row]
+        return r.version, r.search_text()
+
+    # -- ordering -----------------------------------------------------------------------------
+
+    def _apply_sort(self) -> None:
+        if self._sort_column < 0 or len(self._rows) < 2:
+            return
+        column = Column(self._sort_column)
+        rows = self._rows
+        order = sorted(
+            range(len(rows)),
+            key=lambda row: rows[row].sort_key(column),
+            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
+        )
+        if any(new != old for old, new in enumerate(order)):
+            self._reorder(order)
+
+    def _reorder(self, order: list[int]) -> None:
+        """Rows become ``[rows[i] for i in order]`` in one layout change; persistent indexes
+        (the selection, the current row) follow their rows."""
+        self.layoutAboutToBeChanged.emit()
+        new_row = [0] * len(order)
+        for new, old in enumerate(order):
+            new_row[old] = new
+        self._rows = [self._rows[old] for old in order]
+        before = self.persistentIndexList()
+        after = [self.index(new_row[index.row()], index.column()) for index in before]
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
 
     # -- cells --------------------------------------------------------------------------------
 
@@ -301,11 +391,12 @@ class ModelVersionsModel(QAbstractTableModel):
 
 
 class ModelVersionsProxyModel(QSortFilterProxyModel):
-    """Search, scope (stage / workspace) and typed sorting over :class:`ModelVersionsModel`.
+    """Search and scope (stage / workspace) over :class:`ModelVersionsModel`.
 
     The search matches every whitespace-separated term (case-insensitive) against model,
     registered name, version, stage, workspace, aliases, key metric name and source run.
-    Sorting compares :data:`SORT_ROLE` keys (numbers stay numbers) with a stable tie-break.
+    Sorting is the source model's (:meth:`ModelVersionsModel.sort`, typed keys, stable
+    tie-break): this proxy never compares rows in Python, it keeps the source order.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -313,8 +404,19 @@ class ModelVersionsProxyModel(QSortFilterProxyModel):
         self._terms: tuple[str, ...] = ()
         self._stage: Stage | None = None
         self._workspace: str | None = None
+        self._versions: ModelVersionsModel | None = None
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
+
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        """Filter ``model`` (a :class:`ModelVersionsModel`)."""
+        self._versions = model if isinstance(model, ModelVersionsModel) else None
+        super().setSourceModel(model)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the source rows (the view's header calls this); the proxy keeps their order."""
+        if self._versions is not None:
+            self._versions.sort(column, order)
 
     # -- filter settings ----------------------------------------------------------------------
 
@@ -352,28 +454,17 @@ class ModelVersionsProxyModel(QSortFilterProxyModel):
     # -- QSortFilterProxyModel ----------------------------------------------------------------
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        """Scope and search filter."""
-        source = self.sourceModel()
-        version = source.index(source_row, 0, source_parent).data(VERSION_ROLE)
-        if not isinstance(version, ModelVersion):
+        """Scope and search filter, over the search text the model computed once per row."""
+        if self._stage is None and self._workspace is None and not self._terms:
+            return True  # nothing to filter: the common case costs one call
+        if self._versions is None or source_parent.isValid():
             return False
+        version, haystack = self._versions.filter_fields(source_row)
         if self._stage is not None and version.stage is not self._stage:
             return False
         if self._workspace is not None and version.workspace != self._workspace:
             return False
-        if not self._terms:
-            return True
-        haystack = search_text(version)
         return all(term in haystack for term in self._terms)
-
-    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
-        """Typed comparison of sort keys, ties broken by model, stage, workspace and version."""
-        left_key = (left.data(SORT_ROLE), _tie_break(left.data(VERSION_ROLE)))
-        right_key = (right.data(SORT_ROLE), _tie_break(right.data(VERSION_ROLE)))
-        try:
-            return bool(left_key < right_key)
-        except TypeError:
-            return str(left_key) < str(right_key)
 
 
 def _tie_break(version: ModelVersion | None) -> tuple[Any, ...]:

@@ -19,6 +19,7 @@ from mlops_desktop.core.config import AppConfig, load_config
 from mlops_desktop.core.errors import MlopsError
 from mlops_desktop.core.settings import Settings, load_settings_or_defaults
 from mlops_desktop.ui.common.backend_tasks import BackendOpener, create_demo_workspaces
+from mlops_desktop.ui.common.chart_library import load_pyqtgraph, pyqtgraph_loaded
 from mlops_desktop.ui.endpoints.tasks_endpoints import (
     ReattachSummary,
     reattach_endpoints,
@@ -118,8 +119,15 @@ class MainWindow(WindowPages, WindowMenus, DemoRunner, WindowState, QMainWindow)
         self.reload_config()
         self._reattach_endpoints()
         self._recover_promotions()
+        self._warm_charts()
         if self._background:  # a person's session (not --screenshot, not tests): sample, watch
             self.background.start()
+
+    def _warm_charts(self) -> None:
+        """Import pyqtgraph in a worker now that the window is up: a chart shown on a click
+        (not after a task that loads it itself) then never imports it on the GUI thread."""
+        if not pyqtgraph_loaded():
+            self.pool.submit(load_pyqtgraph, name="load the chart library")
 
     def _recover_promotions(self) -> None:
         """Finish or roll back promotions a crash interrupted (in a worker; see
