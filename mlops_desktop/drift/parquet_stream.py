@@ -173,3 +173,24 @@ def parse_size(text: str) -> int:
     if number < 0:
         raise DriftInputError(f"the size {text!r} is negative")
     return int(number * factor)
+
+
+def should_stream(
+    reference: str, current: str, budget: str | None = None, *, force: bool = False
+) -> bool:
+    """Whether ``drift report`` should stream: both sources are local Parquet (a file or a
+    folder) and loading them would exceed ``budget`` (a size such as ``2G``; default half the
+    memory available), or ``force``. Other sources always load into memory."""
+    paths = [Path(s).expanduser() for s in (reference, current) if ":" not in s and "#" not in s]
+    parquet = len(paths) == 2 and all(is_parquet_source(p) for p in paths)
+    if force:
+        if not parquet:
+            raise DriftInputError(
+                "streaming reads local Parquet files or folders of them: "
+                f"got {reference!r} and {current!r}"
+            )
+        return True
+    if not parquet:
+        return False
+    limit = parse_size(budget) if budget is not None else available_memory() // 2
+    return estimated_bytes([ParquetStream(p) for p in paths]) > limit

@@ -10,7 +10,8 @@ Two passes over each table, one batch in memory at a time:
    min … max, the exact Jensen–Shannon/chart histogram and the exact out-of-bounds count.
 
 KS statistic and p-value, Wasserstein (plain and normalized) and the median come from the
-sketches with guaranteed intervals, listed in the result's :class:`Approximation` and in each
+sketches with guaranteed intervals (the p-value always by scipy's asymptotic Smirnov distribution,
+as the engine uses above 10,000 values), listed in the result's :class:`Approximation` and in each
 feature's note; PSI uses reference deciles read off the grid (each within one grid bin). Drift over
 time windows and model performance need the rows themselves and are not computed here.
 """
