@@ -46,7 +46,8 @@ def _table(rng: np.random.Generator, n: int, shift: float) -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, path: Path, row_group: int = 2_000) -> Path:
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=row_group)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, row_group_size=row_group)
     return path
 
 
