@@ -18,6 +18,9 @@ from mlops_desktop.drift.sketch import Moments
 #: A text-like column with more distinct values than this is treated as free text when
 #: streamed: its frequency table would not be bounded.
 MAX_TRACKED_CATEGORIES = 100_000
+#: Distinct values counted in a numeric column (enough for a categorical reference's current
+#: side to show new values); continuous columns pass it in their first batch and stop counting.
+MAX_TRACKED_NUMBERS = 1_000
 
 
 def arrow_family(arrow_type: Any) -> str:
@@ -61,7 +64,6 @@ class ColumnSummary:
         self.maximum = -np.inf
         self.moments = Moments()
         self.all_whole = True
-        self._limit = max(categorical_max_unique, 2)
         #: label counts (text-like) or value counts (numeric, while it may be categorical);
         #: None once a numeric column has too many distinct values to be categorical.
         self.counts: dict[Any, int] | None = {}
@@ -83,10 +85,14 @@ class ColumnSummary:
                 self._add_labels(array)
 
     def _add_numbers(self, values: np.ndarray) -> None:
-        nan = np.isnan(values)
-        self.n_null += int(np.count_nonzero(nan))
-        finite = values[np.isfinite(values)]
-        self.n_inf += int(values.shape[0] - finite.shape[0]) - int(np.count_nonzero(nan))
+        is_finite = np.isfinite(values)
+        n_bad = values.shape[0] - int(np.count_nonzero(is_finite))
+        finite = values
+        if n_bad:  # only then pay for a copy and the NaN count
+            n_nan = int(np.count_nonzero(np.isnan(values)))
+            self.n_null += n_nan
+            self.n_inf += n_bad - n_nan
+            finite = values[is_finite]
         if finite.shape[0] == 0:
             return
         self.minimum = min(self.minimum, float(finite.min()))
@@ -97,10 +103,12 @@ class ColumnSummary:
         if self.all_whole and not bool(np.all(np.floor(finite) == finite)):
             self.all_whole = False
         uniques, counts = np.unique(finite, return_counts=True)
+        if uniques.shape[0] > MAX_TRACKED_NUMBERS:
+            self.counts = None
+            return
         for value, count in zip(uniques.tolist(), counts.tolist(), strict=True):
             self.counts[value] = self.counts.get(value, 0) + count
-        # Beyond the limit only a two-valued flag could still be categorical, and it is not.
-        if len(self.counts) > self._limit:
+        if len(self.counts) > MAX_TRACKED_NUMBERS:
             self.counts = None
 
     def _add_labels(self, array: Any) -> None:

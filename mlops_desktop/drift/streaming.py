@@ -244,7 +244,8 @@ class _Grids:
         self.out_of_bounds = 0
 
     def add(self, side: int, values: np.ndarray) -> None:
-        finite = values[np.isfinite(values)]
+        is_finite = np.isfinite(values)
+        finite = values if is_finite.all() else values[is_finite]
         self.sketches[side].add(finite)
         # numpy.histogram's bins: [e_j, e_{j+1}), the last one closed.
         index = np.searchsorted(self.hist_edges, finite, side="right") - 1
