@@ -105,18 +105,23 @@ class ParquetStream:
             if file.n_rows == 0:
                 continue
             present = [c for c in columns if c in file.columns]
-            parquet = pq.ParquetFile(file.path)
+            # No pre-buffering (it reads ahead every row group asked for: the whole file) and
+            # a buffered stream, so a huge row group is read page by page.
+            parquet = pq.ParquetFile(file.path, pre_buffer=False, buffer_size=1 << 20)
             try:
                 if not present:  # none of the columns: only the row count matters
                     for group in range(parquet.num_row_groups):
                         rows = parquet.metadata.row_group(group).num_rows
                         yield {"__rows__": rows, **dict.fromkeys(columns)}
                     continue
-                for batch in parquet.iter_batches(batch_size=batch_rows, columns=present):
-                    out: dict[str, Any] = {"__rows__": batch.num_rows}
-                    for column in columns:
-                        out[column] = batch.column(column) if column in file.columns else None
-                    yield out
+                for group in range(parquet.num_row_groups):
+                    for batch in parquet.iter_batches(
+                        batch_size=batch_rows, row_groups=[group], columns=present
+                    ):
+                        out: dict[str, Any] = {"__rows__": batch.num_rows}
+                        for column in columns:
+                            out[column] = batch.column(column) if column in file.columns else None
+                        yield out
             except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
                 raise DriftInputError(
                     f"unreadable: {str(exc).strip().splitlines()[0]}", source=str(file.path)
