@@ -124,7 +124,10 @@ class GridSketch:
         """Take in a batch of finite values inside ``[low, high]``."""
         if values.shape[0] == 0:
             return
-        index = bin_index(values, self.low, self.width, self.bins)
+        self.add_indexed(bin_index(values, self.low, self.width, self.bins), values)
+
+    def add_indexed(self, index: np.ndarray, values: np.ndarray) -> None:
+        """Take in values whose :func:`bin_index` on this grid is already known."""
         self.counts += np.bincount(index, minlength=self.bins)
         self.sums += np.bincount(index, weights=values, minlength=self.bins)
 

@@ -44,6 +44,7 @@ from mlops_desktop.drift.sketch import (
     DEFAULT_BINS,
     GridSketch,
     Moments,
+    bin_index,
     ks_bounds,
     wasserstein_bounds,
 )
@@ -242,18 +243,40 @@ class _Grids:
         self.hist = (np.zeros(hist_bins, np.int64), np.zeros(hist_bins, np.int64))
         self.ref_range = (ref.minimum, ref.maximum)
         self.out_of_bounds = 0
+        self._chart_bin = self._chart_bins_of_grid()
+
+    def _chart_bins_of_grid(self) -> np.ndarray:
+        """The chart bin of every value of each grid bin, or -1 where a grid bin is near a chart
+        edge (rounding could put a value on either side: those values are looked up exactly)."""
+        grid = self.sketches[0]
+        edges = grid.edges()
+        middle = (edges[:-1] + edges[1:]) / 2.0
+        lookup = np.searchsorted(self.hist_edges, middle, side="right") - 1
+        np.clip(lookup, 0, self.hist_edges.shape[0] - 2, out=lookup)
+        inner = self.hist_edges[1:-1]
+        near = np.searchsorted(edges, inner, side="right") - 1
+        for offset in (-1, 0, 1):
+            lookup[np.clip(near + offset, 0, grid.bins - 1)] = -1
+        return lookup
 
     def add(self, side: int, values: np.ndarray) -> None:
         is_finite = np.isfinite(values)
         finite = values if is_finite.all() else values[is_finite]
-        self.sketches[side].add(finite)
-        # numpy.histogram's bins: [e_j, e_{j+1}), the last one closed.
-        index = np.searchsorted(self.hist_edges, finite, side="right") - 1
-        np.clip(index, 0, self.hist[side].shape[0] - 1, out=index)
-        self.hist[side][:] += np.bincount(index, minlength=self.hist[side].shape[0])
+        sketch = self.sketches[side]
+        index = bin_index(finite, sketch.low, sketch.width, sketch.bins)
+        sketch.add_indexed(index, finite)
+        # numpy.histogram's bins, [e_j, e_{j+1}) with the last one closed, read off the grid
+        # index; only values near a chart edge need a search.
+        chart = self._chart_bin[index]
+        unsure = chart < 0
+        if unsure.any():
+            exact = np.searchsorted(self.hist_edges, finite[unsure], side="right") - 1
+            chart[unsure] = np.clip(exact, 0, self.hist_edges.shape[0] - 2)
+        self.hist[side][:] += np.bincount(chart, minlength=self.hist[side].shape[0])
         if side == 1:
             low, high = self.ref_range
-            self.out_of_bounds += int(np.count_nonzero((finite < low) | (finite > high)))
+            below = int(np.count_nonzero(finite < low))
+            self.out_of_bounds += below + int(np.count_nonzero(finite > high))
 
 
 def _comparable(

@@ -31,6 +31,8 @@ def _table(rng: np.random.Generator, n: int, shift: float) -> pd.DataFrame:
         "y": rng.lognormal(0.0, 0.5 + shift, n),
         "z": np.round(rng.normal(0.0, 1.0, n), 1),
         "code": rng.integers(0, 5, n).astype(float),
+        # 21 whole numbers over 0 … 20: numeric, and every value on an edge of the 20-bin chart
+        "on_edges": rng.integers(0, 21, n).astype(float),
         "segment": pd.array(
             rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1] if shift == 0 else None),
             dtype="str",
