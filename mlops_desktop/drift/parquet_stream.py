@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mlops_desktop.drift.errors import DriftInputError
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -88,6 +90,42 @@ class ParquetStream:
             raise DriftInputError("the table has no columns", source=self.name)
         if self.n_rows == 0:
             raise DriftInputError("the table has no rows", source=self.name)
+
+    def value_range(self, column: str) -> tuple[float, float] | None:
+        """The column's min and max over every row group, from the footers' statistics; None
+        when a row group has none, or they are not finite (then the data must be read)."""
+        import pyarrow.parquet as pq
+
+        low, high = np.inf, -np.inf
+        for file in self._files:
+            if column not in file.columns or file.n_rows == 0:
+                continue
+            metadata = pq.ParquetFile(file.path).metadata
+            index = next(
+                (
+                    j
+                    for j in range(metadata.num_columns)
+                    if metadata.row_group(0).column(j).path_in_schema == column
+                ),
+                None,
+            )
+            if index is None:
+                return None
+            for group in range(metadata.num_row_groups):
+                if metadata.row_group(group).num_rows == 0:
+                    continue
+                stats = metadata.row_group(group).column(index).statistics
+                if stats is None or not stats.has_min_max:
+                    if stats is not None and stats.null_count == metadata.row_group(group).num_rows:
+                        continue  # all null: nothing to range over
+                    return None
+                try:
+                    low, high = min(low, float(stats.min)), max(high, float(stats.max))
+                except (TypeError, ValueError):
+                    return None
+        if not (np.isfinite(low) and np.isfinite(high)):
+            return None
+        return low, high
 
     @property
     def n_files(self) -> int:

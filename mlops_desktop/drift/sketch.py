@@ -139,7 +139,9 @@ class GridSketch:
         self.sums += other.sums
 
     def quantile(self, q: float) -> Bounded:
-        """The ``q``-quantile (numpy's linear interpolation) within the bin that holds it."""
+        """The ``q``-quantile (numpy's linear interpolation): guaranteed within the bin(s) that
+        hold its two order statistics; estimated by their bins' mean values (exact when a bin
+        holds one distinct value, as in discrete data)."""
         n = self.n
         if n == 0:
             return Bounded(float("nan"), float("nan"))
@@ -150,7 +152,10 @@ class GridSketch:
         lo_edge = self.low + self.width * k
         hi_edge = self.low + self.width * (k_hi + 1)
         lo_edge, hi_edge = max(lo_edge, self.low), min(hi_edge, self.high)
-        return Bounded((lo_edge + hi_edge) / 2.0, (hi_edge - lo_edge) / 2.0)
+        below, above = self.sums[k] / self.counts[k], self.sums[k_hi] / self.counts[k_hi]
+        fraction = position - np.floor(position)
+        estimate = float(np.clip(below + (above - below) * fraction, lo_edge, hi_edge))
+        return Bounded(estimate, max(estimate - lo_edge, hi_edge - estimate))
 
 
 def bin_index(values: np.ndarray, low: float, width: float, bins: int) -> np.ndarray:

@@ -84,6 +84,11 @@ class ColumnSummary:
             if self.family in ("string", "category", "bool"):
                 self._add_labels(array)
 
+    def add_numbers(self, values: np.ndarray) -> None:
+        """Take in one batch of a numeric column already as float64 (NaN where null)."""
+        self.n_rows += values.shape[0]
+        self._add_numbers(values)
+
     def _add_numbers(self, values: np.ndarray) -> None:
         is_finite = np.isfinite(values)
         n_bad = values.shape[0] - int(np.count_nonzero(is_finite))

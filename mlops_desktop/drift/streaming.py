@@ -52,8 +52,9 @@ from mlops_desktop.drift.stream_summary import ColumnSummary, arrow_family, as_f
 from mlops_desktop.drift.verdict import judge
 
 METHOD = "grid-sketch"
+PASSES = {1: "one pass (grid laid from the Parquet footers' min/max)", 2: "two passes"}
 DESCRIPTION = (
-    "streamed in two passes: counts, null/type-error/out-of-bounds rates, categorical "
+    "streamed in {passes}: counts, null/type-error/out-of-bounds rates, categorical "
     "frequencies and metrics, min/max/mean/std and Jensen–Shannon are exact; KS, Wasserstein "
     "and medians come from a {bins:,}-bin grid sketch per column, the exact value guaranteed "
     "within the listed intervals; PSI uses reference deciles read off that grid"
@@ -86,11 +87,23 @@ def compute_drift_streaming(
     ref, cur = ParquetStream(reference), ParquetStream(current)
     issues: list[SchemaIssue] = []
     jobs = _jobs(ref, cur, config, target, prediction, issues)
-    reader = _Reader(ctx, passes=2, rows=ref.n_rows + cur.n_rows, batch_rows=batch_rows)
+    names = [name for name, _ in jobs]
+    hist_bins = config.binning.histogram_bins
+    numbers = [n for n in names if _family(ref, n) == "number" and _family(cur, n) == "number"]
+    bins = _bins_for(bins, len(numbers))
+    # Where the footers give both tables' min/max, the grid is laid before reading a value and
+    # one pass does everything; the pass checks the footers against the data it reads.
+    early = {}
+    for name in numbers:
+        ranges = ref.value_range(name), cur.value_range(name)
+        if ranges[0] is not None and ranges[1] is not None:
+            early[name] = _Grids(ranges[0], ranges[1], bins, hist_bins)
+    reader = _Reader(ctx, rows=ref.n_rows + cur.n_rows, batch_rows=batch_rows)
+    reader.expect(1 if len(early) == len(numbers) else 2)
     limit = config.column_types.categorical_max_unique
-    ref_sums = reader.summarize(ref, [name for name, _ in jobs], limit, "reference")
-    cur_names = [name for name, _ in jobs if name in cur.types]
-    cur_sums = reader.summarize(cur, cur_names, limit, "current")
+    ref_sums = reader.summarize(ref, names, limit, early, 0)
+    cur_names = [name for name in names if name in cur.types]
+    cur_sums = reader.summarize(cur, cur_names, limit, early, 1)
     for stream, sums in ((ref, ref_sums), (cur, cur_sums)):
         if sums and all(s.n_valid == 0 for s in sums.values()):
             raise DriftInputError("every value is null", source=stream.name)
@@ -98,7 +111,14 @@ def compute_drift_streaming(
     numeric = [
         n for n, _ in jobs if kinds[n] is ColumnKind.NUMERIC and _comparable(n, ref_sums, cur_sums)
     ]
-    grids = reader.sketch(ref, cur, numeric, ref_sums, cur_sums, bins, config)
+    grids = {
+        n: early[n] for n in numeric if n in early and early[n].matches(ref_sums[n], cur_sums[n])
+    }
+    late = [n for n in numeric if n not in grids]
+    passes = 2 if late else 1
+    if late:
+        reader.expect(2)
+        grids.update(reader.sketch(ref, cur, late, ref_sums, cur_sums, bins, hist_bins))
     features: list[FeatureDrift] = []
     intervals: dict[str, dict[str, tuple[float, float]]] = {}
     for name, role in jobs:
@@ -116,7 +136,7 @@ def compute_drift_streaming(
         )
         features.append(feature)
     reader.done()
-    return _result(features, issues, ref, cur, config, intervals, bins)
+    return _result(features, issues, ref, cur, config, intervals, bins, passes)
 
 
 def _jobs(
@@ -176,8 +196,13 @@ def _jobs(
 class _Reader:
     """The passes over both tables, reporting rows read and checking for a cancel."""
 
-    def __init__(self, ctx: TaskContext | None, passes: int, rows: int, batch_rows: int) -> None:
-        self.ctx, self.total, self.done_rows, self.batch_rows = ctx, passes * rows, 0, batch_rows
+    def __init__(self, ctx: TaskContext | None, rows: int, batch_rows: int) -> None:
+        self.ctx, self.rows, self.batch_rows = ctx, rows, batch_rows
+        self.total, self.done_rows, self.passes = rows, 0, 1
+
+    def expect(self, passes: int) -> None:
+        """Progress counts ``passes`` passes over both tables."""
+        self.passes, self.total = passes, passes * self.rows
 
     def _step(self, rows: int, message: str) -> None:
         self.done_rows += rows
@@ -185,20 +210,30 @@ class _Reader:
             self.ctx.progress(self.done_rows, self.total, message)
 
     def summarize(
-        self, stream: ParquetStream, names: Sequence[str], limit: int, role: str
+        self,
+        stream: ParquetStream,
+        names: Sequence[str],
+        limit: int,
+        grids: dict[str, _Grids],
+        side: int,
     ) -> dict[str, ColumnSummary]:
-        """Pass 1 over one table."""
+        """Pass 1 over one table (feeding the grids laid from the footers, if any)."""
         sums = {n: ColumnSummary(arrow_family(stream.types[n]), limit) for n in names}
-        self._step(0, f"pass 1/2: {role}")
+        message = f"pass 1/{self.passes}: {('reference', 'current')[side]}"
+        self._step(0, message)
         for batch in stream.batches(names, self.batch_rows):
             rows = batch["__rows__"]
             for name in names:
                 array = batch[name]
                 if array is None:
                     sums[name].add_missing(rows)
+                elif name in grids:
+                    values = as_float64(array)
+                    sums[name].add_numbers(values)
+                    grids[name].add(side, values)
                 else:
                     sums[name].add(array)
-            self._step(rows, f"pass 1/2: {role}")
+            self._step(rows, message)
         return sums
 
     def sketch(
@@ -209,22 +244,21 @@ class _Reader:
         ref_sums: dict[str, ColumnSummary],
         cur_sums: dict[str, ColumnSummary],
         bins: int,
-        config: DriftConfig,
+        hist_bins: int,
     ) -> dict[str, _Grids]:
         """Pass 2: grid sketches and exact histograms of the numeric columns."""
-        grids = {
-            n: _Grids(ref_sums[n], cur_sums[n], bins, config.binning.histogram_bins) for n in names
-        }
+        grids = {}
+        for n in names:
+            ref_range = (ref_sums[n].minimum, ref_sums[n].maximum)
+            cur_range = (cur_sums[n].minimum, cur_sums[n].maximum)
+            grids[n] = _Grids(ref_range, cur_range, bins, hist_bins)
         for stream, side in ((ref, 0), (cur, 1)):
-            role = ("reference", "current")[side]
-            if not names:
-                self._step(stream.n_rows, f"pass 2/2: {role}")
-                continue
+            message = f"pass 2/2: {('reference', 'current')[side]}"
             for batch in stream.batches(names, self.batch_rows):
                 for name in names:
                     if batch[name] is not None:
                         grids[name].add(side, as_float64(batch[name]))
-                self._step(batch["__rows__"], f"pass 2/2: {role}")
+                self._step(batch["__rows__"], message)
         return grids
 
     def done(self) -> None:
@@ -235,13 +269,20 @@ class _Reader:
 class _Grids:
     """Pass-2 state of one numeric column: a grid sketch and chart histogram per table."""
 
-    def __init__(self, ref: ColumnSummary, cur: ColumnSummary, bins: int, hist_bins: int) -> None:
-        low, high = min(ref.minimum, cur.minimum), max(ref.maximum, cur.maximum)
+    def __init__(
+        self,
+        ref_range: tuple[float, float],
+        cur_range: tuple[float, float],
+        bins: int,
+        hist_bins: int,
+    ) -> None:
+        low, high = min(ref_range[0], cur_range[0]), max(ref_range[1], cur_range[1])
         self.sketches = (GridSketch(low, high, bins), GridSketch(low, high, bins))
         edge_low, edge_high = (low - 0.5, high + 0.5) if low == high else (low, high)
         self.hist_edges = np.linspace(edge_low, edge_high, hist_bins + 1)
         self.hist = (np.zeros(hist_bins, np.int64), np.zeros(hist_bins, np.int64))
-        self.ref_range = (ref.minimum, ref.maximum)
+        self.ref_range = ref_range
+        self.cur_range = cur_range
         self.out_of_bounds = 0
         self._chart_bin = self._chart_bins_of_grid()
 
@@ -258,6 +299,13 @@ class _Grids:
         for offset in (-1, 0, 1):
             lookup[np.clip(near + offset, 0, grid.bins - 1)] = -1
         return lookup
+
+    def matches(self, ref: ColumnSummary, cur: ColumnSummary) -> bool:
+        """Whether the ranges the grid was laid on are the data's own (footers can be stale)."""
+        return self.ref_range == (ref.minimum, ref.maximum) and self.cur_range == (
+            cur.minimum,
+            cur.maximum,
+        )
 
     def add(self, side: int, values: np.ndarray) -> None:
         is_finite = np.isfinite(values)
@@ -277,6 +325,19 @@ class _Grids:
             low, high = self.ref_range
             below = int(np.count_nonzero(finite < low))
             self.out_of_bounds += below + int(np.count_nonzero(finite > high))
+
+
+def _family(stream: ParquetStream, name: str) -> str | None:
+    return arrow_family(stream.types[name]) if name in stream.types else None
+
+
+#: Grid memory for all numeric columns together (two sketches of 16 bytes per bin each).
+GRID_MEMORY = 256 << 20
+
+
+def _bins_for(bins: int, n_numeric: int) -> int:
+    """Fewer bins for very wide tables, so the sketches stay within :data:`GRID_MEMORY`."""
+    return max(1024, min(bins, GRID_MEMORY // (32 * max(n_numeric, 1))))
 
 
 def _comparable(
@@ -574,12 +635,15 @@ def _wasserstein_scale(ref: ColumnSummary, cur: ColumnSummary) -> float:
 
 
 def _grid_right_closed(grid: GridSketch, inner_edges: np.ndarray) -> np.ndarray:
-    """Counts in ``(-inf, e1], …, (ek, inf)`` with each edge's bin split evenly by position."""
+    """Counts in ``(-inf, e1], …, (ek, inf)``, each grid bin's values taken at their mean
+    (off by at most the edge's bin; exact for a bin of one distinct value)."""
     cumulative = np.concatenate(([0], np.cumsum(grid.counts)))
-    position = np.clip((inner_edges - grid.low) / grid.width, 0.0, grid.bins)
-    k = np.minimum(np.floor(position).astype(np.intp), grid.bins - 1)
-    below = cumulative[k] + (position - k) * grid.counts[k]
-    return np.diff(np.concatenate(([0.0], below, [float(grid.n)])))
+    k = np.clip(np.floor((inner_edges - grid.low) / grid.width).astype(np.intp), 0, grid.bins - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = grid.sums[k] / grid.counts[k]
+    # The edges are bin means themselves (rounded in the sums): compare with some slack.
+    below = cumulative[k] + np.where(inner_edges >= means - 1e-6 * grid.width, grid.counts[k], 0)
+    return np.diff(np.concatenate(([0], below, [grid.n])))
 
 
 def _categorical(
@@ -631,6 +695,7 @@ def _result(
     config: DriftConfig,
     intervals: dict[str, dict[str, tuple[float, float]]],
     bins: int,
+    passes: int,
 ) -> DriftResult:
     features = [f for f in compared if f.role == "feature"]
     evaluated = [f for f in features if f.evaluated]
@@ -655,9 +720,9 @@ def _result(
         verdict=verdict,
         approximation=Approximation(
             method=METHOD,
-            description=DESCRIPTION.format(bins=bins),
+            description=DESCRIPTION.format(bins=bins, passes=PASSES[passes]),
             bins=bins,
-            passes=2,
+            passes=passes,
             intervals=intervals,
         ),
     )
