@@ -203,3 +203,17 @@ def test_the_cli_streams_over_the_budget_and_says_it_is_approximate(
         assert (document["approximation"] is not None) is approximate
         printed = capsys.readouterr().out
         assert ("approximate: streamed" in printed) is approximate
+
+
+def test_stale_footers_get_a_second_pass(
+    pair: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A footer range narrower than the data (a writer's bug) must not clip the grid."""
+    from mlops_desktop.drift.parquet_stream import ParquetStream
+
+    monkeypatch.setattr(ParquetStream, "value_range", lambda self, column: (-0.5, 0.5))
+    ref, cur = pair
+    exact = compute_drift(load_table(ref), load_table(cur))
+    streamed = compute_drift_streaming(ref, cur, batch_rows=2_000)
+    _assert_matches(exact, streamed)
+    assert streamed.approximation is not None and streamed.approximation.passes == 2
