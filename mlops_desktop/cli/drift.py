@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from mlops_desktop.drift.reports import REPORT_FORMATS
 
 if TYPE_CHECKING:
-    pass
+    from mlops_desktop.drift.result import DriftResult
 
 #: Exit code when the dataset drifted (0: no drift, 2: error).
 EXIT_DRIFT = 1
@@ -73,6 +73,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         required=True,
         metavar="FILE",
         help="report file: .html, .pdf or .json (repeat for several)",
+    )
+    report.add_argument(
+        "--memory-budget",
+        metavar="SIZE",
+        help="Parquet inputs larger than this in memory (e.g. 2G) are streamed in two passes "
+        "with bounded memory (default: half the memory available)",
+    )
+    report.add_argument(
+        "--stream", action="store_true", help="stream Parquet inputs whatever their size"
     )
     report.add_argument("--quiet", action="store_true", help="print no progress on stderr")
     report.set_defaults(handler=report_command)
@@ -132,7 +141,6 @@ def report_command(args: argparse.Namespace) -> int:
 def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> int:
     from mlops_desktop.drift.config import default_drift_config, load_drift_config
     from mlops_desktop.drift.engine import compute_drift
-    from mlops_desktop.drift.report_text import summary_text
 
     config = load_drift_config(args.config) if args.config else default_drift_config()
     show_progress = not args.quiet and sys.stderr.isatty()
@@ -141,6 +149,22 @@ def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> in
         if show_progress:
             print(f"\r[{done}/{total}] {message[:60]:<60}", end="", file=sys.stderr, flush=True)
 
+    from mlops_desktop.drift.parquet_stream import should_stream
+
+    if should_stream(args.reference, args.current, args.memory_budget, force=args.stream):
+        from mlops_desktop.core.tasks import TaskContext
+        from mlops_desktop.drift.streaming import compute_drift_streaming
+
+        result = compute_drift_streaming(
+            args.reference,
+            args.current,
+            config=config,
+            target=args.target,
+            prediction=args.prediction,
+            timestamp=args.timestamp,
+            ctx=TaskContext(on_progress=progress),
+        )
+        return _write(result, outputs, show_progress)
     reference, reference_name = _load(args.reference, args.timestamp)
     current, current_name = _load(args.current, args.timestamp)
     result = compute_drift(
@@ -153,14 +177,19 @@ def _run_report(args: argparse.Namespace, outputs: list[tuple[Path, str]]) -> in
         window=args.window,
         progress=progress,
     )
-    if show_progress:
-        print(file=sys.stderr)
     import dataclasses
 
     # Name sources as given (a model version, an endpoint), not by temporary copies.
     result = dataclasses.replace(result, reference_name=reference_name, current_name=current_name)
+    return _write(result, outputs, show_progress)
+
+
+def _write(result: DriftResult, outputs: list[tuple[Path, str]], show_progress: bool) -> int:
+    from mlops_desktop.drift.report_text import summary_text
     from mlops_desktop.drift.reports import write_report
 
+    if show_progress:
+        print(file=sys.stderr)
     for path, _kind in outputs:
         try:
             write_report(result, path)

@@ -129,6 +129,7 @@ def build_context(result: DriftResult) -> dict[str, Any]:
         "dataset_drift": result.dataset_drift,
         "reasons": list(result.verdict.reasons) if result.verdict else [],
         "rule": verdict_rule(result),
+        "approximation": result.approximation.description if result.approximation else None,
         "n_drifted": result.n_drifted,
         "n_features": result.n_features,
         "drift_share": f"{result.drift_share:.0%}",

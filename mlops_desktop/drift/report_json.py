@@ -195,6 +195,28 @@ JSON_SCHEMA: dict[str, Any] = {
             },
         },
         "config": {"type": "object"},
+        "approximation": {
+            "type": ["object", "null"],
+            "required": ["method", "description", "bins", "passes", "intervals"],
+            "properties": {
+                "method": {"type": "string"},
+                "description": {"type": "string"},
+                "bins": {"type": "integer", "minimum": 1},
+                "passes": {"type": "integer", "minimum": 1},
+                "intervals": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "array",
+                            "items": _NUMBER_OR_NULL,
+                            "minItems": 2,
+                            "maxItems": 2,
+                        },
+                    },
+                },
+            },
+        },
     },
 }
 

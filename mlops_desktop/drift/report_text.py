@@ -21,6 +21,8 @@ def summary_text(result: DriftResult, max_features: int = 10) -> str:
         f"reference: {result.reference_name} ({result.n_reference_rows:,} rows); "
         f"current: {result.current_name} ({result.n_current_rows:,} rows)",
     ]
+    if result.approximation is not None:
+        lines.append(f"approximate: {result.approximation.description}")
     drifted = sorted(result.drifted_features, key=feature_sort_key)
     if drifted:
         lines.append("drifted features:")

@@ -275,6 +275,37 @@ class Performance:
 
 
 @dataclass(frozen=True)
+class Approximation:
+    """How a streamed result's statistics were computed, and how far each may be off.
+
+    Counts, null/type-error/out-of-bounds rates, categorical frequencies and metrics, means,
+    standard deviations, min/max and the numeric Jensen–Shannon histograms are exact. The
+    statistics listed per feature in ``intervals`` come from a mergeable grid sketch
+    (``mlops_desktop.drift.sketch``): the exact value lies in ``[low, high]``.
+    """
+
+    method: str
+    description: str
+    bins: int
+    passes: int
+    #: feature -> statistic -> (low, high) guaranteed to hold the exact value.
+    intervals: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping."""
+        return {
+            "method": self.method,
+            "description": self.description,
+            "bins": self.bins,
+            "passes": self.passes,
+            "intervals": {
+                name: {k: [finite_or_none(lo), finite_or_none(hi)] for k, (lo, hi) in stats.items()}
+                for name, stats in self.intervals.items()
+            },
+        }
+
+
+@dataclass(frozen=True)
 class DriftResult:
     """Everything one drift computation found; ``to_dict()`` is the versioned JSON document."""
 
@@ -297,6 +328,8 @@ class DriftResult:
     config: dict[str, Any] = field(default_factory=dict)
     #: How ``dataset_drift`` was decided; None for results made without windows in mind.
     verdict: Verdict | None = None
+    #: Set when the tables were streamed and some statistics are bounded, not exact.
+    approximation: Approximation | None = None
 
     @property
     def n_features(self) -> int:
@@ -363,4 +396,5 @@ class DriftResult:
             "timestamp_column": self.timestamp_column,
             "windows": [w.to_dict() for w in self.windows],
             "config": self.config,
+            "approximation": self.approximation.to_dict() if self.approximation else None,
         }
