@@ -56,6 +56,7 @@ class MergeWorkspace:
 
     def __init__(self) -> None:
         self._size = 0
+        self._joined = np.empty(0)
         self._merged = np.empty(0)
         self._cdf_a = np.empty(0)
         self._cdf_b = np.empty(0)
@@ -66,6 +67,7 @@ class MergeWorkspace:
     def reserve(self, size: int) -> None:
         """Make every buffer at least ``size`` long."""
         if size > self._size:
+            self._joined = np.empty(size)
             self._merged = np.empty(size)
             self._cdf_a = np.empty(size)
             self._cdf_b = np.empty(size)
@@ -80,8 +82,9 @@ def ks_wasserstein(
 ) -> tuple[float, float]:
     """The two-sample KS statistic and the Wasserstein-1 distance of two sorted, finite samples.
 
-    Equal to ``scipy.stats.ks_2samp(ref, cur).statistic`` (before the exact-mode rounding) and
-    ``scipy.stats.wasserstein_distance(ref, cur)``.
+    Bit for bit ``scipy.stats.ks_2samp(ref, cur, method="asymp").statistic`` and
+    ``scipy.stats.wasserstein_distance(ref, cur)``: the same CDF values ``count / n`` at the end
+    of every run of equal values, the same gaps, the same dot product.
     """
     n1, n2 = ref.shape[0], cur.shape[0]
     if n1 == 0 or n2 == 0:
@@ -89,16 +92,18 @@ def ks_wasserstein(
     size = n1 + n2
     ws = workspace or MergeWorkspace()
     ws.reserve(size)
-    merged, cdf_a, cdf_b = ws._merged[:size], ws._cdf_a[:size], ws._cdf_b[:size]
+    joined, merged = ws._joined[:size], ws._merged[:size]
+    cdf_a, cdf_b = ws._cdf_a[:size], ws._cdf_b[:size]
     counts, ramp, is_cur = ws._counts[:size], ws._ramp[:size], ws._flags[:size]
-    # Linear merge: current values go before equal reference values.
-    positions = np.searchsorted(ref, cur, side="left")
-    positions += ramp[:n2]
-    positions -= 1
-    is_cur[:] = False
-    is_cur[positions] = True
-    merged[positions] = cur
-    merged[~is_cur] = ref
+    # Linear merge: a stable sort of two sorted runs is one timsort merge (half the time of
+    # searchsorted + scatter). The order inside a run of ties does not matter: CDFs are read
+    # only at the end of each run and the gaps inside it are zero.
+    joined[:n1] = ref
+    joined[n1:] = cur
+    order = np.argsort(joined, kind="stable")
+    np.greater_equal(order, n1, out=is_cur)
+    np.take(joined, order, out=merged)
+    del order
     # Empirical CDFs at every merged position: counts so far over sample sizes (as scipy).
     np.cumsum(is_cur, dtype=np.int64, out=counts)
     np.divide(counts, n2, out=cdf_b)
