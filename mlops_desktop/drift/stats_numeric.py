@@ -229,14 +229,23 @@ def psi(ref_counts: np.ndarray, cur_counts: np.ndarray, epsilon: float) -> float
 
 def jensen_shannon(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
     """Jensen–Shannon distance (base 2) of two count vectors, as ``scipy.spatial.distance``."""
-    from scipy.special import rel_entr
-
+    if np.sum(p_counts) == 0 or np.sum(q_counts) == 0:
+        return float("nan")  # scipy's 0/0
     p = p_counts / np.sum(p_counts)
     q = q_counts / np.sum(q_counts)
     m = (p + q) / 2.0
-    js = np.sum(rel_entr(p, m)) + np.sum(rel_entr(q, m))
+    js = np.sum(_rel_entr(p, m)) + np.sum(_rel_entr(q, m))
     js /= np.log(2.0)
     return float(np.sqrt(max(js, 0.0) / 2.0))
+
+
+def _rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``scipy.special.rel_entr`` where ``y > 0`` wherever ``x > 0`` (``m`` above): ``x·ln(x/y)``,
+    0 where ``x`` is 0. numpy only, so a numeric report never imports scipy.special."""
+    terms = np.zeros_like(x)
+    positive = x > 0
+    terms[positive] = x[positive] * np.log(x[positive] / y[positive])
+    return terms
 
 
 def ks_statistic_vs_sample(ref: np.ndarray, sample: np.ndarray) -> float:
