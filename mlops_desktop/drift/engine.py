@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mlops_desktop.drift.blas_dot import one_blas_thread
 from mlops_desktop.drift.categorical_feature import compare_categorical
 from mlops_desktop.drift.column_jobs import default_workers, run_in_order
 from mlops_desktop.drift.columns import (
@@ -158,15 +159,16 @@ def compute_drift(
         return feature, values, found
 
     n_values = (len(ref_df) + len(cur_df)) * len(jobs)
-    outcomes = run_in_order(
-        jobs,
-        compare,
-        NumericWorkspace,
-        workers=workers or default_workers(n_values),
-        describe=lambda job: f"comparing {job[0]}",
-        progress=progress,
-        cancel=cancel,
-    )
+    with one_blas_thread():  # the columns are the parallelism; BLAS threads only contend
+        outcomes = run_in_order(
+            jobs,
+            compare,
+            NumericWorkspace,
+            workers=workers or default_workers(n_values),
+            describe=lambda job: f"comparing {job[0]}",
+            progress=progress,
+            cancel=cancel,
+        )
     compared: list[FeatureDrift] = []
     window_values: dict[str, list[float | None]] = {}
     recent_values: dict[str, list[float | None]] = {}

@@ -129,3 +129,16 @@ def test_large_columns_equal_scipy_bit_for_bit(workers: int) -> None:
         assert metrics["ks_statistic"] == ks.statistic
         assert metrics["ks_pvalue"] == ks.pvalue
         assert metrics["wasserstein"] == stats.wasserstein_distance(a, b)
+
+
+@pytest.mark.parametrize("n", [9_999, 10_001, 10_002, 123_457, 2_000_001])
+def test_dot_equals_the_default_blas_dot_with_blas_held_at_one_thread(n: int) -> None:
+    from mlops_desktop.drift.blas_dot import dot_like_default_blas, one_blas_thread
+
+    rng = np.random.default_rng(n)
+    x, y = rng.random(n) * 1e3, rng.normal(size=n)
+    expected = float(np.dot(x, y))  # BLAS with its default threads, as scipy calls it
+    with one_blas_thread(), one_blas_thread():  # nested: one shared limit
+        assert dot_like_default_blas(x, y) == expected
+    assert dot_like_default_blas(x, y) == expected
+    assert float(np.dot(x, y)) == expected  # the thread count was restored
