@@ -307,6 +307,7 @@ def main() -> None:
             best = min(runs)
             print(
                 f"{name:32s} {best:8.3f} {statistics.median(runs):9.3f} {best / ours_best:11.1f}x"
+                f"   runs: {', '.join(f'{r:.2f}' for r in runs)}"
             )
         evidently_best = min(times["Evidently DataDriftPreset"])
         print(f"speed-up over Evidently: {evidently_best / ours_best:.1f}x (goal >= 20)")
