@@ -15,6 +15,7 @@ libraries, or no threadpoolctl, fall back to a plain ``numpy.dot`` with the thre
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,7 +39,13 @@ def _default_openblas_threads() -> int | None:
         from threadpoolctl import threadpool_info
     except ImportError:
         return None
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    # scipy's wheels bring an OpenBLAS of their own: numpy's is the one inside numpy's folder.
+    numpy_dir = os.path.dirname(np.__file__)
+    blas = [
+        i
+        for i in threadpool_info()
+        if i.get("user_api") == "blas" and str(i.get("filepath", "")).startswith(numpy_dir)
+    ]
     if len(blas) != 1 or blas[0].get("internal_api") != "openblas":
         return None
     return int(blas[0]["num_threads"])
