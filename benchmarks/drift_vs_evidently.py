@@ -154,7 +154,11 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     (exit 0, or 1 for drift). CPU time is the steadier figure on a machine shared with others."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    # In a folder of its own: ``python -m`` puts the working folder first on sys.path, which
+    # must not shadow the checkout named by PYTHONPATH.
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, cwd=tempfile.gettempdir()
+    )
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
