@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mlops_desktop.drift.blas_dot import one_blas_thread
 from mlops_desktop.drift.categorical_feature import compare_categorical
+from mlops_desktop.drift.column_jobs import default_workers, run_in_order
 from mlops_desktop.drift.columns import (
     categorical_values,
     datetime_values,
@@ -59,6 +61,7 @@ def compute_drift(
     window: str = "day",
     progress: ProgressCallback | None = None,
     cancel: CancelCallback | None = None,
+    workers: int | None = None,
 ) -> DriftResult:
     """Compare ``current`` with ``reference`` (DataFrames, or paths for :func:`load_table`).
 
@@ -70,6 +73,10 @@ def compute_drift(
     ``progress(done, total, message)`` is called before each column; ``cancel()`` is checked
     between columns and raises :class:`DriftCancelled` when it returns True. Bad input raises
     :class:`DriftInputError` naming the file and column.
+
+    Columns are compared on ``workers`` threads (default: the usable cores, at most 4, for
+    large inputs; ``MLOPS_DESKTOP_DRIFT_THREADS`` overrides it); the result does not depend on
+    the number.
     """
     config = config or DriftConfig()
     ref_df, ref_name = _as_frame(reference, "reference")
@@ -130,30 +137,46 @@ def compute_drift(
     if target is not None and target in ref_df.columns and target in cur_df.columns:
         jobs.append((target, "target"))
 
-    workspace = NumericWorkspace()
-    compared: list[FeatureDrift] = []
-    window_values: dict[str, list[float | None]] = {}
-    recent_values: dict[str, list[float | None]] = {}
-    for done, (name, role) in enumerate(jobs):
-        if cancel is not None and cancel():
-            raise DriftCancelled("drift computation cancelled")
-        if progress is not None:
-            progress(done, len(jobs), f"comparing {name}")
+    ref_columns_of = {name: ref_df[name] for name, _role in jobs}  # pandas lookups: this thread
+    cur_columns_of = {name: cur_df[name] for name, _role in jobs}
+
+    def compare(
+        job: tuple[str, str], workspace: NumericWorkspace
+    ) -> tuple[FeatureDrift, list[float | None], list[SchemaIssue]]:
+        name, role = job
+        found: list[SchemaIssue] = []
         feature, values = _compare_column(
             name,
-            ref_df[name],
-            cur_df[name],
+            ref_columns_of[name],
+            cur_columns_of[name],
             config=config,
             workspace=workspace,
             windows=measured if role == "feature" else (),
             role=role,
             names=(ref_name, cur_name),
-            issues=issues,
+            issues=found,
         )
+        return feature, values, found
+
+    n_values = (len(ref_df) + len(cur_df)) * len(jobs)
+    with one_blas_thread():  # the columns are the parallelism; BLAS threads only contend
+        outcomes = run_in_order(
+            jobs,
+            compare,
+            NumericWorkspace,
+            workers=workers or default_workers(n_values),
+            describe=lambda job: f"comparing {job[0]}",
+            progress=progress,
+            cancel=cancel,
+        )
+    compared: list[FeatureDrift] = []
+    window_values: dict[str, list[float | None]] = {}
+    recent_values: dict[str, list[float | None]] = {}
+    for (name, _role), (feature, values, found) in zip(jobs, outcomes, strict=True):
+        issues.extend(found)  # in column order, as one thread would have found them
         compared.append(feature)
         window_values[name] = values[: len(windows)]
         recent_values[name] = values[len(windows) :] or [None]
-    del workspace
     if progress is not None:
         progress(len(jobs), len(jobs), "done")
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlops_desktop.drift.blas_dot import dot_like_default_blas
+
 #: Largest sample size for which ``scipy.stats.ks_2samp(method="auto")`` computes exact p-values.
 KS_EXACT_MAX_N = 10_000
 
@@ -56,6 +58,7 @@ class MergeWorkspace:
 
     def __init__(self) -> None:
         self._size = 0
+        self._joined = np.empty(0)
         self._merged = np.empty(0)
         self._cdf_a = np.empty(0)
         self._cdf_b = np.empty(0)
@@ -66,6 +69,7 @@ class MergeWorkspace:
     def reserve(self, size: int) -> None:
         """Make every buffer at least ``size`` long."""
         if size > self._size:
+            self._joined = np.empty(size)
             self._merged = np.empty(size)
             self._cdf_a = np.empty(size)
             self._cdf_b = np.empty(size)
@@ -80,8 +84,9 @@ def ks_wasserstein(
 ) -> tuple[float, float]:
     """The two-sample KS statistic and the Wasserstein-1 distance of two sorted, finite samples.
 
-    Equal to ``scipy.stats.ks_2samp(ref, cur).statistic`` (before the exact-mode rounding) and
-    ``scipy.stats.wasserstein_distance(ref, cur)``.
+    Bit for bit ``scipy.stats.ks_2samp(ref, cur, method="asymp").statistic`` and
+    ``scipy.stats.wasserstein_distance(ref, cur)``: the same CDF values ``count / n`` at the end
+    of every run of equal values, the same gaps, the same dot product.
     """
     n1, n2 = ref.shape[0], cur.shape[0]
     if n1 == 0 or n2 == 0:
@@ -89,16 +94,18 @@ def ks_wasserstein(
     size = n1 + n2
     ws = workspace or MergeWorkspace()
     ws.reserve(size)
-    merged, cdf_a, cdf_b = ws._merged[:size], ws._cdf_a[:size], ws._cdf_b[:size]
+    joined, merged = ws._joined[:size], ws._merged[:size]
+    cdf_a, cdf_b = ws._cdf_a[:size], ws._cdf_b[:size]
     counts, ramp, is_cur = ws._counts[:size], ws._ramp[:size], ws._flags[:size]
-    # Linear merge: current values go before equal reference values.
-    positions = np.searchsorted(ref, cur, side="left")
-    positions += ramp[:n2]
-    positions -= 1
-    is_cur[:] = False
-    is_cur[positions] = True
-    merged[positions] = cur
-    merged[~is_cur] = ref
+    # Linear merge: a stable sort of two sorted runs is one timsort merge (half the time of
+    # searchsorted + scatter). The order inside a run of ties does not matter: CDFs are read
+    # only at the end of each run and the gaps inside it are zero.
+    joined[:n1] = ref
+    joined[n1:] = cur
+    order = np.argsort(joined, kind="stable")
+    np.greater_equal(order, n1, out=is_cur)
+    np.take(joined, order, out=merged)
+    del order
     # Empirical CDFs at every merged position: counts so far over sample sizes (as scipy).
     np.cumsum(is_cur, dtype=np.int64, out=counts)
     np.divide(counts, n2, out=cdf_b)
@@ -115,7 +122,7 @@ def ks_wasserstein(
     else:
         statistic = float(np.max(diff[:-1], where=run_end, initial=0.0))
     gaps = np.subtract(merged[1:], merged[:-1], out=cdf_b[:-1])
-    wasserstein = float(np.dot(diff[:-1], gaps))
+    wasserstein = dot_like_default_blas(diff[:-1], gaps)  # scipy's one ddot, bit for bit
     return statistic, wasserstein
 
 
@@ -214,14 +221,23 @@ def psi(ref_counts: np.ndarray, cur_counts: np.ndarray, epsilon: float) -> float
 
 def jensen_shannon(p_counts: np.ndarray, q_counts: np.ndarray) -> float:
     """Jensen–Shannon distance (base 2) of two count vectors, as ``scipy.spatial.distance``."""
-    from scipy.special import rel_entr
-
+    if np.sum(p_counts) == 0 or np.sum(q_counts) == 0:
+        return float("nan")  # scipy's 0/0
     p = p_counts / np.sum(p_counts)
     q = q_counts / np.sum(q_counts)
     m = (p + q) / 2.0
-    js = np.sum(rel_entr(p, m)) + np.sum(rel_entr(q, m))
+    js = np.sum(_rel_entr(p, m)) + np.sum(_rel_entr(q, m))
     js /= np.log(2.0)
     return float(np.sqrt(max(js, 0.0) / 2.0))
+
+
+def _rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``scipy.special.rel_entr`` where ``y > 0`` wherever ``x > 0`` (``m`` above): ``x·ln(x/y)``,
+    0 where ``x`` is 0. numpy only, so a numeric report never imports scipy.special."""
+    terms = np.zeros_like(x)
+    positive = x > 0
+    terms[positive] = x[positive] * np.log(x[positive] / y[positive])
+    return terms
 
 
 def ks_statistic_vs_sample(ref: np.ndarray, sample: np.ndarray) -> float:
