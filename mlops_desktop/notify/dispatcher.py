@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -286,13 +286,19 @@ def send_test(
     ctx: TaskContext | None = None,
     sleep: Sleep = time.sleep,
     environ: Mapping[str, str] | None = None,
+    on_attempt: Callable[[int, str], Any] | None = None,
 ) -> DeliveryResult:
     """Send the test message to ``target`` (the delivery log records it too)."""
     from mlops_desktop.notify.events import test_event
 
     event = test_event(target.name)
     result = deliver(
-        event, target, ctx=ctx, sleep=sleep, environ=dict(environ) if environ is not None else None
+        event,
+        target,
+        ctx=ctx,
+        sleep=sleep,
+        environ=dict(environ) if environ is not None else None,
+        on_attempt=on_attempt,
     )
     DeliveryLog().append(
         Delivery(

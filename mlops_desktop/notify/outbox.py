@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from mlops_desktop.core import paths
 from mlops_desktop.core.notify_settings import EventKind, Severity
@@ -54,11 +57,19 @@ class Outbox:
 
 
 def record_endpoint_unhealthy(
-    workspace: str, endpoint: str, what: str, outbox: Outbox | None = None
-) -> NotifyEvent:
-    """Put "endpoint ``endpoint`` of ``workspace`` is unhealthy: ``what``" in the outbox."""
+    workspace: str, endpoint: str, what: str, outbox: Outbox | None = None, *, once_per: str = ""
+) -> NotifyEvent | None:
+    """Put "endpoint ``endpoint`` of ``workspace`` is unhealthy: ``what``" in the outbox.
+
+    ``once_per`` (e.g. today's date) makes the id repeatable: the same finding is put in once
+    per value (a failure the watchdog sees every 30 s is one event a day); None when it was.
+    """
+    outbox = outbox or Outbox()
     stamp = now_iso()
-    digest = hashlib.sha256(f"{workspace}\0{endpoint}\0{what}\0{stamp}".encode()).hexdigest()
+    salt = once_per or stamp
+    digest = hashlib.sha256(f"{workspace}\0{endpoint}\0{what}\0{salt}".encode()).hexdigest()
+    if once_per and any(e.id == f"outbox:{digest[:32]}" for e in outbox.read()[-500:]):
+        return None
     event = NotifyEvent(
         id=f"outbox:{digest[:32]}",
         kind=EventKind.ENDPOINT_UNHEALTHY,
@@ -70,5 +81,25 @@ def record_endpoint_unhealthy(
         page="endpoints",
         details={"endpoint": endpoint},
     )
-    (outbox or Outbox()).append(event)
+    outbox.append(event)
     return event
+
+
+_ENDPOINT = re.compile(r"\bendpoint (\S+)")
+
+
+def record_heal_reports(reports: Iterable[Any], outbox: Outbox | None = None) -> int:
+    """Outbox events of what the endpoint watchdog (``serving.heal``) found: each restart is an
+    event; each failure to restart one a day. Returns how many were put in."""
+    outbox = outbox or Outbox()
+    today = now_iso()[:10]
+    count = 0
+    for report in reports:
+        for line, once in [(r, "") for r in report.restarted] + [
+            (f"could not restart: {f}", today) for f in report.failures
+        ]:
+            match = _ENDPOINT.search(line)
+            endpoint = match.group(1) if match else ""
+            if record_endpoint_unhealthy(report.workspace, endpoint, line, outbox, once_per=once):
+                count += 1
+    return count

@@ -49,21 +49,36 @@ def read_secret(target: NotifyTarget, environ: Mapping[str, str] | None = None) 
     return (environ if environ is not None else os.environ).get(target.env_name, "")
 
 
+def secret_source(target: NotifyTarget, environ: Mapping[str, str] | None = None) -> str:
+    """Where the secret is found: "keyring", "$VAR", "not needed" or "missing ($VAR)" — never
+    the value."""
+    module = _keyring()
+    if module is not None:
+        try:
+            if module.get_password(KEYRING_SERVICE, target.name):
+                return "keyring"
+        except Exception:  # a locked keyring: say what the environment has
+            pass
+    if (environ if environ is not None else os.environ).get(target.env_name):
+        return f"${target.env_name}"
+    if not target.kind.is_webhook and not target.username:
+        return "not needed"
+    return f"missing (${target.env_name})"
+
+
 def require_secret(target: NotifyTarget, environ: Mapping[str, str] | None = None) -> str:
     """The secret, or :class:`InvalidInput` saying where to put it."""
     secret = read_secret(target, environ)
     if secret:
         return secret
     what = "webhook URL" if target.kind.is_webhook else "SMTP password"
-    keyring_way = (
-        f"`mlops-desktop notify secret set {target.name}` (OS keyring) or "
+    env_way = f"set the environment variable {target.env_name}"
+    hint = (
+        f"store it with `mlops-desktop notify secret set {target.name}` (OS keyring) or {env_way}"
         if keyring_available()
-        else ""
+        else f"{env_way} (no OS keyring is available here)"
     )
-    raise InvalidInput(
-        f"notification target {target.name} has no {what}",
-        hint=f"store it with {keyring_way}set the environment variable {target.env_name}",
-    )
+    raise InvalidInput(f"notification target {target.name} has no {what}", hint=hint)
 
 
 def store_secret(target_name: str, secret: str) -> None:

@@ -46,9 +46,12 @@ def _env_number(name: str, default: float) -> float:
 
 def heal_task(ctx: TaskContext, config: AppConfig) -> list[Any]:
     """Task body of the watchdog: restart what died of the running local endpoints."""
+    from mlops_desktop.notify.outbox import record_heal_reports
     from mlops_desktop.serving.heal import heal_endpoints
 
-    return heal_endpoints(config, ctx)
+    reports = heal_endpoints(config, ctx)
+    record_heal_reports(reports)  # "endpoint unhealthy" for the notification targets
+    return reports
 
 
 class EndpointWatchdog(PeriodicCheck):
