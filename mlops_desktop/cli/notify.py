@@ -230,7 +230,7 @@ def add_target(args: argparse.Namespace) -> int:
             hint="use --replace to change it, or another name",
         )
     save_settings(_with_targets(settings, (*others, target)))
-    Dispatcher(NotificationSettings(targets=(target,))).mark_present()
+    Dispatcher(NotificationSettings(targets=(target,))).mark_present([target.name])
     print(f"target {target.name} ({target.kind.value}) saved: {target.where()}")
     status = secret_status(target)
     if status.startswith("missing"):

@@ -8,8 +8,10 @@ periodic service, ``notify send-pending`` and the CLI commands that record event
 (``data_dir()/notifications/deliveries.jsonl``) is the ledger that keeps an event from being
 sent twice to a target — even when the cursor is lost or two app instances race.
 
-A home that never dispatched has no cursor: its first run sends only events of the last
-:data:`FIRST_RUN_LOOKBACK` (a CI job's own promotion), never the whole history. A failed
+A target added with ``notify targets add`` or the Settings dialog gets what happens from then
+on (:meth:`Dispatcher.mark_present`). A home that never dispatched and has no such record
+(settings written by hand, a CI runner's fresh home) sends on its first run only events of the
+last :data:`FIRST_RUN_LOOKBACK` (a CI job's own promotion), never the whole history. A failed
 delivery is retried by the next :data:`RETRY_ROUNDS` runs, then given up (logged).
 """
 
@@ -168,11 +170,17 @@ class Dispatcher:
     def _write_cursor(self, cursor: dict[str, Any]) -> None:
         atomic_write_text(self.cursor_path, json.dumps(cursor, sort_keys=True))
 
-    def mark_present(self) -> None:
-        """Start from now: what happened before is never sent (a target was just added)."""
+    def mark_present(self, names: list[str] | None = None) -> None:
+        """Targets ``names`` (default: every target of the settings) start now: events from
+        before are never sent to them. A target that started already keeps its time."""
+        names = [t.name for t in self.settings.targets] if names is None else names
         with exclusive_lock(self.lock_path):
             cursor = self._read_cursor() or {}
-            self._collect(cursor)
+            since = dict(cursor.get("since", {}))
+            stamp = datetime.now(UTC).isoformat(timespec="microseconds")
+            for name in names:
+                since.setdefault(name, stamp)
+            cursor["since"] = since
             self._write_cursor(cursor)
 
     # -- collecting ---------------------------------------------------------------------------
@@ -236,6 +244,9 @@ class Dispatcher:
                 by_id.setdefault(event.id, event)
             targets = self.settings.targets if self.settings.enabled else ()
             settled = self.log.settled()
+            since = {
+                name: _parse_time(text) for name, text in dict(cursor.get("since", {})).items()
+            }
             report.events = len(by_id)
             next_retries: dict[str, dict[str, Any]] = {}
             for event in by_id.values():
@@ -245,6 +256,10 @@ class Dispatcher:
                         continue
                     if (event.id, target.name) in settled:
                         continue  # another run sent it already
+                    started = since.get(target.name)
+                    when = _parse_time(event.time)
+                    if started is not None and when is not None and when < started:
+                        continue  # it happened before the target was added
                     key = f"{event.id}\0{target.name}"
                     rounds = int(retries.get(key, {}).get("rounds", 0)) + 1
                     delivery = self._send(event, target, rounds, ctx)

@@ -75,7 +75,7 @@ class NotifyEvent:
 
 def now_iso() -> str:
     """The time now, as the app's records write it."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def test_event(target: str) -> NotifyEvent:

@@ -219,3 +219,19 @@ def test_disabled_notifications_send_nothing() -> None:
         _promote("other")
         Dispatcher(paused, environ=env).send_pending()
     assert rx.requests == []
+
+
+def test_a_target_added_later_gets_only_what_happens_after_it() -> None:
+    with http_receiver() as rx:
+        env = {
+            "MLOPS_DESKTOP_NOTIFY_OLD": rx.hook_url("/old"),
+            "MLOPS_DESKTOP_NOTIFY_NEW": rx.hook_url("/new"),
+        }
+        Dispatcher(_settings(_hook("old")), environ=env).mark_present()
+        _promote("before")  # not dispatched yet when "new" is added
+        both = _settings(_hook("old"), _hook("new"))
+        Dispatcher(both, environ=env).mark_present(["new"])
+        _promote("after")
+        Dispatcher(both, environ=env).send_pending()
+    sent = sorted((r.path, r.json()["event"]["model"]) for r in rx.requests)
+    assert sent == [("/new", "after"), ("/old", "after"), ("/old", "before")]
