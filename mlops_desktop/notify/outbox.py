@@ -85,7 +85,7 @@ def record_endpoint_unhealthy(
     return event
 
 
-_ENDPOINT = re.compile(r"\bendpoint (\S+)")
+_ENDPOINT = re.compile(r"\bendpoint ([A-Za-z0-9._-]*[A-Za-z0-9])")
 
 
 def record_heal_reports(reports: Iterable[Any], outbox: Outbox | None = None) -> int:

@@ -219,3 +219,12 @@ def test_the_keyring_wins_over_the_environment(memory_keyring: Any, app_home: An
     for path in app_home.rglob("*"):
         if path.is_file():
             assert b"kept" not in path.read_bytes()
+
+
+def test_starttls_against_a_server_without_it_is_not_retried() -> None:
+    sleeps: list[float] = []
+    with smtp_server() as (port, handler):
+        target = _mail_target(port).model_copy(update={"starttls": True})
+        result = deliver(EVENT, target, environ={}, sleep=sleeps.append)
+    assert not result.ok and result.attempts == 1 and sleeps == []
+    assert "STARTTLS" in result.error and handler.messages == []

@@ -235,3 +235,24 @@ def test_a_target_added_later_gets_only_what_happens_after_it() -> None:
         Dispatcher(both, environ=env).send_pending()
     sent = sorted((r.path, r.json()["event"]["model"]) for r in rx.requests)
     assert sent == [("/new", "after"), ("/old", "after"), ("/old", "before")]
+
+
+def test_the_watchdogs_findings_become_endpoint_events_a_failure_once_a_day() -> None:
+    from mlops_desktop.notify.outbox import Outbox, record_heal_reports
+    from mlops_desktop.serving.heal import HealReport
+
+    report = HealReport(
+        "staging",
+        2,
+        restarted=("deployment blue of endpoint churn-api had exited; restarted",),
+        failures=("endpoint fraud: port 8123 is taken",),
+    )
+    assert record_heal_reports([report]) == 2
+    assert record_heal_reports([HealReport("staging", 2, failures=report.failures)]) == 0
+    events = Outbox().read()
+    assert [e.kind.value for e in events] == ["endpoint.unhealthy"] * 2
+    assert events[0].details["endpoint"] == "churn-api" and events[0].workspace == "staging"
+    assert (
+        events[1].message
+        == "Endpoint fraud in staging: could not restart: endpoint fraud: port 8123 is taken"
+    )

@@ -66,6 +66,7 @@ class NotifyTargetDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("NotifyTargetDialog")
         self.setWindowTitle("Edit notification target" if target else "Add notification target")
+        self.setMinimumWidth(540)
         self._taken = set(taken)
         self._keyring = keyring
         self.result_target: NotifyTarget | None = None
@@ -131,13 +132,12 @@ class NotifyTargetDialog(QDialog):
         self.form.addRow("Login:", self.username_edit)
         self.form.addRow("From:", self.from_edit)
         self.form.addRow("To:", self.to_edit)
-        self.secret_label = QLabel()
-        self.form.addRow(self.secret_label, self.secret_edit)
-        self.form.addRow("Or environment variable:", self.secret_env_edit)
-        self.form.addRow("", self.secret_note)
         self.form.addRow("Minimum severity:", self.severity_combo)
         self.form.addRow("Attempts:", self.attempts)
         self.form.addRow("Timeout:", self.timeout)
+        self.secret_label = QLabel()
+        self.form.addRow(self.secret_label, self.secret_edit)
+        self.form.addRow("Or environment variable:", self.secret_env_edit)
         self.error_label = QLabel()
         self.error_label.setObjectName("FieldError")
         self.error_label.setStyleSheet("color: #CF222E;")
@@ -151,6 +151,8 @@ class NotifyTargetDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
+        # Outside the form: a wrapped label there gets the height of one line too few.
+        layout.addWidget(self.secret_note)
         layout.addWidget(events_box)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
@@ -200,6 +202,7 @@ class NotifyTargetDialog(QDialog):
             self.form.setRowVisible(widget, email)
         self.secret_label.setText("SMTP password:" if email else "Webhook URL:")
         self._update_secret_note()
+        self.adjustSize()  # rows appeared or went
 
     def _update_secret_note(self, _text: str = "") -> None:
         env = self.secret_env_edit.text().strip() or secret_env_name(

@@ -110,7 +110,7 @@ class NotificationsTab(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setMinimumWidth(620)
-        self.table.setMinimumHeight(150)
+        self.table.setMinimumHeight(130)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -135,11 +135,9 @@ class NotificationsTab(QWidget):
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         note = QLabel(
-            "Promotions, rollbacks, approvals, retraining and drift events, and unhealthy "
-            "endpoints go to webhooks (generic JSON, Slack, Teams) and e-mail, retried with "
-            "backoff. Secrets — webhook URLs, SMTP passwords — stay in the OS keyring or an "
-            "environment variable, never in the settings file. `mlops-desktop notify log` "
-            "shows every delivery."
+            "Secrets (webhook URLs, SMTP passwords) stay in the OS keyring or an environment "
+            "variable, never in the settings file. Failed deliveries are retried; "
+            "`mlops-desktop notify log` lists every delivery."
         )
         note.setWordWrap(True)
         note.setObjectName("Caption")
