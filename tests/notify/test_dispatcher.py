@@ -256,3 +256,43 @@ def test_the_watchdogs_findings_become_endpoint_events_a_failure_once_a_day() ->
         events[1].message
         == "Endpoint fraud in staging: could not restart: endpoint fraud: port 8123 is taken"
     )
+
+
+def test_two_processes_and_this_one_send_one_message(app_home) -> None:
+    """The window and CLI runs in CI are separate processes: the file lock and the delivery log
+    still let exactly one of them send the event."""
+    import os
+    import subprocess
+    import sys
+
+    from mlops_desktop.core.settings import Settings, save_settings
+
+    settings = _settings(_hook())
+    save_settings(Settings(notifications=settings))
+    with http_receiver() as rx:
+        import mlops_desktop
+
+        root = os.path.dirname(os.path.dirname(mlops_desktop.__file__))  # this checkout's code
+        env = {
+            **os.environ,
+            "MLOPS_DESKTOP_NOTIFY_OPS": rx.hook_url(),
+            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+        }
+        Dispatcher(settings).mark_present()
+        _promote()
+        code = (
+            "from mlops_desktop.core.settings import load_settings\n"
+            "from mlops_desktop.notify.dispatcher import Dispatcher\n"
+            "print(len(Dispatcher(load_settings().notifications).send_pending().sent))\n"
+        )
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+        here = Dispatcher(settings, environ={"MLOPS_DESKTOP_NOTIFY_OPS": rx.hook_url()})
+        counts = [len(here.send_pending().sent)]
+        counts += [int(p.communicate(timeout=120)[0].strip()) for p in procs]
+    assert sorted(counts) == [0, 0, 1]
+    assert len(rx.requests) == 1
