@@ -304,9 +304,9 @@ def send_test(
     on_attempt: Callable[[int, str], Any] | None = None,
 ) -> DeliveryResult:
     """Send the test message to ``target`` (the delivery log records it too)."""
-    from mlops_desktop.notify.events import test_event
+    from mlops_desktop.notify.events import trial_event
 
-    event = test_event(target.name)
+    event = trial_event(target.name)
     result = deliver(
         event,
         target,

@@ -78,7 +78,7 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def test_event(target: str) -> NotifyEvent:
+def trial_event(target: str) -> NotifyEvent:
     """The message ``notify test`` and the Settings dialog's *Send test* send."""
     stamp = now_iso()
     return NotifyEvent(

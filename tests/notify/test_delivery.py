@@ -228,3 +228,11 @@ def test_starttls_against_a_server_without_it_is_not_retried() -> None:
         result = deliver(EVENT, target, environ={}, sleep=sleeps.append)
     assert not result.ok and result.attempts == 1 and sleeps == []
     assert "STARTTLS" in result.error and handler.messages == []
+
+
+def test_a_targets_secret_variable_is_masked_in_logs_and_messages(monkeypatch) -> None:
+    from mlops_desktop.core.redact import redact_text
+
+    monkeypatch.setenv("MLOPS_DESKTOP_NOTIFY_CHAT", "https://hooks.slack.com/services/T/B/tok")
+    text = "posting to https://hooks.slack.com/services/T/B/tok failed"
+    assert redact_text(text) == "posting to *** failed"
