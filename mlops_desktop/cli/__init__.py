@@ -18,6 +18,7 @@ from mlops_desktop.cli import endpoints as endpoints_cmd
 from mlops_desktop.cli import export_ci as export_ci_cmd
 from mlops_desktop.cli import jobs as jobs_cmd
 from mlops_desktop.cli import models as models_cmd
+from mlops_desktop.cli import notify as notify_cmd
 from mlops_desktop.cli import permissions as permissions_cmd
 from mlops_desktop.cli import promote as promote_cmd
 from mlops_desktop.cli import retrain as retrain_cmd
@@ -43,6 +44,7 @@ _COMMAND_MODULES = [
     settings_cmd,
     permissions_cmd,
     schedules_cmd,
+    notify_cmd,
 ]
 
 
@@ -76,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 0 if args.command is None else 2
-    return run_handler(handler, args)
+    code = run_handler(handler, args)
+    # Promotions, approvals, retraining checks and heals record events: send them now, so CI
+    # notifies without a window open (the GUI's own dispatcher would not send them twice).
+    notify_cmd.send_after_command(args)
+    return code
 
 
 if __name__ == "__main__":

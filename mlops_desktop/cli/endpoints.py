@@ -490,6 +490,9 @@ def heal_endpoints(args: argparse.Namespace) -> int:
     if args.workspace:
         config.workspace(args.workspace)  # an unknown name is an error, not "nothing to heal"
     reports = heal(config, workspace=args.workspace)
+    from mlops_desktop.notify.outbox import record_heal_reports
+
+    record_heal_reports(reports)  # sent to the notification targets after the command
     if args.json:
         print_json(to_jsonable(reports))
     else:

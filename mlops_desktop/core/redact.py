@@ -26,6 +26,9 @@ SECRET_ENV_VARS = (
     "MYSQL_PWD",
 )
 
+#: Environment variables starting so hold notification targets' secrets.
+SECRET_ENV_PREFIX = "MLOPS_DESKTOP_NOTIFY_"
+
 # user:password@ after a scheme; the password runs up to the last "@" before the host.
 _URI_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:)[^\s/]*(?=@)")
 _AUTH_HEADER = re.compile(r"(?i)(?P<head>\b(?:authorization|proxy-authorization)\W+)[^\r\n,'\"]+")
@@ -49,7 +52,9 @@ def redact_text(text: str) -> str:
     text = redact_uri(text)
     text = _AUTH_HEADER.sub(lambda m: m.group("head") + MASK, text)
     text = _BEARER.sub(lambda m: m.group("head") + MASK, text)
-    for name in SECRET_ENV_VARS:
+    # Notification targets' webhook URLs / SMTP passwords (MLOPS_DESKTOP_NOTIFY_<TARGET>).
+    notify = [n for n in os.environ if n.startswith(SECRET_ENV_PREFIX)]
+    for name in (*SECRET_ENV_VARS, *notify):
         value = os.environ.get(name, "")
         if len(value) >= 4:  # a one-letter "secret" would mask half the text
             text = text.replace(value, MASK)

@@ -2,7 +2,8 @@
 
 Workspaces live in ``config.toml``; this file holds how the app behaves for one person: refresh
 intervals, default drift thresholds, report defaults, the Azure sign-in method, the theme,
-telemetry opt-in, whether the window may change stages on its own (off by default) and whether
+telemetry opt-in, whether the window may change stages on its own (off by default), where
+notifications are sent (``[notifications]``, :mod:`.notify_settings`; never a secret) and whether
 the welcome flow has run. It carries ``schema_version``; older files
 are migrated on load (see :data:`MIGRATIONS`). A file that cannot be read is never silently lost:
 :func:`load_settings_or_defaults` copies it to a ``.bad-<time>`` backup before anything else
@@ -25,8 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mlops_desktop.core import paths
 from mlops_desktop.core.errors import InvalidInput
 from mlops_desktop.core.files import atomic_write_text
+from mlops_desktop.core.notify_settings import NotificationSettings
 
-SETTINGS_SCHEMA_VERSION = 3
+SETTINGS_SCHEMA_VERSION = 4
 
 #: The environment variable the Azure backend reads its credential kind from.
 AZURE_CREDENTIAL_ENV = "MLOPS_DESKTOP_AZURE_CREDENTIAL"
@@ -128,6 +130,7 @@ class Settings(_Section):
     reports: ReportDefaults = Field(default_factory=ReportDefaults)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     background: BackgroundSettings = Field(default_factory=BackgroundSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     #: The welcome flow ran (finished or skipped): never show it again.
     welcome_done: bool = False
 
@@ -169,11 +172,27 @@ def _v2_to_v3(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v3_to_v4(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 adds ``[notifications]`` (targets outside the app): none until one is added."""
+    out = dict(raw)
+    group = out.get("notifications")
+    out["notifications"] = {
+        "enabled": True,
+        "targets": [],
+        **(group if isinstance(group, dict) else {}),
+    }
+    return out
+
+
 #: ``version -> function`` turning a raw version-N dict into version N+1.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
+    3: _v3_to_v4,
 }
+
+#: Keys edited by their own commands (``notify targets …``), not by ``settings set``.
+_LIST_KEYS = frozenset({"notifications.targets"})
 
 
 def migrate(raw: dict[str, Any], source: str = "settings") -> dict[str, Any]:
@@ -295,8 +314,12 @@ def setting_keys() -> list[str]:
         if name == "schema_version":
             continue
         annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, _Section):
-            keys.extend(f"{name}.{sub}" for sub in annotation.model_fields)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys.extend(
+                f"{name}.{sub}"
+                for sub in annotation.model_fields
+                if f"{name}.{sub}" not in _LIST_KEYS
+            )
         else:
             keys.append(name)
     return keys

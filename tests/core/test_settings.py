@@ -200,9 +200,41 @@ def test_background_stage_changes_are_opt_in_and_a_v2_file_is_migrated_off(
     settings_file().parent.mkdir(parents=True)
     settings_file().write_text('schema_version = 2\ntheme = "dark"\n')
     settings = load_settings()
-    assert settings.schema_version == 3 and settings.theme is Theme.DARK
+    assert settings.schema_version == SETTINGS_SCHEMA_VERSION and settings.theme is Theme.DARK
     assert settings.background.stage_changes is False
     opted_in = with_value(settings, "background.stage_changes", "true")
     save_settings(opted_in)
     assert load_settings().background.stage_changes is True
     assert "background.announce_seconds" in setting_keys()
+
+
+def test_a_v3_file_is_migrated_to_no_notification_targets_and_targets_round_trip(
+    app_home: Path,
+) -> None:
+    from mlops_desktop.core.notify_settings import NotificationSettings, NotifyTarget, TargetKind
+
+    settings_file().parent.mkdir(parents=True)
+    settings_file().write_text(
+        'schema_version = 3\ntheme = "dark"\n[background]\nstage_changes = true\n'
+    )
+    settings = load_settings()
+    assert SETTINGS_SCHEMA_VERSION == 4 and settings.schema_version == 4
+    assert settings.background.stage_changes is True and settings.theme is Theme.DARK
+    assert settings.notifications.enabled and settings.notifications.targets == ()
+    target = NotifyTarget(name="chat", kind=TargetKind.SLACK, url_hint="hooks.slack.com")
+    with_target = settings.model_copy(
+        update={"notifications": NotificationSettings(targets=(target,))}
+    )
+    save_settings(with_target)
+    text = settings_file().read_text()
+    assert "[[notifications.targets]]" in text and 'url_hint = "hooks.slack.com"' in text
+    assert load_settings() == with_target
+    assert "notifications.enabled" in setting_keys()
+    assert "notifications.targets" not in setting_keys()  # `notify targets …` edits them
+    with pytest.raises(SettingsError, match="two targets are named chat"):
+        save_settings(with_target)  # fine
+        from mlops_desktop.core.settings import parse_settings
+
+        raw = with_target.model_dump(mode="json")
+        raw["notifications"]["targets"] *= 2
+        parse_settings(raw)

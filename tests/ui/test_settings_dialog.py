@@ -26,6 +26,7 @@ def test_apply_saves_and_announces(qtbot, app_home: Path) -> None:
         "Drift",
         "Reports",
         "Background",
+        "Notifications",
     ]
     assert not dialog.stage_changes_check.isChecked(), "background stage changes are opt-in"
     assert not dialog.announce_seconds.isEnabled()

@@ -4,7 +4,7 @@ Importing this module is cheap on purpose: no Qt, no backend SDK. Qt loads insid
 once a display is known to exist; backends load inside worker tasks after the window shows.
 
 Options: ``--screenshot FILE`` (write a PNG once every page has loaded, then exit),
-``--screenshot-dialog settings|welcome|shortcuts|create-workspace|new-schedule|deploy-version``
+``--screenshot-dialog settings|settings-notifications|welcome|shortcuts|create-workspace|…``
 (the PNG shows that dialog instead),
 ``--page NAME``, ``--size WxH``, ``--theme system|light|dark`` (this run only) and ``--timing``
 (print time-to-window and time-to-data).
@@ -31,6 +31,8 @@ PAGE_KEYS: tuple[str, ...] = ("models", "endpoints", "drift", "jobs", "compute",
 #: Dialogs ``--screenshot-dialog`` can capture.
 DIALOG_KEYS: tuple[str, ...] = (
     "settings",
+    # The Settings dialog on its Notifications tab, first target selected, secrets looked up.
+    "settings-notifications",
     "welcome",
     "shortcuts",
     # Azure ML dialogs (ui/screenshot_dialogs.py), filled from the configured Azure workspaces.
@@ -349,6 +351,10 @@ def grab_dialog(window: Any, which: str) -> Any:
         return grab_azure_dialog(window, which)
     if which == "settings":
         dialog = window.open_settings()
+    elif which == "settings-notifications":
+        from mlops_desktop.ui.shell.screenshot_dialogs import open_settings_notifications
+
+        dialog = open_settings_notifications(window)
     elif which == "shortcuts":
         dialog = window.show_shortcuts()
     else:

@@ -25,6 +25,7 @@ from mlops_desktop.ui.shell.background_actions import BackgroundActionsIndicator
 from mlops_desktop.ui.shell.event_watch import EventWatchService, PolicyCheckService
 from mlops_desktop.ui.shell.notification_list import NotificationButton, NotificationListDialog
 from mlops_desktop.ui.shell.notifications import Notification, NotificationCenter, NotificationLevel
+from mlops_desktop.ui.shell.notify_dispatch import NotifyDispatchService
 from mlops_desktop.ui.shell.periodic_check import PeriodicCheck
 from mlops_desktop.ui.shell.tray import TrayNotifier
 from mlops_desktop.ui.shell.workers import Worker, WorkerPool
@@ -46,9 +47,12 @@ def _env_number(name: str, default: float) -> float:
 
 def heal_task(ctx: TaskContext, config: AppConfig) -> list[Any]:
     """Task body of the watchdog: restart what died of the running local endpoints."""
+    from mlops_desktop.notify.outbox import record_heal_reports
     from mlops_desktop.serving.heal import heal_endpoints
 
-    return heal_endpoints(config, ctx)
+    reports = heal_endpoints(config, ctx)
+    record_heal_reports(reports)  # "endpoint unhealthy" for the notification targets
+    return reports
 
 
 class EndpointWatchdog(PeriodicCheck):
@@ -136,6 +140,9 @@ class BackgroundServices(QObject):
         self.watchdog = EndpointWatchdog(
             window.pool, center, lambda: window.loader.config, parent=self
         )
+        self.notify = NotifyDispatchService(window.pool, center, parent=self)
+        # A new event (promotion, approval, decision) goes out without waiting for the tick.
+        self.events.eventsArrived.connect(lambda _events: self.notify.check_now())
         self.sampler: Any = None
         self.sample_interval = _env_number(COMPUTE_INTERVAL_ENV, 5.0) or 5.0
         self.keep_days = int(_env_number(COMPUTE_KEEP_DAYS_ENV, 7)) or 7
@@ -155,6 +162,7 @@ class BackgroundServices(QObject):
         self.events.start()
         self.policy_checks.start()
         self.watchdog.start()
+        self.notify.start()
         # Another process (``compute sample``) may hold the store: the label says who records.
         self.sampler_status_timer = QTimer(self)
         self.sampler_status_timer.timeout.connect(self.show_sampler_status)
@@ -191,6 +199,7 @@ class BackgroundServices(QObject):
         self.events.stop()
         self.policy_checks.stop()
         self.watchdog.stop()
+        self.notify.stop()
         if self.sampler is not None:
             self.sampler.stop()
         self.tray.hide()

@@ -87,3 +87,16 @@ def _deploy_version(window: Any) -> QDialog:
     dialog = page.open_deploy_dialog()
     _wait(lambda: dialog.version_combo.count() > 0)
     return dialog
+
+
+def open_settings_notifications(window: Any) -> QDialog:
+    """Settings on its Notifications tab, the first target selected, its secrets looked up."""
+    dialog = window.open_settings()
+    dialog.show_tab("Notifications")
+    tab = dialog.notifications_tab
+    read: list[bool] = []
+    tab.secretsRead.connect(lambda: read.append(True))
+    _wait(lambda: bool(read) or not tab.targets())
+    if tab.targets():
+        tab.select(tab.targets()[0].name)
+    return dialog

@@ -1,5 +1,5 @@
-"""The Settings dialog (Ctrl+,): appearance and sign-in, refresh, drift defaults, reports, and
-what the window may do in the background.
+"""The Settings dialog (Ctrl+,): appearance and sign-in, refresh, drift defaults, reports,
+what the window may do in the background, and where notifications go (Notifications tab).
 
 Edits a :class:`~mlops_desktop.core.settings.Settings`; *Apply* / *OK* validate and save it
 atomically and emit :attr:`SettingsDialog.settingsApplied`; invalid values show a message under
@@ -40,6 +40,8 @@ from mlops_desktop.core.settings import (
     Theme,
     save_settings,
 )
+from mlops_desktop.ui.shell.settings_notifications import NotificationsTab
+from mlops_desktop.ui.shell.workers import WorkerPool
 
 Confirm = Callable[[QWidget, str], bool]
 
@@ -77,11 +79,12 @@ class SettingsDialog(QDialog):
         *,
         save: Callable[[Settings], Path] = save_settings,
         confirm: Confirm = ask_reset,
+        pool: WorkerPool | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("SettingsDialog")
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(680)  # the Notifications tab's target table
         self._save = save
         self._confirm = confirm
         self.saved: Settings = settings
@@ -92,6 +95,10 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._drift_tab(), "Drift")
         self.tabs.addTab(self._reports_tab(), "Reports")
         self.tabs.addTab(self._background_tab(), "Background")
+        # The tab's keyring look-ups and test deliveries run in workers (never this thread).
+        self.pool = pool or WorkerPool(self)
+        self.notifications_tab = NotificationsTab(self.pool)
+        self.tabs.addTab(self.notifications_tab, "Notifications")
         self.error_label = QLabel()
         self.error_label.setObjectName("FieldError")
         self.error_label.setStyleSheet("color: #CF222E;")
@@ -257,6 +264,7 @@ class SettingsDialog(QDialog):
         self.stage_changes_check.setChecked(settings.background.stage_changes)
         self.announce_seconds.setValue(settings.background.announce_seconds)
         self.announce_seconds.setEnabled(settings.background.stage_changes)
+        self.notifications_tab.load(settings.notifications)
 
     def edited(self) -> Settings:
         """The settings as edited; raises :class:`SettingsError` naming every bad field."""
@@ -284,6 +292,7 @@ class SettingsDialog(QDialog):
                 "stage_changes": self.stage_changes_check.isChecked(),
                 "announce_seconds": self.announce_seconds.value(),
             },
+            "notifications": self.notifications_tab.value(),
         }
         try:
             return Settings.model_validate(data)
@@ -328,9 +337,16 @@ class SettingsDialog(QDialog):
             return False
         if settings != self.saved:
             self._save(settings)
+            self.notifications_tab.saved(self.saved.notifications, settings.notifications)
             self.saved = settings
             self.settingsApplied.emit(settings)
         return True
+
+    def show_tab(self, title: str) -> None:
+        """Bring the tab called ``title`` ("Notifications") to the front."""
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == title:
+                self.tabs.setCurrentIndex(index)
 
     def _ok(self) -> None:
         if self.apply():

@@ -168,7 +168,7 @@ class WindowMenus:
 
     def open_settings(self) -> SettingsDialog:
         """Open the Settings dialog (Ctrl+,); applied settings take effect at once."""
-        dialog = SettingsDialog(self.app_settings, self)
+        dialog = SettingsDialog(self.app_settings, self, pool=self.pool)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.settingsApplied.connect(self.apply_settings)
         dialog.open()
