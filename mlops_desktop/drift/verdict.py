@@ -86,8 +86,6 @@ def _trending(
             continue
         if not now_drifting.get(feature.name, False):
             continue  # a trend that has not reached the threshold yet is not drift
-        from scipy.stats import kendalltau  # only with a series to test: scipy.stats is slow
-
         xs = [p[0] for p in points]
         ys = [float(p[1]) for p in points]  # type: ignore[arg-type]
         lower_means_drift = feature.metric in LOWER_MEANS_DRIFT
