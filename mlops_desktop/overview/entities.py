@@ -61,6 +61,8 @@ class Champion:
     metric_value: float | None = None
     created_at: str | None = None
     versions: int = 1
+    #: Where the same weights are in the other stages (``same as dev v2``, ``in staging, prod``).
+    lineage: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class Approval:
     id: str
     version: str
     source_workspace: str
+    source_stage: str
     source_name: str
     requested_by: str
     requested_at: str

@@ -39,7 +39,8 @@ class RetrainingRead:
 
     # -- placing things in cells --------------------------------------------------------------
 
-    def _stage_of(self, workspace: str) -> Stage | None:
+    def stage_of(self, workspace: str) -> Stage | None:
+        """The newest stage ``workspace`` hosts (where its data checks belong)."""
         try:
             stages = self.config.workspace(workspace).hosted_stages
         except Exception:
@@ -63,7 +64,7 @@ class RetrainingRead:
             if policy.model != model or not any(t.kind in _DRIFT_KINDS for t in policy.triggers):
                 continue
             watched = self.watched_workspace(policy)
-            if watched != workspace or self._stage_of(watched) is not stage:
+            if watched != workspace or self.stage_of(watched) is not stage:
                 continue
             glance = _drift_glance(policy.name, self.latest.get(policy.name))
             if best is None or (glance.at or "") > (best.at or ""):

@@ -6,6 +6,7 @@ failure becomes a :class:`~mlops_desktop.overview.entities.Problem` where it bel
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -98,9 +99,12 @@ def overview_snapshot(
     columns = tuple(_columns(workspaces, reads))
     models = _models(reads.values(), retraining)
     cells = tuple(
-        _cell(model, column, reads[column.workspace], retraining, now)
+        cell
         for model in models
-        for column in columns
+        for cell in _with_lineage(
+            [_cell(model, column, reads[column.workspace], retraining, now) for column in columns],
+            reads,
+        )
     )
     return OverviewSnapshot(
         taken_at=now.isoformat(timespec="seconds"),
@@ -258,14 +262,22 @@ def _cell(
                 )
             )
     approvals = tuple(
-        Approval(r.id, r.version, r.source_workspace, r.source_name, r.requested_by, r.requested_at)
+        Approval(
+            r.id,
+            r.version,
+            r.source_workspace,
+            r.source_stage.value,
+            r.source_name,
+            r.requested_by,
+            r.requested_at,
+        )
         for r in retraining.approvals
         if r.model == model
         and r.target_workspace == column.workspace
         and r.target_stage is column.stage
     )
     drift = retraining.drift_for(model, column.workspace, column.stage)
-    if column.stage is retraining._stage_of(column.workspace):
+    if column.stage is retraining.stage_of(column.workspace):
         problems += retraining.quality_problems(model, column.workspace)
     plans = retraining.plans_for(model, column.workspace, column.stage)
     return Cell(
@@ -280,6 +292,52 @@ def _cell(
         retraining=plans,
         problems=tuple(problems),
     )
+
+
+def _with_lineage(row: list[Cell], reads: dict[str, WorkspaceRead]) -> list[Cell]:
+    """Say where each champion's weights are in the other stages (the promotion path)."""
+    origins: list[tuple[str, str] | None] = []
+    for cell in row:
+        champion = cell.champion
+        version = None
+        if champion is not None:
+            version = next(
+                (
+                    v
+                    for v in reads[cell.workspace].versions
+                    if v.registered_name == champion.registered_name
+                    and v.version == champion.version
+                ),
+                None,
+            )
+        origins.append(version.origin if version is not None else None)
+    out = []
+    for i, cell in enumerate(row):
+        champion = cell.champion
+        if champion is None or origins[i] is None:
+            out.append(cell)
+            continue
+        earlier = [j for j in range(i) if row[j].champion is not None]
+        same_before = [j for j in earlier if origins[j] == origins[i]]
+        later = [j for j in range(i + 1, len(row)) if origins[j] == origins[i]]
+        if same_before:
+            j = same_before[0]
+            lineage = f"same as {_label(row[j])} v{row[j].champion.version}"  # type: ignore[union-attr]
+        elif earlier:
+            j = earlier[-1]
+            lineage = f"differs from {_label(row[j])} v{row[j].champion.version}"  # type: ignore[union-attr]
+        elif later:
+            lineage = "live in " + ", ".join(_label(row[j]) for j in later)
+        else:
+            lineage = "not promoted yet"
+        out.append(
+            dataclasses.replace(cell, champion=dataclasses.replace(champion, lineage=lineage))
+        )
+    return out
+
+
+def _label(cell: Cell) -> str:
+    return cell.stage.value if cell.stage else cell.workspace
 
 
 def _about(job: Any, names: set[str], model: str) -> bool:

@@ -60,13 +60,16 @@ def champion_text(cell: Cell) -> str:
     return f"v{champion.version} {alias} · {metric_text(champion)}"
 
 
-def traffic_text(traffic: Traffic | None) -> str:
-    """``120 req · 0 errors · p95 31 ms`` over the last hour."""
+def traffic_text(traffic: Traffic | None, *, short: bool = False) -> str:
+    """``120 req · 0 errors · p95 31 ms`` over the last hour (``short``: ``0 err``)."""
     if traffic is None or not traffic.collected:
         return traffic.note if traffic is not None else "no traffic data"
     if not traffic.requests:
         return "no requests in the last hour"
-    errors = "1 error" if traffic.errors == 1 else f"{traffic.errors} errors"
+    if short:
+        errors = f"{traffic.errors} err"
+    else:
+        errors = "1 error" if traffic.errors == 1 else f"{traffic.errors} errors"
     p95 = f" · p95 {traffic.p95_ms:.0f} ms" if traffic.p95_ms is not None else ""
     return f"{traffic.requests} req · {errors}{p95}"
 
@@ -117,6 +120,8 @@ def approvals_text(cell: Cell) -> str:
 def cell_lines(cell: Cell) -> list[tuple[str, str]]:
     """(label, text) per part of a cell, for the CLI's table."""
     lines = [("champion", champion_text(cell))]
+    if cell.champion is not None and cell.champion.lineage:
+        lines.append(("lineage", cell.champion.lineage))
     if cell.endpoints:
         for endpoint in cell.endpoints:
             lines.append(("endpoint", endpoint_text(endpoint)))
