@@ -181,6 +181,7 @@ def snapshot_lines(snapshot: OverviewSnapshot) -> list[str]:
 #: The parts of a cell, in the order the CLI prints them.
 _LABELS = [
     "champion",
+    "lineage",
     "endpoint",
     "last hour",
     "drift",

@@ -97,6 +97,9 @@ class OverviewPage(QWidget):
     openRequested = Signal(str, object)
     #: A snapshot was shown (tests and the window's status).
     snapshotShown = Signal(object)
+    #: The empty page's buttons (no workspaces yet): the window's own actions.
+    createDemoRequested = Signal()
+    addWorkspaceRequested = Signal()
 
     def __init__(
         self,
@@ -219,6 +222,11 @@ class OverviewPage(QWidget):
 
     def _clear(self) -> None:
         self._cards.clear()
+        for r in range(self.grid.rowCount()):
+            self.grid.setRowStretch(r, 0)
+        for c in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(c, 0)
+            self.grid.setColumnMinimumWidth(c, 0)
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = item.widget()
@@ -234,12 +242,26 @@ class OverviewPage(QWidget):
         self._clear()
         self.status_label.setText("")
         note = QLabel(
-            "No workspaces yet. Create the demo (File → Create demo workspaces) or add a "
-            "workspace (Ctrl+Shift+N): this page then shows every model in every stage."
+            "No workspaces yet. Create the demo — dev, staging and prod with trained models and "
+            "live endpoints — or add your own workspace: this page then shows every model in "
+            "every stage at a glance."
         )
         note.setObjectName("PageSubtitle")
         note.setWordWrap(True)
+        self.demo_button = QPushButton("Create demo workspaces")
+        self.demo_button.setObjectName("PrimaryButton")
+        self.demo_button.clicked.connect(self.createDemoRequested)
+        self.add_button = QPushButton("Add workspace…")
+        self.add_button.clicked.connect(self.addWorkspaceRequested)
+        buttons = QWidget()
+        row = QHBoxLayout(buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.demo_button)
+        row.addWidget(self.add_button)
+        row.addStretch(1)
         self.grid.addWidget(note, 0, 0)
+        self.grid.addWidget(buttons, 1, 0)
+        self.grid.setRowStretch(2, 1)
 
     def _show(self, snapshot: OverviewSnapshot) -> None:
         self._clear()

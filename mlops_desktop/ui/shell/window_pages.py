@@ -181,6 +181,12 @@ class WindowPages:
             lambda error: self.notifications.report_exception(error, context="Overview")
         )
         self.overview_page.openRequested.connect(self.overview_navigation.open)
+        # Without workspaces the Overview offers the Models page's start: demo (with its
+        # progress there) or a workspace of one's own.
+        self.overview_page.createDemoRequested.connect(
+            lambda: (self.show_page("models"), self.create_demo())
+        )
+        self.overview_page.addWorkspaceRequested.connect(self.add_workspace)
         self.loader.configChanged.connect(lambda _config: self._feed_overview_page())
 
     # -- pages --------------------------------------------------------------------------------
