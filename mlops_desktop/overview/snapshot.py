@@ -166,6 +166,19 @@ def _column_problems(read: WorkspaceRead) -> list[Problem]:
         )
     if read.jobs_error:
         found.append(Problem(f"jobs not read: {read.jobs_error}", Health.WARN, Page.JOBS))
+    # A failed job about no model of the grid is the workspace's problem.
+    models = {v.model for v in read.versions} | {v.registered_name for v in read.versions}
+    now = datetime.now(UTC)
+    for job in read.jobs:
+        if _recent_failure(job, now) and not (_job_models(job) & models):
+            found.append(
+                Problem(
+                    f"job {job.id[:8]} failed: {job.error or 'see its log'}",
+                    Health.BAD,
+                    Page.JOBS,
+                    (job.id,),
+                )
+            )
     return found
 
 
@@ -249,10 +262,7 @@ def _cell(
                 )
             )
     for job in read.jobs:
-        if job.status.value != "failed" or not _about(job, names, model):
-            continue
-        ended = _parse(job.ended_at or job.created_at)
-        if ended is not None and now - ended <= RECENT_FAILURES:
+        if _recent_failure(job, now) and _about(job, names, model):
             problems.append(
                 Problem(
                     f"job {job.id[:8]} failed: {job.error or 'see its log'}",
@@ -340,11 +350,21 @@ def _label(cell: Cell) -> str:
     return cell.stage.value if cell.stage else cell.workspace
 
 
+def _job_models(job: Any) -> set[str]:
+    """The model names a job is about: what it registered, else what its spec trains."""
+    found = {getattr(job, "registered_model", None), getattr(job.spec, "model", None)}
+    return {name for name in found if name}
+
+
 def _about(job: Any, names: set[str], model: str) -> bool:
-    registered = getattr(job, "registered_model", None) or getattr(
-        job.spec, "registered_model", None
-    )
-    return bool(registered) and (registered in names or registered == model)
+    return bool(_job_models(job) & (names | {model}))
+
+
+def _recent_failure(job: Any, now: datetime) -> bool:
+    if job.status.value != "failed":
+        return False
+    ended = _parse(job.ended_at or job.created_at)
+    return ended is not None and now - ended <= RECENT_FAILURES
 
 
 def _parse(text: str | None) -> datetime | None:

@@ -148,3 +148,20 @@ def test_last_hour_traffic_from_collected_requests(tmp_path: Path) -> None:
     assert traffic.p95_ms == pytest.approx(37.55, abs=0.5)
     assert len(traffic.buckets) == 12 and sum(traffic.buckets) == 30
     assert traffic.buckets[0] == 0 and traffic.buckets[-1] == 0  # first 10 and last 5 minutes
+
+
+def test_a_failed_job_of_the_model_is_a_problem_in_its_cell(demo_home: Path, tmp_path: Path):
+    from mlops_desktop.ports.provider import open_jobs
+    from mlops_desktop.retraining.jobs import JobSpec, JobStatus
+
+    script = tmp_path / "fails.py"
+    script.write_text("import sys\nprint('no data')\nsys.exit(3)\n", encoding="utf-8")
+    jobs = open_jobs(load_config().workspace("dev"))
+    job = jobs.submit(JobSpec(model=DEMO_MODEL, script=str(script), args=(), tracked=False))
+    assert jobs.wait(job.id, timeout=120).status is JobStatus.FAILED
+    snapshot = overview_snapshot(TaskContext(), load_config())
+    (problem,) = _cell(snapshot, "dev").problems
+    assert problem.page is Page.JOBS and problem.target == (job.id,)
+    assert problem.severity is Health.BAD and problem.text.startswith(f"job {job.id[:8]} failed")
+    assert not _cell(snapshot, "prod").problems  # the job ran in dev
+    assert _cell(snapshot, "dev").health is Health.BAD
