@@ -164,6 +164,7 @@ def _plan(
     policy: Any, config: AppConfig, reads: Mapping[str, WorkspaceRead], log: Any, now: datetime
 ) -> Retraining:
     """The policy's last retraining (its newest job) and when the next one comes."""
+    from mlops_desktop.retraining.policies import ScheduleTrigger
     from mlops_desktop.retraining.schedule import next_due
 
     last = _last_job(policy, config, reads)
@@ -174,7 +175,7 @@ def _plan(
     if anchor is None and log is not None:
         anchor = _when(log.first_seen(policy.name))
     for rule in policy.triggers:
-        if rule.kind == "schedule":
+        if isinstance(rule, ScheduleTrigger):
             due = next_due(rule, anchor or now)
             next_at = due if next_at is None or due < next_at else next_at
         elif "on drift" not in notes and rule.kind in _DRIFT_KINDS:
