@@ -55,7 +55,7 @@ def test_overview_is_the_first_page_with_a_card_per_model_and_stage(
     assert prod.metric_label.text().startswith("rmse ")
     dev_version = cards["dev"].cell.champion.version
     assert prod.lineage_label.text() == f"same as dev v{dev_version}"
-    assert prod.drift_button.text() == "drift not watched"  # no policy in this home
+    assert prod.drift_button.text() == "drift: off"  # no policy in this home
     assert prod.approvals_button.text() == "0 approvals"
     assert not prod.problem_buttons and not prod.endpoint_buttons
 

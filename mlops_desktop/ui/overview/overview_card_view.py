@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from mlops_desktop.overview import text
 from mlops_desktop.overview.entities import Cell, Column, EndpointGlance, Health, Page
 from mlops_desktop.ui.overview.sparkline_view import SparklineView
+from mlops_desktop.ui.shell import style
 
 #: Bar colour of a sparkline per endpoint health (light theme; the dark one maps them).
 SPARK_COLORS = {
@@ -61,6 +62,25 @@ class ElidedLinkButton(QPushButton):
         """Re-elide for the new width."""
         super().resizeEvent(event)
         room = max(10, self.width() - 6)
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, room)
+        if shown != self.text():
+            self.setText(shown)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that elides to its width instead of clipping (all of it in
+    :attr:`full_text` and the tooltip)."""
+
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(label, parent)
+        self.full_text = label
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(30)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Re-elide for the new width."""
+        super().resizeEvent(event)
+        room = max(10, self.width() - 2)
         shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, room)
         if shown != self.text():
             self.setText(shown)
@@ -105,6 +125,20 @@ def _row(*widgets: QWidget, stretch_last: bool = False) -> QHBoxLayout:
     return row
 
 
+def _drift_label(verdict: str, features: tuple[str, ...]) -> str:
+    """A short pill label: ``drift: bmi +2``, ``no drift``, ``drift: unchecked``."""
+    if verdict == "drift":
+        if not features:
+            return "drift"
+        more = f" +{len(features) - 1}" if len(features) > 1 else ""
+        return f"drift: {features[0]}{more}"
+    if verdict == "not checked":
+        return "drift: unchecked"
+    if verdict == "error":
+        return "drift: check failed"
+    return verdict
+
+
 class OverviewCardView(QFrame):
     """A model in one (stage, workspace); emits ``openRequested(page, target)``."""
 
@@ -116,7 +150,9 @@ class OverviewCardView(QFrame):
         self.column = column
         self.setObjectName("OverviewCard")
         self.setProperty("health", cell.health.value)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        # Ignored: every column of the grid gets the same width, whatever its texts say.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(170)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(5)
@@ -202,38 +238,33 @@ class OverviewCardView(QFrame):
         row.addWidget(status)
         layout.addLayout(row)
         traffic = endpoint.traffic
-        numbers = QLabel(text.traffic_text(traffic, short=True))
+        numbers = ElidedLabel(text.traffic_text(traffic, short=True))
         numbers.setObjectName("OverviewNumbers")
-        numbers.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         numbers.setToolTip(
             f"Last hour, from the endpoint's collected requests: {text.traffic_text(traffic)}"
         )
         if traffic is not None and traffic.collected:
             spark = SparklineView()
-            spark.set_values(traffic.buckets, SPARK_COLORS[endpoint.health])
+            spark.set_values(traffic.buckets, style.themed(SPARK_COLORS[endpoint.health]))
             spark.setToolTip(
                 "Requests per 5 minutes over the last hour: "
                 + " ".join(str(v) for v in traffic.buckets)
             )
             self.sparklines.append(spark)
-            layout.addLayout(_row(spark, numbers, stretch_last=True))
+            layout.addWidget(spark)
+            layout.addWidget(numbers)
         else:
-            numbers.setObjectName("OverviewMuted")
-            numbers.setWordWrap(True)
-            layout.addLayout(_row(numbers, stretch_last=True))
+            wrapped = _muted(text.traffic_text(traffic))
+            layout.addWidget(wrapped)
 
     def _build_pills(self, layout: QVBoxLayout) -> None:
         cell = self.cell
         drift = cell.drift
         if drift is None:
-            label, health = "drift not watched", Health.IDLE
+            label, health = "drift: off", Health.IDLE
             tip = "No retraining policy compares this stage's data (see the Drift page)"
         else:
-            label = f"drift: {', '.join(drift.features[:2])}" if drift.features else drift.verdict
-            if drift.verdict == "no drift":
-                label = "no drift"
-            elif drift.verdict == "not checked":
-                label = "drift not checked"
+            label = _drift_label(drift.verdict, drift.features)
             health = drift.health
             when = text.ago(drift.at)
             tip = f"{text.drift_text(drift)}\n{drift.detail}\npolicy {drift.policy}"

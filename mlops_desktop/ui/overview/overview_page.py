@@ -49,8 +49,8 @@ QLabel#OverviewStage { font-weight: 600; font-size: 14px; }
 QLabel#OverviewStage[stage="dev"] { color: #1E4FC2; }
 QLabel#OverviewStage[stage="staging"] { color: #9A5A05; }
 QLabel#OverviewStage[stage="prod"] { color: #0F7A36; }
-QLabel#OverviewWorkspace, QLabel#OverviewMuted, QLabel#OverviewMetric,
-QLabel#OverviewNumbers { color: #656D76; }
+QLabel#OverviewWorkspace, QLabel#OverviewMuted, QLabel#OverviewNumbers { color: #656D76; }
+QLabel#OverviewMetric { color: #656D76; font-size: 12px; }
 QLabel#OverviewLineage { color: #656D76; font-size: 12px; }
 QLabel#OverviewModel { font-weight: 600; font-size: 13px; color: #1F2328; }
 QLabel#OverviewDot[health="ok"] { color: #16A34A; }
@@ -61,7 +61,7 @@ QPushButton#OverviewLink {
     border: none; background: transparent; color: #2563EB; padding: 1px 0px; text-align: left;
     min-height: 0px; }
 QPushButton#OverviewLink:hover { text-decoration: underline; }
-QPushButton#OverviewLink[tone="strong"] { color: #1F2328; font-weight: 600; font-size: 14px; }
+QPushButton#OverviewLink[tone="strong"] { color: #1F2328; font-weight: 600; font-size: 13px; }
 QPushButton#OverviewLink[tone="muted"] { color: #656D76; }
 QPushButton#OverviewLink[health="warn"] { color: #B45309; }
 QPushButton#OverviewLink[health="bad"] { color: #B91C1C; }
@@ -80,7 +80,7 @@ QLabel#OverviewChip[health="ok"] { background: #DCFCE7; color: #166534; border-c
 """
 
 #: Width of the model names' column.
-ROW_HEADER_WIDTH = 150
+ROW_HEADER_WIDTH = 132
 
 
 def _stage_key(column: Column) -> str:
@@ -273,7 +273,7 @@ class OverviewPage(QWidget):
         for c, column in enumerate(snapshot.columns, start=1):
             grid.addWidget(self._column_header(column), 0, c)
             grid.setColumnStretch(c, 1)
-            grid.setColumnMinimumWidth(c, 220)
+            grid.setColumnMinimumWidth(c, 170)
         grid.setColumnMinimumWidth(0, ROW_HEADER_WIDTH)
         if not snapshot.models:
             note = QLabel(
@@ -306,6 +306,8 @@ class OverviewPage(QWidget):
     def _column_header(self, column: Column) -> QFrame:
         frame = QFrame()
         frame.setObjectName("OverviewColumnHeader")
+        frame.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        frame.setMinimumWidth(170)
         frame.setProperty("stage", _stage_key(column))
         layout = QVBoxLayout(frame)
         layout.setContentsMargins(12, 8, 12, 8)

@@ -18,15 +18,15 @@ class SparklineView(QWidget):
         super().__init__(parent)
         self._values: tuple[int, ...] = ()
         self._color = style.ACCENT
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:
-        """Wide enough for 12 bars."""
-        return QSize(64, 18)
+        """As wide as the card lets it be, one line high."""
+        return QSize(120, 16)
 
     def minimumSizeHint(self) -> QSize:
-        """As wide as :meth:`sizeHint`."""
-        return self.sizeHint()
+        """Room for 12 thin bars."""
+        return QSize(48, 16)
 
     def values(self) -> tuple[int, ...]:
         """The bars drawn."""
