@@ -94,6 +94,8 @@ class EndpointGlance:
     #: ``"v3 · 90 %"`` per deployment serving the model.
     serving: tuple[str, ...] = ()
     traffic: Traffic | None = None
+    #: Percent of live traffic the cell's champion takes (None: no champion to compare).
+    champion_share: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

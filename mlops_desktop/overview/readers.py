@@ -57,6 +57,8 @@ class ServedBy:
 
     glance: EndpointGlance
     registered_names: frozenset[str]
+    #: (registered name, version, live traffic %) per deployment.
+    deployments: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(slots=True)
@@ -186,7 +188,10 @@ def _local_endpoint(endpoint: Any, now: datetime) -> ServedBy:
         endpoint.name, status, _ENDPOINT_HEALTH.get(status, Health.WARN), serving, traffic
     )
     names = frozenset(d.registered_model for d in endpoint.deployments)
-    return ServedBy(glance, names)
+    shares = tuple(
+        (d.registered_model, str(d.version), int(d.traffic)) for d in endpoint.deployments
+    )
+    return ServedBy(glance, names, shares)
 
 
 def _online_endpoint(endpoint: Any) -> ServedBy:
@@ -199,7 +204,10 @@ def _online_endpoint(endpoint: Any) -> ServedBy:
     )
     traffic = Traffic(False, note="requests are counted by Azure Monitor, not collected here")
     glance = EndpointGlance(endpoint.name, state.lower(), health, serving, traffic)
-    return ServedBy(glance, frozenset(d.registered_model for d in endpoint.deployments))
+    shares = tuple(
+        (d.registered_model, str(d.version), int(d.traffic)) for d in endpoint.deployments
+    )
+    return ServedBy(glance, frozenset(d.registered_model for d in endpoint.deployments), shares)
 
 
 def last_hour_traffic(directory: Any, now: datetime) -> Traffic:

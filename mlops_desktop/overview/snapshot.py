@@ -22,6 +22,7 @@ from mlops_desktop.overview.entities import (
     Cell,
     Champion,
     Column,
+    EndpointGlance,
     Health,
     OverviewSnapshot,
     Page,
@@ -30,6 +31,7 @@ from mlops_desktop.overview.entities import (
 from mlops_desktop.overview.readers import (
     RECENT_FAILURES,
     BackendOpener,
+    ServedBy,
     WorkspaceRead,
     describe,
     read_workspace,
@@ -229,7 +231,9 @@ def _cell(
     names = {v.registered_name for v in versions}
     if champion is None and online:
         names.add(model)
-    endpoints = tuple(e.glance for e in read.endpoints if e.registered_names & names)
+    endpoints = tuple(
+        _with_share(e, champion) for e in read.endpoints if e.registered_names & names
+    )
     for endpoint in endpoints:
         target = (column.workspace, endpoint.name)
         if endpoint.health is Health.BAD:
@@ -302,6 +306,18 @@ def _cell(
         retraining=plans,
         problems=tuple(problems),
     )
+
+
+def _with_share(served: ServedBy, champion: Champion | None) -> EndpointGlance:
+    """The endpoint, with the share of live traffic the champion takes."""
+    if champion is None:
+        return served.glance
+    share = sum(
+        traffic
+        for name, version, traffic in served.deployments
+        if name == champion.registered_name and version == champion.version
+    )
+    return dataclasses.replace(served.glance, champion_share=share)
 
 
 def _with_lineage(row: list[Cell], reads: dict[str, WorkspaceRead]) -> list[Cell]:

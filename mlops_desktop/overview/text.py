@@ -77,7 +77,17 @@ def traffic_text(traffic: Traffic | None, *, short: bool = False) -> str:
 def endpoint_text(endpoint: EndpointGlance) -> str:
     """``diabetes-progression running (v1 · 100 %)``."""
     serving = f" ({', '.join(endpoint.serving)})" if endpoint.serving else ""
-    return f"{endpoint.name} {endpoint.status}{serving}"
+    return f"{endpoint.name} {endpoint.status}{serving}{share_note(endpoint, ': ')}"
+
+
+def share_note(endpoint: EndpointGlance, lead: str = "") -> str:
+    """``champion takes 10 % of live traffic`` when it does not take it all."""
+    share = endpoint.champion_share
+    if share is None or share >= 100:
+        return ""
+    if share == 0:
+        return f"{lead}champion takes no live traffic"
+    return f"{lead}champion takes {share} % of live traffic"
 
 
 def drift_text(drift: DriftGlance | None) -> str:

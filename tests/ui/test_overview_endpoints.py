@@ -94,6 +94,7 @@ def test_the_endpoint_and_its_last_hour_are_in_the_champions_cell(home: Path) ->
     (endpoint,) = cell.endpoints
     assert endpoint.name == ENDPOINT and endpoint.status == "running"
     assert endpoint.health is Health.OK and endpoint.serving == ("v1 · 100 %",)
+    assert endpoint.champion_share == 100
     traffic = endpoint.traffic
     assert traffic.collected and traffic.requests == REQUESTS and traffic.errors == 0
     assert traffic.p95_ms is not None and traffic.p95_ms > 0

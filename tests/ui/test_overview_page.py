@@ -124,6 +124,7 @@ def test_each_part_of_a_card_asks_for_the_page_behind_it(qtbot) -> None:
                 Health.WARN,
                 ("v3 · 100 %",),
                 Traffic(True, 40, 4, 120.0, (0,) * 11 + (40,)),
+                champion_share=25,
             ),
         ),
         problems=(Problem("job 1234abcd failed: exit 1", Health.BAD, Page.JOBS, ("1234abcd",)),),
@@ -146,3 +147,4 @@ def test_each_part_of_a_card_asks_for_the_page_behind_it(qtbot) -> None:
     assert card.sparklines[0].values()[-1] == 40
     assert card.property("health") == "bad"  # the worst part: the failed job
     assert card.metric_label.text() == "roc_auc 0.91"
+    assert card.share_labels[0].full_text == "Champion takes 25 % of live traffic"

@@ -158,6 +158,7 @@ class OverviewCardView(QFrame):
         layout.setSpacing(5)
         self.endpoint_buttons: list[QPushButton] = []
         self.sparklines: list[SparklineView] = []
+        self.share_labels: list[QLabel] = []
         self.problem_buttons: list[QPushButton] = []
         self.retraining_button: QPushButton | None = None
         self._build_champion(layout)
@@ -237,6 +238,13 @@ class OverviewCardView(QFrame):
         row = _row(dot, button)
         row.addWidget(status)
         layout.addLayout(row)
+        note = text.share_note(endpoint)
+        if note:
+            share = ElidedLabel(note[:1].upper() + note[1:])
+            share.setObjectName("OverviewShare")
+            share.setToolTip(f"{note}: {serving} (a canary or a rollout in progress?)")
+            self.share_labels.append(share)
+            layout.addWidget(share)
         traffic = endpoint.traffic
         numbers = ElidedLabel(text.traffic_text(traffic, short=True))
         numbers.setObjectName("OverviewNumbers")

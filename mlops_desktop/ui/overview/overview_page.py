@@ -51,6 +51,7 @@ QLabel#OverviewStage[stage="staging"] { color: #9A5A05; }
 QLabel#OverviewStage[stage="prod"] { color: #0F7A36; }
 QLabel#OverviewWorkspace, QLabel#OverviewMuted, QLabel#OverviewNumbers { color: #656D76; }
 QLabel#OverviewMetric { color: #656D76; font-size: 12px; }
+QLabel#OverviewShare { color: #B45309; font-size: 12px; }
 QLabel#OverviewLineage { color: #656D76; font-size: 12px; }
 QLabel#OverviewModel { font-weight: 600; font-size: 13px; color: #1F2328; }
 QLabel#OverviewDot[health="ok"] { color: #16A34A; }
