@@ -187,6 +187,7 @@ def _column_problems(read: WorkspaceRead) -> list[Problem]:
 def _models(reads: Iterable[WorkspaceRead], retraining: RetrainingRead) -> list[str]:
     names = {v.model for read in reads for v in read.versions}
     names |= {p.model for p in retraining.policies}
+    names |= {r.model for r in retraining.approvals}
     return sorted(names)
 
 

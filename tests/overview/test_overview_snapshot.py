@@ -165,3 +165,45 @@ def test_a_failed_job_of_the_model_is_a_problem_in_its_cell(demo_home: Path, tmp
     assert problem.severity is Health.BAD and problem.text.startswith(f"job {job.id[:8]} failed")
     assert not _cell(snapshot, "prod").problems  # the job ran in dev
     assert _cell(snapshot, "dev").health is Health.BAD
+
+
+def test_pending_approvals_show_in_the_stage_they_would_promote_into(app_home: Path) -> None:
+    from mlops_desktop.core.config import local_mlflow_workspace
+    from mlops_desktop.promotion.approvals import ApprovalRequest, ApprovalStatus, ApprovalStore
+    from mlops_desktop.promotion.registry import open_registry
+
+    staging = local_mlflow_workspace("staging", Stage.STAGING)
+    prod = local_mlflow_workspace("prod", Stage.PROD)
+    save_config(AppConfig(workspaces=(staging, prod)))
+    store = ApprovalStore(open_registry(prod))
+    for request_id, status, version in (
+        ("a1", ApprovalStatus.PENDING, "3"),
+        ("a0", ApprovalStatus.REJECTED, "2"),
+    ):
+        store.save(
+            ApprovalRequest(
+                id=request_id,
+                status=status,
+                model="churn",
+                version=version,
+                source_workspace="staging",
+                source_location=staging.location,
+                source_stage=Stage.STAGING,
+                source_name="churn",
+                target_workspace="prod",
+                target_location=prod.location,
+                target_stage=Stage.PROD,
+                target_name="churn",
+                traffic_steps=(100,),
+                requested_by="ana",
+                requested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+        )
+    snapshot = overview_snapshot(TaskContext(), load_config())
+    assert snapshot.models == ("churn",)
+    columns = {c.workspace: c for c in snapshot.columns}
+    (approval,) = snapshot.cell("churn", columns["prod"]).approvals  # the rejected one is done
+    assert (approval.id, approval.version, approval.source_workspace) == ("a1", "3", "staging")
+    assert approval.source_stage == "staging" and approval.requested_by == "ana"
+    assert not snapshot.cell("churn", columns["staging"]).approvals
+    assert "1 pending: v3 from staging" in "\n".join(snapshot_lines(snapshot))
