@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -115,6 +116,8 @@ class OverviewPage(QWidget):
         self._opener = opener
         self._config: AppConfig | None = None
         self._loaded = False
+        #: The configuration changed since the last read (read when next shown).
+        self._stale = False
         self._snapshot: OverviewSnapshot | None = None
         self._cards: dict[tuple[str, str, str], OverviewCardView] = {}
         self._request = LatestRequest(self)
@@ -169,22 +172,33 @@ class OverviewPage(QWidget):
     # -- loading --------------------------------------------------------------------------------
 
     def is_loaded(self) -> bool:
-        """True once the first snapshot is in (or failed)."""
-        return self._loaded
+        """True once the first snapshot is in (or failed), and while the page is hidden: it
+        reads only when shown, so a hidden Overview keeps nobody waiting (nor busy)."""
+        return self._loaded or not self.isVisible()
 
     def snapshot(self) -> OverviewSnapshot | None:
         """The snapshot on display."""
         return self._snapshot
 
     def set_config(self, config: AppConfig) -> None:
-        """The configuration changed (start, F5, a new workspace): read everything again."""
+        """The configuration changed (start, F5, a new workspace): read everything again now
+        if the page is shown, else when it is next shown."""
         self._config = config
-        self.refresh()
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Read what changed while the page was hidden."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def refresh(self) -> None:
         """Read the snapshot in a worker (supersedes a running read)."""
         if self._config is None:
             return
+        self._stale = False
         if not self._config.workspaces:
             self._request.cancel()
             self._show_empty()
