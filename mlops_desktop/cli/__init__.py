@@ -19,6 +19,7 @@ from mlops_desktop.cli import export_ci as export_ci_cmd
 from mlops_desktop.cli import jobs as jobs_cmd
 from mlops_desktop.cli import models as models_cmd
 from mlops_desktop.cli import notify as notify_cmd
+from mlops_desktop.cli import overview as overview_cmd
 from mlops_desktop.cli import permissions as permissions_cmd
 from mlops_desktop.cli import promote as promote_cmd
 from mlops_desktop.cli import retrain as retrain_cmd
@@ -30,6 +31,7 @@ from mlops_desktop.core import paths
 from mlops_desktop.core.files import keep_files_private
 
 _COMMAND_MODULES = [
+    overview_cmd,
     workspaces_cmd,
     models_cmd,
     demo_cmd,

@@ -67,6 +67,7 @@ def test_create_demo_shows_progress_and_can_be_cancelled(qtbot, make_window):
             threading.Event().wait(0.01)
 
     window = make_window(demo_task=slow_demo)
+    window.show_page("models")  # the Overview is the first page; the empty state is here
     empty = window.models_page.empty_state
     qtbot.mouseClick(empty.demo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(entered.is_set, timeout=5000)
@@ -216,7 +217,15 @@ def test_menus_shortcuts_and_pages(qtbot, make_window):
     assert window.about_action in menus["Help"].actions()
     assert __version__ in window.about_text()
 
-    assert [e.key for e in PAGES] == ["models", "endpoints", "drift", "jobs", "compute", "audit"]
+    assert [e.key for e in PAGES] == [
+        "overview",
+        "models",
+        "endpoints",
+        "drift",
+        "jobs",
+        "compute",
+        "audit",
+    ]
     for number, entry in enumerate(PAGES, start=1):
         action = window.page_actions[entry.key]
         assert action.shortcut().toString() == f"Ctrl+{number}"

@@ -96,6 +96,7 @@ def test_table_fills_from_real_workspaces(qtbot, qtmodeltester, ui_demo_home, ma
 
 def test_search_and_navigator_scope_filter_the_table(qtbot, ui_demo_home, make_window):
     window = loaded_window(qtbot, make_window)
+    window.show_page("models")  # the Overview is the first page; the table's overlay is here
     page = window.models_page
     everything = page.visible_versions()
 
@@ -266,7 +267,10 @@ def test_latest_request_wins_and_stale_results_are_dropped(qtbot, make_window):
         return FakeBackend(ws, [make_version(ws.name, "7", model="fresh")], gate=fresh_gate)
 
     opener = FakeOpener(factory)
-    window = make_window(opener=opener)
+    # On the Models page from the start: the (hidden) Overview then opens no backend itself.
+    window = make_window(opener=opener, start=False)
+    window.show_page("models")
+    window.start()
     page = window.models_page
     qtbot.waitUntil(lambda: sum(b.entered.is_set() for b in opener.opened) == 2, timeout=10_000)
     stale = list(opener.opened)

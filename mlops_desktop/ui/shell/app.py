@@ -27,7 +27,15 @@ from typing import Any
 _IMPORTED_AT = time.perf_counter()
 
 #: Page names accepted by ``--page`` (the main window's pages, in sidebar order).
-PAGE_KEYS: tuple[str, ...] = ("models", "endpoints", "drift", "jobs", "compute", "audit")
+PAGE_KEYS: tuple[str, ...] = (
+    "overview",
+    "models",
+    "endpoints",
+    "drift",
+    "jobs",
+    "compute",
+    "audit",
+)
 #: Dialogs ``--screenshot-dialog`` can capture.
 DIALOG_KEYS: tuple[str, ...] = (
     "settings",
@@ -87,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a PNG of the window once every page has loaded, then exit",
     )
     parser.add_argument(
-        "--page", choices=PAGE_KEYS, default=None, help="page to show (default: models)"
+        "--page", choices=PAGE_KEYS, default=None, help="page to show (default: overview)"
     )
     parser.add_argument(
         "--size",

@@ -106,7 +106,7 @@ class MainWindow(WindowPages, WindowMenus, DemoRunner, WindowState, QMainWindow)
         self.apply_settings(app_settings)
         if settings_problem:
             self.notifications.warning(settings_problem)
-        self.show_page("models")
+        self.show_page("overview")
         self.resize(1400, 860)
         if remember_state:
             self._restore_state()
@@ -162,6 +162,7 @@ class MainWindow(WindowPages, WindowMenus, DemoRunner, WindowState, QMainWindow)
         if not workspaces_with_endpoints(self.loader.config):
             self._reattached = True  # no endpoint was ever created here: nothing to re-attach
             self._feed_endpoints_page()
+            self._feed_overview_page()
             return
         self._reattached = False
         worker = self.pool.submit(
@@ -191,6 +192,7 @@ class MainWindow(WindowPages, WindowMenus, DemoRunner, WindowState, QMainWindow)
         self._reattached = True
         if not self._shut_down:
             self._feed_endpoints_page()
+            self._feed_overview_page()
 
     def reload_config(self) -> None:
         """Re-read the configuration file, then reload every workspace."""

@@ -25,6 +25,8 @@ from mlops_desktop.ui.drift.drift_page import DriftPage
 from mlops_desktop.ui.endpoints.endpoints_page import EndpointsPage
 from mlops_desktop.ui.jobs.jobs_page import JobsPage
 from mlops_desktop.ui.models_page.models_page import ModelsPage
+from mlops_desktop.ui.overview.overview_navigation import OverviewNavigation
+from mlops_desktop.ui.overview.overview_page import OverviewPage
 from mlops_desktop.ui.shell import style
 from mlops_desktop.ui.shell.notifications import NotificationCenter
 from mlops_desktop.ui.shell.placeholder_page import PlaceholderPage
@@ -33,8 +35,9 @@ from mlops_desktop.ui.shell.workers import WorkerPool
 from mlops_desktop.ui.shell.workspace_loader import WorkspaceLoader
 from mlops_desktop.ui.workspaces.navigator_tree_model import Scope
 
-#: Pages in sidebar order; Ctrl+1 … Ctrl+6 switch to them.
+#: Pages in sidebar order; Ctrl+1 … Ctrl+7 switch to them. The Overview is the first page.
 PAGES: tuple[PageEntry, ...] = (
+    PageEntry("overview", "Overview", "overview"),
     PageEntry("models", "Models", "models"),
     PageEntry("endpoints", "Endpoints", "endpoints"),
     PageEntry("drift", "Drift", "drift"),
@@ -79,6 +82,7 @@ class WindowPages:
         self.navigator = self.sidebar.navigator
         self.pages = QStackedWidget()
         self.pages.setObjectName("Pages")
+        self.overview_page = OverviewPage(self.pool, opener=opener)
         self.models_page = ModelsPage(self.loader, pool=self.pool)
         self.drift_page = DriftPage(self.pool)
         self._drift_config: AppConfig | None = None
@@ -88,6 +92,7 @@ class WindowPages:
         self.compute_page = ComputePage(self.pool)
         self._endpoints_config: AppConfig | None = None
         self._pages: dict[str, QWidget] = {
+            "overview": self.overview_page,
             "models": self.models_page,
             "endpoints": self.endpoints_page,
             "drift": self.drift_page,
@@ -119,6 +124,7 @@ class WindowPages:
         self.splitter.setHandleWidth(1)
         self.sidebar.setMinimumWidth(200)
         self.setCentralWidget(self.splitter)
+        self.overview_navigation = OverviewNavigation(self)
 
     def _connect(self) -> None:
         self.sidebar.pageRequested.connect(self.show_page)
@@ -170,6 +176,18 @@ class WindowPages:
             lambda error: self.notifications.report_exception(error, context="Compute")
         )
         self.loader.configChanged.connect(self.compute_page.set_config)
+        self.overview_page.dataLoaded.connect(self._page_loaded)
+        self.overview_page.errorOccurred.connect(
+            lambda error: self.notifications.report_exception(error, context="Overview")
+        )
+        self.overview_page.openRequested.connect(self.overview_navigation.open)
+        # Without workspaces the Overview offers the Models page's start: demo (with its
+        # progress there) or a workspace of one's own.
+        self.overview_page.createDemoRequested.connect(
+            lambda: (self.show_page("models"), self.create_demo())
+        )
+        self.overview_page.addWorkspaceRequested.connect(self.add_workspace)
+        self.loader.configChanged.connect(lambda _config: self._feed_overview_page())
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -226,6 +244,13 @@ class WindowPages:
         if ready and config is not self._endpoints_config:
             self._endpoints_config = config
             self.endpoints_page.set_config(config)
+
+    def _feed_overview_page(self) -> None:
+        """Hand the Overview the configuration (each F5 re-reads it), once endpoints are
+        re-attached, so it never shows an endpoint dead that start-up is restarting."""
+        if not self._reattached:
+            return
+        self.overview_page.set_config(self.loader.config)
 
     # -- the loader's news: navigator, counts, summary -----------------------------------------
 
