@@ -5,9 +5,8 @@ failure separately, so an unreachable registry still leaves the endpoints, jobs 
 workspaces on the grid. Heavy imports (MLflow, pandas, the serving package) stay inside the
 functions: importing this module costs nothing.
 
-Endpoints are read the way the Endpoints page reads them (local endpoints through the serving
-manager, online endpoints through the backend's ``list_online_endpoints``) until the endpoints
-port lands; :func:`_read_endpoints` is the one place to move onto it.
+Endpoints come from the workspace's endpoints port, as on the Endpoints page; what differs
+between kinds (whether requests are collected here) is what the port's traits declare.
 """
 
 from __future__ import annotations
@@ -155,55 +154,66 @@ def _state_for(error: MlopsError) -> ConnectionState:
 def _read_endpoints(
     ctx: TaskContext, workspace: WorkspaceConfig, backend: Any, now: datetime
 ) -> tuple[tuple[ServedBy, ...], str]:
-    """The workspace's endpoints (and a note when it has none of its kind to show)."""
-    if backend is not None and hasattr(backend, "list_online_endpoints"):
-        return tuple(_online_endpoint(e) for e in backend.list_online_endpoints()), ""
-    if backend is not None:
-        capability = backend.capabilities().endpoints
-        if not capability:
-            return (), capability.reason or "no endpoints on this backend"
-    from mlops_desktop.serving.manager import EndpointManager, endpoints_dir
+    """The workspace's endpoints through its endpoints port (and a note when it offers none).
 
-    if not endpoints_dir(workspace).is_dir():
-        return (), ""
-    found = []
-    for endpoint in EndpointManager(workspace).list_endpoints(probe=True):
-        ctx.check()
-        found.append(_local_endpoint(endpoint, now))
-    return tuple(found), ""
+    ``backend`` is the one this read opened (None when the workspace is not online): lent to
+    the port, so it is not opened twice, and closed by :func:`read_workspace`, not the port.
+    """
+    from mlops_desktop.ports.provider import open_endpoints
 
-
-def _local_endpoint(endpoint: Any, now: datetime) -> ServedBy:
-    status = str(endpoint.status.value)
-    serving = tuple(
-        f"v{d.version} · {d.traffic} %" + (f" (+{d.mirror} % mirrored)" if d.mirror else "")
-        for d in endpoint.deployments
-        if d.traffic or d.mirror
-    )
+    port = open_endpoints(workspace, opener=None if backend is None else _Lent(backend).open)
     try:
-        traffic = last_hour_traffic(endpoint.directory, now)
-    except Exception as exc:
-        traffic = Traffic(False, note=f"cannot read the collected requests: {describe(exc)}")
-    glance = EndpointGlance(
-        endpoint.name, status, _ENDPOINT_HEALTH.get(status, Health.WARN), serving, traffic
-    )
-    names = frozenset(d.registered_model for d in endpoint.deployments)
-    shares = tuple(
-        (d.registered_model, str(d.version), int(d.traffic)) for d in endpoint.deployments
-    )
-    return ServedBy(glance, names, shares)
+        if backend is None and not port.traits.local_processes:
+            return (), ""  # an unreachable service: the column already says why
+        if backend is not None:
+            capability = port.capability()
+            if not capability:
+                return (), capability.reason or "no endpoints on this backend"
+        found = []
+        for endpoint in port.list_endpoints(probe=True):
+            ctx.check()
+            found.append(_served_by(endpoint, now))
+        return tuple(found), ""
+    finally:
+        port.close()
 
 
-def _online_endpoint(endpoint: Any) -> ServedBy:
-    state = str(endpoint.provisioning_state)
-    health = {"succeeded": Health.OK, "failed": Health.BAD}.get(state.lower(), Health.WARN)
+class _Lent:
+    """A backend lent to a port: the port may close what it opened, the lender closes this."""
+
+    def __init__(self, backend: Any) -> None:
+        self._backend = backend
+
+    def open(self, _workspace: WorkspaceConfig) -> Any:
+        return self
+
+    def close(self) -> None:
+        """Kept open: :func:`read_workspace` closes it after its other reads."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._backend, name)
+
+
+def _served_by(endpoint: Any, now: datetime) -> ServedBy:
+    """One endpoint as the overview shows it; traffic where its requests are collected here."""
+    status = str(endpoint.status.value)
+    health = _ENDPOINT_HEALTH.get(status, Health.WARN)
     if not endpoint.deployments:
         health = Health.WARN
     serving = tuple(
-        f"v{d.version} · {d.traffic} %" for d in endpoint.deployments if d.traffic and d.version
+        f"v{d.version} · {d.traffic} %" + (f" (+{d.mirror} % mirrored)" if d.mirror else "")
+        for d in endpoint.deployments
+        if (d.traffic or d.mirror) and d.version
     )
-    traffic = Traffic(False, note="requests are counted by Azure Monitor, not collected here")
-    glance = EndpointGlance(endpoint.name, state.lower(), health, serving, traffic)
+    if endpoint.traits.collects_requests:
+        try:
+            traffic = last_hour_traffic(endpoint.directory, now)
+        except Exception as exc:
+            traffic = Traffic(False, note=f"cannot read the collected requests: {describe(exc)}")
+    else:
+        source = endpoint.traits.telemetry_source
+        traffic = Traffic(False, note=f"requests are counted by {source}, not collected here")
+    glance = EndpointGlance(endpoint.name, endpoint.state_text.lower(), health, serving, traffic)
     shares = tuple(
         (d.registered_model, str(d.version), int(d.traffic)) for d in endpoint.deployments
     )
