@@ -13,26 +13,15 @@ import argparse
 import getpass
 import os
 import sys
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from mlops_desktop.cli.output import print_json, print_table
 from mlops_desktop.core.errors import InvalidInput, NotFound
-from mlops_desktop.core.notify_settings import (
-    EventKind,
-    NotificationSettings,
-    NotifyTarget,
-    Severity,
-    TargetKind,
-)
-from mlops_desktop.core.settings import (
-    Settings,
-    SettingsError,
-    describe_errors,
-    load_settings,
-    save_settings,
-)
+from mlops_desktop.core.notify_kinds import EventKind, Severity, TargetKind
+
+if TYPE_CHECKING:  # pydantic models load with the command, not with the parser (``--help``)
+    from mlops_desktop.core.notify_settings import NotifyTarget
+    from mlops_desktop.core.settings import Settings
 
 #: Top-level commands that may record events (``endpoints`` only with ``heal``).
 RECORDING_COMMANDS = frozenset({"promote", "rollback", "approvals", "retrain", "endpoints"})
@@ -121,6 +110,10 @@ def _add_arguments(add: argparse.ArgumentParser) -> None:
 
 
 def _with_targets(settings: Settings, targets: tuple[NotifyTarget, ...]) -> Settings:
+    from pydantic import ValidationError
+
+    from mlops_desktop.core.settings import Settings, SettingsError, describe_errors
+
     data = settings.model_dump(mode="json")
     data["notifications"]["targets"] = [t.model_dump(mode="json") for t in targets]
     try:
@@ -142,6 +135,11 @@ def _target(settings: Settings, name: str) -> NotifyTarget:
 
 def target_from_args(args: argparse.Namespace) -> NotifyTarget:
     """The target the ``add`` flags describe; :class:`InvalidInput` names what is wrong."""
+    from pydantic import ValidationError
+
+    from mlops_desktop.core.notify_settings import NotifyTarget
+    from mlops_desktop.core.settings import describe_errors
+
     events = (
         tuple(e.strip() for e in args.events.split(",") if e.strip())
         if args.events
@@ -182,6 +180,8 @@ def secret_status(target: NotifyTarget) -> str:
 
 def list_targets(args: argparse.Namespace) -> int:
     """Print the targets."""
+    from mlops_desktop.core.settings import load_settings
+
     settings = load_settings().notifications
     if args.json:
         print_json(
@@ -219,6 +219,8 @@ def list_targets(args: argparse.Namespace) -> int:
 
 def add_target(args: argparse.Namespace) -> int:
     """Add a target; events from now on are sent to it (nothing older)."""
+    from mlops_desktop.core.notify_settings import NotificationSettings
+    from mlops_desktop.core.settings import load_settings, save_settings
     from mlops_desktop.notify.dispatcher import Dispatcher
 
     target = target_from_args(args)
@@ -244,6 +246,7 @@ def add_target(args: argparse.Namespace) -> int:
 
 def remove_target(args: argparse.Namespace) -> int:
     """Remove a target and its keyring entry."""
+    from mlops_desktop.core.settings import load_settings, save_settings
     from mlops_desktop.notify.secrets import delete_secret
 
     settings = load_settings()
@@ -257,6 +260,7 @@ def remove_target(args: argparse.Namespace) -> int:
 
 def set_secret(args: argparse.Namespace) -> int:
     """Read the secret from stdin (or a hidden prompt) into the OS keyring."""
+    from mlops_desktop.core.settings import load_settings
     from mlops_desktop.notify.secrets import store_secret
 
     target = _target(load_settings(), args.name)
@@ -286,6 +290,7 @@ def delete_secret_command(args: argparse.Namespace) -> int:
 
 def test_target(args: argparse.Namespace) -> int:
     """Send the test message; exit 1 when it did not arrive."""
+    from mlops_desktop.core.settings import load_settings
     from mlops_desktop.notify.dispatcher import send_test
 
     target = _target(load_settings(), args.name)
@@ -325,6 +330,7 @@ def _hint(target: NotifyTarget, code: int | None) -> str:
 
 def send_pending(args: argparse.Namespace) -> int:
     """Send what is pending; exit 1 when a delivery failed (it is retried next time)."""
+    from mlops_desktop.core.settings import load_settings
     from mlops_desktop.notify.dispatcher import Dispatcher
 
     report = Dispatcher(load_settings().notifications).send_pending()
@@ -366,6 +372,8 @@ def show_log(args: argparse.Namespace) -> int:
 
 def send_after_command(args: argparse.Namespace) -> None:
     """After a command that records events: send them (never changes the command's result)."""
+    from mlops_desktop.core.settings import load_settings
+
     if args.command not in RECORDING_COMMANDS:
         return
     if args.command == "endpoints" and getattr(args, "endpoints_command", "") != "heal":

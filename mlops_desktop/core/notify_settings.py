@@ -9,55 +9,15 @@ keyring, or in the environment variable the target names (:func:`secret_env_name
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mlops_desktop.core.notify_kinds import EventKind, Severity, TargetKind
 
 #: Target names: short, for a CLI argument and a keyring entry.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class TargetKind(StrEnum):
-    """How a target is reached and how its payload is shaped."""
-
-    WEBHOOK = "webhook"
-    SLACK = "slack"
-    TEAMS = "teams"
-    EMAIL = "email"
-
-    @property
-    def is_webhook(self) -> bool:
-        """True for the kinds posted over HTTP (the secret is the URL)."""
-        return self is not TargetKind.EMAIL
-
-
-class EventKind(StrEnum):
-    """What a target can be told about."""
-
-    PROMOTION_DONE = "promotion.done"
-    PROMOTION_FAILED = "promotion.failed"
-    PROMOTION_ROLLED_BACK = "promotion.rolled_back"
-    APPROVAL_REQUESTED = "approval.requested"
-    APPROVAL_DECIDED = "approval.decided"
-    RETRAINING_FIRED = "retraining.fired"
-    RETRAINING_FAILED = "retraining.failed"
-    DRIFT_DETECTED = "drift.detected"
-    ENDPOINT_UNHEALTHY = "endpoint.unhealthy"
-
-
-class Severity(StrEnum):
-    """How serious an event is; a target ignores events below its ``min_severity``."""
-
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-
-    @property
-    def rank(self) -> int:
-        """0 (info) < 1 (warning) < 2 (error)."""
-        return list(Severity).index(self)
 
 
 def secret_env_name(target_name: str) -> str:
