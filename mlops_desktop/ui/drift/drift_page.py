@@ -64,6 +64,10 @@ def demo_current_data() -> Path | None:
     return path if path.exists() else None
 
 
+#: The charts' share of a narrow window: at 1280 px all eight columns need ~75 % of it.
+CHARTS_MIN_WIDTH = 240
+
+
 class DriftPage(QWidget):
     """Compare a reference with current data and explain what drifted."""
 
@@ -254,6 +258,12 @@ class DriftPage(QWidget):
         self.time_label = QLabel("Drift over time")
         self.charts_layout.addWidget(self.time_label)
         self.charts_layout.addWidget(self.time_plot, 2)
+        # The plots' and labels' own minimum widths (about 300 px) would take the splitter
+        # back from the table once they exist: the charts give way down to CHARTS_MIN_WIDTH.
+        for widget in (self.distribution_plot, self.time_plot):
+            widget.setMinimumWidth(CHARTS_MIN_WIDTH)
+        for label in (self.chart_title, self.distribution_legend, self.time_label):
+            label.setWordWrap(True)
         self._charts_built = True
 
     # -- data ---------------------------------------------------------------------------------
@@ -391,8 +401,9 @@ class DriftPage(QWidget):
         self._mark_loaded()
 
     def _fit_table(self) -> None:
-        """Give the table the width of its columns (at most 70 %), the charts the rest; when
-        that is still too narrow the feature names elide instead of hiding the rates."""
+        """Give the table the width of its columns (at most 70 %, or all but the charts' last
+        :data:`CHARTS_MIN_WIDTH` px in a narrow window), the charts the rest; when that is
+        still too narrow the feature names elide instead of hiding the rates."""
         header = self.table.horizontalHeader()
         wanted = sum(
             max(header.sectionSizeHint(c), self.table.sizeHintForColumn(c))
@@ -402,7 +413,7 @@ class DriftPage(QWidget):
         needed = wanted + self.table.verticalScrollBar().sizeHint().width() + chrome
         total = sum(self.splitter.sizes())
         if total > 0:
-            width = min(needed, int(total * 0.7))
+            width = min(needed, max(int(total * 0.7), total - CHARTS_MIN_WIDTH))
             self.splitter.setSizes([width, total - width])
         self.column_fitter.schedule()
 
