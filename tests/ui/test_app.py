@@ -142,3 +142,23 @@ def test_starting_the_gui_imports_no_heavy_library(code: str, app_home: Path) ->
     assert heavy == [], f"imported at start-up: {heavy[:10]}"
     if code == "import mlops_desktop.ui.shell.app":
         assert not any(m.startswith("PySide6") for m in modules), "Qt loads only in main()"
+
+
+def test_an_on_screen_window_is_kept_inside_its_screen(qtbot) -> None:
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QWidget
+
+    from mlops_desktop.ui.shell.app import fit_to_screen
+
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.resize(area.width() + 400, area.height() + 300)  # the 1400×860 default on a small screen
+    fit_to_screen(window)
+    assert window.width() <= area.width() and window.height() <= area.height()
+    assert area.contains(window.geometry().topLeft())
+    small = QWidget()
+    qtbot.addWidget(small)
+    small.resize(300, 200)
+    fit_to_screen(small)
+    assert (small.width(), small.height()) == (300, 200)  # a window that fits is left alone

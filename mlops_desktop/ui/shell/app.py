@@ -234,6 +234,8 @@ def _run(args: argparse.Namespace, qt_args: list[str]) -> int:
     size = args.size or (DEFAULT_SIZE if screenshot is not None else None)
     if size is not None:
         window.resize(*size)
+    else:
+        fit_to_screen(window)
     if args.page:
         window.show_page(args.page)
 
@@ -372,3 +374,20 @@ def grab_dialog(window: Any, which: str) -> Any:
     pixmap = dialog.grab()
     dialog.close()
     return pixmap
+
+
+def fit_to_screen(window: Any) -> None:
+    """Keep an on-screen window inside its screen's free area: the default (or remembered)
+    size is 1400×860, more than a 1280×720 screen holds, where the right column and the
+    status bar would sit off screen (no window manager shrinks it under X without one)."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    size = window.size().boundedTo(area.size())
+    if size != window.size():
+        window.resize(size)
+        window.move(area.topLeft())
+
