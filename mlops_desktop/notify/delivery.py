@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 from mlops_desktop import __version__
 from mlops_desktop.core.errors import MlopsError
-from mlops_desktop.core.notify_settings import NotifyTarget, TargetKind
+from mlops_desktop.core.notify_kinds import TargetKind
+from mlops_desktop.core.notify_settings import NotifyTarget
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.notify.events import NotifyEvent
 from mlops_desktop.notify.payloads import email_message, webhook_payload

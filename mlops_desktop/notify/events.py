@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mlops_desktop.core.audit import AuditAction, AuditRecord
-from mlops_desktop.core.notify_settings import EventKind, Severity
+from mlops_desktop.core.notify_kinds import EventKind, Severity
 from mlops_desktop.retraining.decisions import Decision, Outcome
 from mlops_desktop.retraining.jobs import Job, JobStatus
 

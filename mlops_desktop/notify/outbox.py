@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_desktop.core import paths
-from mlops_desktop.core.notify_settings import EventKind, Severity
+from mlops_desktop.core.notify_kinds import EventKind, Severity
 from mlops_desktop.notify.events import NotifyEvent, now_iso
 
 

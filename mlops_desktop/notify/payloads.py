@@ -14,7 +14,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from mlops_desktop.core.notify_settings import NotifyTarget, Severity, TargetKind
+from mlops_desktop.core.notify_kinds import Severity, TargetKind
+from mlops_desktop.core.notify_settings import NotifyTarget
 from mlops_desktop.notify.events import SCHEMA, NotifyEvent
 
 _SLACK_EMOJI = {

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from receivers import http_receiver, smtp_server
 
-from mlops_desktop.core.notify_settings import EventKind, NotifyTarget, Severity, TargetKind
+from mlops_desktop.core.notify_kinds import EventKind, Severity, TargetKind
+from mlops_desktop.core.notify_settings import NotifyTarget
 from mlops_desktop.notify.delivery import deliver, mask_url, retry_after_seconds
 from mlops_desktop.notify.events import SCHEMA, NotifyEvent
 from mlops_desktop.notify.payloads import slack_payload, teams_payload

@@ -10,13 +10,8 @@ from datetime import UTC, datetime, timedelta
 from receivers import http_receiver
 
 from mlops_desktop.core.audit import AuditAction, AuditLog
-from mlops_desktop.core.notify_settings import (
-    EventKind,
-    NotificationSettings,
-    NotifyTarget,
-    Severity,
-    TargetKind,
-)
+from mlops_desktop.core.notify_kinds import EventKind, Severity, TargetKind
+from mlops_desktop.core.notify_settings import NotificationSettings, NotifyTarget
 from mlops_desktop.notify.dispatcher import DeliveryLog, Dispatcher, notifications_dir
 from mlops_desktop.notify.outbox import record_endpoint_unhealthy
 from mlops_desktop.retraining.decisions import Decision, DecisionLog, Outcome, TriggerVerdict

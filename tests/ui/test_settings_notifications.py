@@ -10,12 +10,8 @@ from PySide6.QtCore import Qt
 from receivers import http_receiver
 
 from mlops_desktop.core.audit import AuditAction, AuditLog
-from mlops_desktop.core.notify_settings import (
-    NotificationSettings,
-    NotifyTarget,
-    Severity,
-    TargetKind,
-)
+from mlops_desktop.core.notify_kinds import Severity, TargetKind
+from mlops_desktop.core.notify_settings import NotificationSettings, NotifyTarget
 from mlops_desktop.core.settings import Settings, load_settings, settings_file
 from mlops_desktop.notify.dispatcher import notifications_dir
 from mlops_desktop.ui.shell.notifications import NotificationCenter

@@ -390,4 +390,3 @@ def fit_to_screen(window: Any) -> None:
     if size != window.size():
         window.resize(size)
         window.move(area.topLeft())
-

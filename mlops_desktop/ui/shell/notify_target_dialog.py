@@ -24,13 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.notify_settings import (
-    EventKind,
-    NotifyTarget,
-    Severity,
-    TargetKind,
-    secret_env_name,
-)
+from mlops_desktop.core.notify_kinds import EventKind, Severity, TargetKind
+from mlops_desktop.core.notify_settings import NotifyTarget, secret_env_name
 from mlops_desktop.core.settings import describe_errors
 
 KIND_LABELS = {

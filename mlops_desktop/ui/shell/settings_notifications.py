@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mlops_desktop.core.notify_settings import EventKind, NotificationSettings, NotifyTarget
+from mlops_desktop.core.notify_kinds import EventKind
+from mlops_desktop.core.notify_settings import NotificationSettings, NotifyTarget
 from mlops_desktop.core.tasks import TaskContext
 from mlops_desktop.ui.shell.notify_target_dialog import NotifyTargetDialog
 from mlops_desktop.ui.shell.workers import WorkerPool
